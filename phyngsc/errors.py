@@ -1,0 +1,103 @@
+"""Exception classes of phyngsc.
+
+Every error a user can cause carries enough context to be reported as a single
+line: the file, and where it applies the line number (1-based), the record
+number (1-based) and the byte offset (0-based) in that file.  ``cli.py`` maps
+:class:`DataError` to exit status 1 and :class:`UsageError` to exit status 2.
+"""
+
+from __future__ import annotations
+
+
+class PhyngscError(Exception):
+    """Base class of every error phyngsc reports to a user."""
+
+    exit_status = 1
+
+    def one_line(self) -> str:
+        """The message as printed by the command-line tool (no newline)."""
+        return " ".join(str(self).split("\n"))
+
+
+class UsageError(PhyngscError):
+    """The command was called wrongly (bad option, refused environment)."""
+
+    exit_status = 2
+
+
+class DataError(PhyngscError):
+    """Input data (FASTQ or NGSC archive) is missing, malformed or corrupted."""
+
+    exit_status = 1
+
+
+class InputFileError(DataError):
+    """A file cannot be opened or read."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
+
+
+class FastqFormatError(DataError):
+    """A FASTQ file is malformed.
+
+    Attributes:
+        path: the FASTQ file.
+        offset: byte offset (0-based) of the first offending byte.
+        line: line number (1-based) of that byte, or ``None`` if not yet known.
+        record: record number (1-based) or ``None`` if not known.
+        reason: what is wrong, e.g. ``"quality length 71 != sequence length 72"``.
+    """
+
+    def __init__(self, path: str, offset: int, reason: str,
+                 line: int | None = None, record: int | None = None) -> None:
+        self.path = path
+        self.offset = int(offset)
+        self.reason = reason
+        self.line = line
+        self.record = record
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.record is not None:
+            where.append(f"record {self.record}")
+        where.append(f"byte offset {self.offset}")
+        return f"{self.path}: {', '.join(where)}: {self.reason}"
+
+    def located(self, line: int | None, record: int | None) -> "FastqFormatError":
+        """A copy with line and record numbers filled in."""
+        return FastqFormatError(self.path, self.offset, self.reason, line, record)
+
+
+class ArchiveError(DataError):
+    """An NGSC archive is truncated, corrupted or of an unknown version.
+
+    Attributes:
+        path: the archive.
+        reason: what is wrong.
+        block: index of the block in file order (0-based) or ``None``.
+        subblock: index of the sub-block in FASTQ order (0-based) or ``None``.
+        offset: byte offset in the archive, or ``None``.
+    """
+
+    def __init__(self, path: str, reason: str, block: int | None = None,
+                 subblock: int | None = None, offset: int | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.block = block
+        self.subblock = subblock
+        self.offset = offset
+        where = []
+        if block is not None:
+            where.append(f"block {block}")
+        if subblock is not None:
+            where.append(f"sub-block {subblock}")
+        if offset is not None:
+            where.append(f"byte offset {offset}")
+        prefix = f"{path}: " + (", ".join(where) + ": " if where else "")
+        super().__init__(prefix + reason)

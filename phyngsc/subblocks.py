@@ -1,0 +1,242 @@
+"""Encode spans of FASTQ text into sub-blocks and decode them back (pure, no MPI).
+
+The Numba kernels here run one sub-block per ``prange`` iteration, so a rank
+with T threads encodes or decodes T sub-blocks at a time. Headers are built in
+Python (one per sub-block, so their cost does not matter).
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+from numba import prange
+
+from .codecs.jit import parallel_kernel
+from .codecs.registry import KNOWN_CODECS, decode_stream, encode_stream, level_codecs
+from .format.constants import CODEC_STORED, N_STREAMS, SUBBLOCK_PREFIX_SIZE
+from .format.container import FormatViolation
+from .format.subblock import StreamInfo, SubBlockHeader
+from .fastq.scan import OK
+from .fastq.streams import (N_STATS, ST_LEN_LAYOUT, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_MINSL,
+                            ST_MSL, ST_MTL, ST_NB, ST_NF, ST_NR, assemble_records,
+                            layout_capacity, split_records)
+
+# Columns of the encode meta array.
+_M_STATUS, _M_A, _M_B, _M_C, _M_USED = 0, 1, 2, 3, 4
+_M_STATS = 5
+_M_STREAMS = _M_STATS + N_STATS          # 3 columns per stream: codec, encoded, decoded
+_M_QMASK = _M_STREAMS + 3 * N_STREAMS    # 2 columns: quality mask bits 0-46, 47-93
+_M_COLS = _M_QMASK + 2
+
+
+def slot_capacity(raw_length: int) -> int:
+    """Scratch bytes that always hold the streams of ``raw_length`` bytes of text."""
+    return 4 * raw_length + 1024
+
+
+@parallel_kernel
+def _encode_batch(buf, starts, ends, codecs, out, out_starts, meta):
+    for i in prange(starts.size):
+        s = starts[i]
+        e = ends[i]
+        n = e - s
+        raw = buf[s:e]
+        titles = np.empty(n + 1, np.uint8)
+        dna = np.empty(n, np.uint8)
+        qual = np.empty(n, np.uint8)
+        lens = np.empty(n + 16, np.uint8)
+        layout = np.empty(n * 2 + 64, np.uint8)
+        stats = np.zeros(N_STATS, np.int64)
+        qseen = np.zeros(256, np.bool_)
+        st, a, b, c = split_records(raw, 0, n, True, titles, dna, qual, lens, layout,
+                                    stats, qseen)
+        meta[i, _M_STATUS] = st
+        meta[i, _M_A] = s + a
+        meta[i, _M_B] = b
+        meta[i, _M_C] = c
+        if st != OK:
+            continue
+        for k in range(N_STATS):
+            meta[i, _M_STATS + k] = stats[k]
+        lo = 0
+        hi = 0
+        for q in range(33, 127):
+            if qseen[q]:
+                bit = q - 33
+                if bit < 47:
+                    lo |= 1 << bit
+                else:
+                    hi |= 1 << (bit - 47)
+        meta[i, _M_QMASK] = lo
+        meta[i, _M_QMASK + 1] = hi
+        slot = out[out_starts[i]:out_starts[i + 1]]
+        pos = 0
+        for sid in range(N_STREAMS):
+            if sid == 0:
+                src = titles[:stats[ST_LEN_TITLES]]
+            elif sid == 1:
+                src = dna[:stats[ST_NB]]
+            elif sid == 2:
+                src = qual[:stats[ST_NB]]
+            elif sid == 3:
+                src = lens[:stats[ST_LEN_LENGTHS]]
+            else:
+                src = layout[:stats[ST_LEN_LAYOUT]]
+            codec = codecs[sid]
+            used = -1
+            if src.size > 0:
+                used = encode_stream(codec, src, slot[pos:])
+            if used < 0 or used >= src.size:
+                codec = 0
+                used = encode_stream(0, src, slot[pos:])
+            meta[i, _M_STREAMS + 3 * sid] = codec
+            meta[i, _M_STREAMS + 3 * sid + 1] = used
+            meta[i, _M_STREAMS + 3 * sid + 2] = src.size
+            pos += used
+        meta[i, _M_USED] = pos
+
+
+@parallel_kernel
+def _decode_batch(enc, enc_starts, stream_meta, n_records, out, out_starts, status):
+    for i in prange(enc_starts.size):
+        pos = enc_starts[i]
+        bufs = []
+        ok = 0
+        for sid in range(N_STREAMS):
+            codec = stream_meta[i, 3 * sid]
+            elen = stream_meta[i, 3 * sid + 1]
+            dlen = stream_meta[i, 3 * sid + 2]
+            dst = np.empty(dlen, np.uint8)
+            if ok == 0 and pos + elen <= enc.size:
+                ok = decode_stream(codec, enc[pos:pos + elen], dst)
+            elif ok == 0:
+                ok = 1
+            bufs.append(dst)
+            pos += elen
+        if ok == 0:
+            ok = assemble_records(bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], n_records[i],
+                                  out[out_starts[i]:out_starts[i + 1]])
+        status[i] = ok
+
+
+@dataclass
+class EncodedSubBlock:
+    """An encoded sub-block (header + streams) and its header."""
+
+    header: SubBlockHeader
+    data: bytes
+
+
+class SpanError(Exception):
+    """A span of text is not valid FASTQ; ``status, offset, b, c`` as in ``scan_record``."""
+
+    def __init__(self, status: int, offset: int, b: int, c: int) -> None:
+        super().__init__(status, offset, b, c)
+        self.status, self.offset, self.b, self.c = status, offset, b, c
+
+
+def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base: int,
+                 file_index: int, level: int) -> list[EncodedSubBlock]:
+    """Encode ``buf[starts[i]:ends[i]]`` (whole records each) into sub-blocks.
+
+    ``base`` is the file offset of ``buf[0]``: SOF of sub-block i is
+    ``base + starts[i]``. Raises :class:`SpanError` for the first (lowest
+    offset) invalid record. Uses the current Numba thread count.
+    """
+    starts = np.ascontiguousarray(starts, np.int64)
+    ends = np.ascontiguousarray(ends, np.int64)
+    caps = np.array([slot_capacity(int(e - s)) for s, e in zip(starts, ends)], np.int64)
+    out_starts = np.zeros(len(starts) + 1, np.int64)
+    np.cumsum(caps, out=out_starts[1:])
+    out = np.empty(int(out_starts[-1]), np.uint8)
+    meta = np.zeros((len(starts), _M_COLS), np.int64)
+    if len(starts):
+        _encode_batch(buf, starts, ends, level_codecs(level), out, out_starts, meta)
+    bad = [i for i in range(len(starts)) if meta[i, _M_STATUS] != OK]
+    if bad:
+        i = min(bad, key=lambda k: meta[k, _M_A])
+        raise SpanError(int(meta[i, _M_STATUS]), int(meta[i, _M_A]), int(meta[i, _M_B]),
+                        int(meta[i, _M_C]))
+    result = []
+    for i in range(len(starts)):
+        m = meta[i]
+        s, e = int(starts[i]), int(ends[i])
+        streams = tuple(StreamInfo(sid, int(m[_M_STREAMS + 3 * sid]),
+                                   int(m[_M_STREAMS + 3 * sid + 1]),
+                                   int(m[_M_STREAMS + 3 * sid + 2]))
+                        for sid in range(N_STREAMS))
+        qmask = int(m[_M_QMASK]) | (int(m[_M_QMASK + 1]) << 47)
+        header = SubBlockHeader(
+            file_index=file_index, sof=base + s, raw_length=e - s,
+            raw_crc=zlib.crc32(buf[s:e]), n_records=int(m[_M_STATS + ST_NR]),
+            max_title=int(m[_M_STATS + ST_MTL]), min_seq=int(m[_M_STATS + ST_MINSL]),
+            max_seq=int(m[_M_STATS + ST_MSL]), n_bases=int(m[_M_STATS + ST_NB]),
+            nucleotides=tuple(int(m[_M_STATS + ST_NF + k]) for k in range(6)),
+            quality_mask=qmask, streams=streams)
+        body = out[int(out_starts[i]):int(out_starts[i]) + int(m[_M_USED])]
+        result.append(EncodedSubBlock(header, header.pack() + body.tobytes()))
+    return result
+
+
+class SubBlockCorrupt(Exception):
+    """Index i of a batch did not decode; ``reason`` says why."""
+
+    def __init__(self, index: int, reason: str) -> None:
+        super().__init__(index, reason)
+        self.index, self.reason = index, reason
+
+
+def decode_subblocks(encoded: list[bytes | memoryview]) -> tuple[list[SubBlockHeader],
+                                                                 np.ndarray, np.ndarray]:
+    """Decode sub-blocks (each: header + streams) into their original text.
+
+    Returns the headers, one ``uint8`` array holding all texts back to back, and
+    the start offsets (length n + 1) of each text in it. Every text is checked
+    against the CRC-32 in its header; raises :class:`SubBlockCorrupt` naming the
+    first bad one.
+    """
+    headers = []
+    parts = []
+    starts = np.zeros(len(encoded), np.int64)
+    pos = 0
+    for i, data in enumerate(encoded):
+        try:
+            hdr, hsize = SubBlockHeader.unpack(data)
+        except FormatViolation as exc:
+            raise SubBlockCorrupt(i, str(exc)) from None
+        if hsize + hdr.encoded_streams_length != len(data):
+            raise SubBlockCorrupt(i, "stream lengths do not match the sub-block size")
+        for s in hdr.streams:
+            if s.codec not in KNOWN_CODECS:
+                raise SubBlockCorrupt(i, f"unknown codec id {s.codec} (archive written by "
+                                         "a newer phyngsc?)")
+        if len(hdr.streams) != N_STREAMS or [s.sid for s in hdr.streams] != list(range(N_STREAMS)):
+            raise SubBlockCorrupt(i, "unexpected stream list")
+        headers.append(hdr)
+        parts.append(np.frombuffer(data, np.uint8)[hsize:])
+        starts[i] = pos
+        pos += len(parts[-1])
+    enc = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
+    stream_meta = np.array([[v for s in h.streams for v in (s.codec, s.encoded_length,
+                                                             s.decoded_length)]
+                            for h in headers], np.int64).reshape(len(headers), 3 * N_STREAMS)
+    n_records = np.array([h.n_records for h in headers], np.int64)
+    out_starts = np.zeros(len(headers) + 1, np.int64)
+    np.cumsum([h.raw_length for h in headers], out=out_starts[1:])
+    out = np.empty(int(out_starts[-1]), np.uint8)
+    status = np.zeros(len(headers), np.int64)
+    if headers:
+        _decode_batch(enc, starts, stream_meta, n_records, out, out_starts, status)
+    for i, h in enumerate(headers):
+        if status[i] != 0:
+            raise SubBlockCorrupt(i, "streams do not decode")
+        if zlib.crc32(out[out_starts[i]:out_starts[i + 1]]) != h.raw_crc:
+            raise SubBlockCorrupt(i, "decoded text fails its CRC-32")
+    return headers, out, out_starts
+
+
+__all__ = ["encode_spans", "decode_subblocks", "EncodedSubBlock", "SpanError",
+           "SubBlockCorrupt", "slot_capacity", "layout_capacity", "CODEC_STORED",
+           "SUBBLOCK_PREFIX_SIZE"]
