@@ -1,0 +1,94 @@
+"""phyngsc: parallel lossless FASTQ compression into NGSC archives.
+
+The API pipelines import. Heavy modules (Numba kernels, mpi4py) are imported
+only by the calls that need them, so ``phyngsc.open(...).count()`` starts fast.
+
+``comm`` everywhere: an mpi4py communicator, or ``None`` for COMM_WORLD when
+the process was started by an MPI launcher and a single process otherwise.
+"""
+
+from __future__ import annotations
+
+import os as _os
+from typing import Any, BinaryIO
+
+__version__ = "0.1.0"
+
+
+def _numba_cache_dir() -> None:
+    """Cache compiled kernels in a writable directory (created on first use)."""
+    if "NUMBA_CACHE_DIR" in _os.environ:
+        return
+    here = _os.path.dirname(_os.path.abspath(__file__))
+    if _os.access(here, _os.W_OK):
+        return  # __pycache__ beside the modules
+    base = _os.environ.get("XDG_CACHE_HOME") or _os.path.join(_os.path.expanduser("~"), ".cache")
+    path = _os.path.join(base, "phyngsc", "numba")
+    try:
+        _os.makedirs(path, exist_ok=True)
+        _os.environ["NUMBA_CACHE_DIR"] = path
+    except OSError:
+        pass
+
+
+_numba_cache_dir()
+
+from .errors import (ArchiveError, DataError, FastqFormatError, InputFileError,  # noqa: E402
+                     PhyngscError, UsageError)
+from .reader import Archive, open_archive as open  # noqa: E402,A001
+
+
+def _threads(comm: Any, threads: int | None) -> int:
+    from .runners.plan import default_threads
+    if threads is None:
+        threads = default_threads(comm.node_size())
+    if threads < 1:
+        raise UsageError("--threads must be at least 1")
+    import numba
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    return threads
+
+
+def compress(src: str, dst: str, comm: Any = None, threads: int | None = None, *,
+             level: int = 1, window: int | None = None, writer: str = "ticket",
+             hints: dict[str, str] | None = None, progress: bool = False) -> Any:
+    """Compress FASTQ file ``src`` into NGSC archive ``dst`` (collective over ``comm``).
+
+    ``threads``: Numba threads per rank (default: ``SLURM_CPUS_PER_TASK``, else
+    this rank's CPUs divided among the ranks on its node). ``window``: input
+    bytes per sub-block (default 4 MiB). ``writer``: ``"ticket"`` or
+    ``"shared"``. Returns a ``CompressResult`` (footer on rank 0).
+    """
+    from .format.constants import DEFAULT_WINDOW
+    from .runners.comm import get_comm
+    from .runners.compress import CompressOptions, compress_file
+    c = get_comm(comm)
+    opts = CompressOptions(threads=_threads(c, threads), level=level,
+                           window=window or DEFAULT_WINDOW, writer=writer,
+                           hints=dict(hints or {}), progress=progress)
+    return compress_file(c, src, dst, opts)
+
+
+def decompress(src: str, dst: str | None, comm: Any = None, threads: int | None = None, *,
+               hints: dict[str, str] | None = None, progress: bool = False,
+               stdout: BinaryIO | None = None) -> int:
+    """Restore the original FASTQ from archive ``src`` into ``dst`` (``None`` or ``"-"``:
+    standard output). Any number of ranks. Returns the bytes written."""
+    from .runners.comm import get_comm
+    from .runners.decompress import DecompressOptions, decompress_file
+    c = get_comm(comm)
+    opts = DecompressOptions(threads=_threads(c, threads), hints=dict(hints or {}),
+                             progress=progress)
+    return decompress_file(c, src, None if dst in (None, "-") else dst, opts, stdout)
+
+
+def verify(src: str, comm: Any = None, threads: int | None = None) -> Any:
+    """Check every checksum of archive ``src`` and decode every sub-block (collective)."""
+    from .runners.comm import get_comm
+    from .runners.decompress import DecompressOptions, verify_archive
+    c = get_comm(comm)
+    return verify_archive(c, src, DecompressOptions(threads=_threads(c, threads)))
+
+
+__all__ = ["compress", "decompress", "verify", "open", "Archive", "PhyngscError",
+           "DataError", "UsageError", "FastqFormatError", "ArchiveError", "InputFileError"]

@@ -1,0 +1,1 @@
+"""FASTQ text: record scanning and validation, splitting into streams and back (pure)."""

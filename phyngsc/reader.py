@@ -1,0 +1,176 @@
+"""Reading NGSC archives: footer, sub-block index, random access to sub-blocks.
+
+:func:`open_archive` (``phyngsc.open``) reads only the trailer and footer;
+sub-block headers and data are read on demand. No MPI here: the runners use
+this on every rank.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ArchiveError, InputFileError
+from .format.constants import (BLOCK_HEADER_SIZE, CODEC_NAMES, FILE_HEADER_SIZE,
+                               STREAM_NAMES, TRAILER_SIZE, WRITER_NAMES)
+from .format.container import BlockHeader, FormatViolation, unpack_file_header, unpack_trailer
+from .format.footer import ArchiveIndex, Footer
+from .format.subblock import SubBlockHeader
+
+_HEADER_PEEK = 4096
+
+
+@dataclass(frozen=True)
+class ArchiveSummary:
+    """Figures of an archive for ``info``."""
+
+    path: str
+    archive_size: int
+    input_size: int
+    ratio: float
+    ranks: int
+    threads: int
+    level: int
+    writer: str
+    window: int
+    blocks: int
+    subblocks: int
+    records: int
+    footer_size: int
+    digest: str
+
+
+class Archive:
+    """An open NGSC archive. Cheap to create: reads the trailer and footer only."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            self._f = open(path, "rb")
+        except FileNotFoundError:
+            raise InputFileError(path, "no such file") from None
+        except IsADirectoryError:
+            raise InputFileError(path, "is a directory") from None
+        except PermissionError:
+            raise InputFileError(path, "permission denied") from None
+        try:
+            self.size = os.fstat(self._f.fileno()).st_size
+            self._load()
+        except BaseException:
+            self._f.close()
+            raise
+
+    def _read(self, offset: int, n: int) -> bytes:
+        self._f.seek(offset)
+        return self._f.read(n)
+
+    def _load(self) -> None:
+        try:
+            unpack_file_header(self._read(0, FILE_HEADER_SIZE))
+            if self.size < FILE_HEADER_SIZE + TRAILER_SIZE:
+                raise FormatViolation("archive is truncated (no room for a trailer)")
+            flen, fcrc = unpack_trailer(self._read(self.size - TRAILER_SIZE, TRAILER_SIZE))
+            fstart = self.size - TRAILER_SIZE - flen
+            if fstart < FILE_HEADER_SIZE:
+                raise FormatViolation("footer length points before the content region")
+            data = self._read(fstart, flen)
+            if zlib.crc32(data) != fcrc:
+                raise FormatViolation("footer checksum mismatch")
+            self.footer = Footer.unpack(data)
+            self.index = ArchiveIndex(self.footer)
+        except FormatViolation as exc:
+            raise ArchiveError(self.path, str(exc)) from None
+        if self.index.content_end != fstart:
+            raise ArchiveError(self.path, f"blocks end at {self.index.content_end} but the "
+                               f"footer starts at {fstart} (truncated or damaged archive)")
+        self.footer_size = flen
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self) -> "Archive":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- index ------------------------------------------------------------------------
+    @property
+    def n_subblocks(self) -> int:
+        return self.index.n_subblocks
+
+    def count(self) -> int:
+        """Number of records (from the footer alone)."""
+        return self.index.total_records()
+
+    def subblock_bytes(self, i: int, check: bool = True) -> bytes:
+        """The encoded sub-block ``i`` (input order), checked against its footer CRC."""
+        ix = self.index
+        data = self._read(int(ix.offset[i]), int(ix.length[i]))
+        if check and (len(data) != ix.length[i] or zlib.crc32(data) != ix.crc[i]):
+            raise ArchiveError(self.path, "sub-block fails its checksum",
+                               block=int(ix.block[i]), subblock=i, offset=int(ix.offset[i]))
+        return data
+
+    def subblock_header(self, i: int) -> SubBlockHeader:
+        """Header of sub-block ``i`` (reads a few bytes, no stream data)."""
+        ix = self.index
+        data = self._read(int(ix.offset[i]), min(_HEADER_PEEK, int(ix.length[i])))
+        try:
+            hdr, size = SubBlockHeader.unpack(data)
+        except FormatViolation:
+            data = self.subblock_bytes(i)
+            try:
+                hdr, size = SubBlockHeader.unpack(data)
+            except FormatViolation as exc:
+                raise ArchiveError(self.path, str(exc), block=int(ix.block[i]), subblock=i,
+                                   offset=int(ix.offset[i])) from None
+        return hdr
+
+    def block_header(self, b: int) -> BlockHeader:
+        """Header of block ``b`` (file order)."""
+        off = int(self.index.block_start[b])
+        try:
+            return BlockHeader.unpack(self._read(off, BLOCK_HEADER_SIZE))
+        except FormatViolation as exc:
+            raise ArchiveError(self.path, str(exc), block=b, offset=off) from None
+
+    def summary(self) -> ArchiveSummary:
+        f = self.footer
+        insize = sum(x.size for x in f.files)
+        return ArchiveSummary(
+            path=self.path, archive_size=self.size, input_size=insize,
+            ratio=insize / self.size if self.size else 0.0, ranks=f.ranks, threads=f.threads,
+            level=f.level, writer=WRITER_NAMES.get(f.writer, str(f.writer)), window=f.window,
+            blocks=len(f.blocks), subblocks=self.n_subblocks, records=self.count(),
+            footer_size=self.footer_size, digest=self.index.digest())
+
+    def stream_sizes(self) -> dict[str, dict[str, int]]:
+        """Encoded and decoded bytes per stream, summed over sub-blocks (reads every header)."""
+        sizes = {name: {"encoded": 0, "decoded": 0, "codecs": {}} for name in
+                 STREAM_NAMES.values()}
+        headers = 0
+        for i in range(self.n_subblocks):
+            h = self.subblock_header(i)
+            headers += int(self.index.length[i]) - h.encoded_streams_length
+            for s in h.streams:
+                d = sizes[STREAM_NAMES.get(s.sid, str(s.sid))]
+                d["encoded"] += s.encoded_length
+                d["decoded"] += s.decoded_length
+                name = CODEC_NAMES.get(s.codec, str(s.codec))
+                d["codecs"][name] = d["codecs"].get(name, 0) + 1  # type: ignore[index]
+        sizes["headers"] = {"encoded": headers + len(self.footer.blocks) * BLOCK_HEADER_SIZE,
+                            "decoded": 0, "codecs": {}}
+        return sizes
+
+    def records_slice(self) -> np.ndarray:
+        """First record number of every sub-block (input order)."""
+        return self.index.first_record
+
+
+def open_archive(path: str) -> Archive:
+    """Open an NGSC archive (``phyngsc.open``)."""
+    return Archive(path)

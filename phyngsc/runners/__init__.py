@@ -1,0 +1,1 @@
+"""The parallel layer: the only code that talks MPI (through ``comm.py``)."""

@@ -1,0 +1,291 @@
+"""Parallel compression: FASTQ file -> NGSC archive (SPMD; the same code on 1 or P ranks).
+
+Rank r owns the input windows ``even_share(r, P, n_windows)``. It finds the
+first record starting in its first window by structure, then reads its range
+in batches, cuts one sub-block per window, encodes a batch with Numba
+threads, and writes every full 8 MiB block at once. At the end, ranks check
+that each rank's range ended exactly where the next one started (which proves
+the structural resync right); if not (possible only in pathological
+multi-line FASTQ), rank 0 finds every window start by a sequential scan and
+the compression is redone with those.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import FastqFormatError, InputFileError, UsageError
+from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
+from ..format.constants import (DEFAULT_WINDOW, FILE_HEADER_SIZE, MIN_WINDOW, TRAILER_SIZE)
+from ..format.container import pack_file_header, pack_trailer
+from ..format.footer import BlockEntry, Footer, InputFile, SubBlockEntry
+from ..subblocks import SpanError, encode_spans
+from .common import InternalError, Progress, agree, locate, remove_outputs, temp_name
+from .plan import even_share, n_windows
+from .writer import WRITERS, BlockPacker, OrderError
+
+#: Records that must scan cleanly from a candidate start (tests may lower it).
+RESYNC_CONFIRM = int(os.environ.get("PHYNGSC_RESYNC_CONFIRM", "3"))
+_TAIL = 1 << 20
+
+
+@dataclass
+class CompressOptions:
+    """Options of a compression; all ranks must pass the same values."""
+
+    threads: int = 1
+    level: int = 1
+    window: int = DEFAULT_WINDOW
+    writer: str = "ticket"
+    hints: dict[str, str] = field(default_factory=dict)
+    progress: bool = False
+    batch_windows: int = 0   # 0: 2 per thread
+
+
+@dataclass
+class CompressResult:
+    """Returned on every rank; ``footer`` and ``archive_size`` are set on rank 0 only."""
+
+    footer: Footer | None
+    archive_size: int
+    input_size: int
+    redone: bool = False
+
+
+def _check_paths(src: str, dst: str) -> int:
+    if not os.path.exists(src):
+        raise InputFileError(src, "no such file")
+    if os.path.isdir(src):
+        raise InputFileError(src, "is a directory")
+    if not os.access(src, os.R_OK):
+        raise InputFileError(src, "permission denied")
+    d = os.path.dirname(os.path.abspath(dst))
+    if not os.path.isdir(d):
+        raise UsageError(f"{dst}: output directory {d} does not exist")
+    if os.path.exists(dst) and os.path.samefile(src, dst):
+        raise UsageError(f"{dst}: output would overwrite the input")
+    return os.path.getsize(src)
+
+
+def compress_file(comm: Any, src: str, dst: str, opts: CompressOptions) -> CompressResult:
+    """Compress ``src`` into ``dst``. Collective over ``comm``.
+
+    Writes to a temporary name beside ``dst`` and renames it only after the
+    block order and footer are verified; on any error every rank raises the
+    same exception and no output is left behind.
+    """
+    if opts.window < MIN_WINDOW:
+        raise UsageError(f"window must be at least {MIN_WINDOW} bytes")
+    if opts.writer not in WRITERS:
+        raise UsageError(f"unknown writer {opts.writer!r} (shared or ticket)")
+    setup: Any = None
+    if comm.rank == 0:
+        try:
+            setup = (_check_paths(src, dst), temp_name(dst))
+        except Exception as exc:  # noqa: BLE001 - reported on every rank below
+            setup = exc
+    setup = comm.bcast(setup, root=0)
+    if isinstance(setup, BaseException):
+        raise setup
+    size, tmp = setup
+    infile = comm.open_read(src)
+    try:
+        result = None
+        starts = None
+        redone = False
+        while result is None:
+            result = _compress_pass(comm, infile, src, size, tmp, opts, starts)
+            if isinstance(result, list):   # resync disproved: redo with exact starts
+                starts, result, redone = result, None, True
+    finally:
+        infile.close()
+    if comm.rank == 0:
+        os.replace(tmp, dst)
+    comm.barrier()
+    result.redone = redone
+    return result
+
+
+def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str,
+                   opts: CompressOptions, exact_starts: list[int] | None) -> Any:
+    W = opts.window
+    nwin = n_windows(size, W)
+    w0, w1 = even_share(comm.rank, comm.size, nwin)
+    out = comm.open_write(tmp, opts.hints)
+    writer = WRITERS[opts.writer](comm, out)
+    progress = Progress(comm, size, "compress", opts.progress)
+    error: BaseException | None = None
+    begin = end = 0
+    try:
+        if comm.rank == 0:
+            out.write_at(0, pack_file_header())
+        if exact_starts is not None:
+            begin = exact_starts[comm.rank]
+        elif w0 == 0:
+            begin = 0
+        else:
+            begin = _resync(infile, size, w0 * W)
+        end = _encode_range(infile, src, size, begin, min(w1 * W, size), opts, comm.rank,
+                            writer, progress)
+    except Exception as exc:  # noqa: BLE001 - agreed on below
+        error = exc
+    progress.close()
+    # Internal failures (not the user's data) end the pass on every rank at once.
+    internal = None if error is None or isinstance(error, FastqFormatError) else error
+    try:
+        agree(comm, internal)
+    except BaseException:
+        _abandon(comm, out, writer, tmp)
+        raise
+    # Prove the ranges tile the input: each range ends where the next begins. A
+    # FASTQ error counts only if every range before its rank is proven, since a
+    # rank that started from a wrong resync point would see spurious errors.
+    reports = comm.allgather((begin, end, error is not None))
+    failed = [r for r, rep in enumerate(reports) if rep[2]]
+    upto = failed[0] if failed else comm.size - 1
+    chain_ok = all(reports[k][1] == reports[k + 1][0] for k in range(upto))
+    if not failed:
+        chain_ok = chain_ok and reports[-1][1] == size
+    if not chain_ok:
+        _abandon(comm, out, writer, tmp)
+        if exact_starts is not None:
+            raise RuntimeError("exact window starts did not tile the input")
+        return _exact_starts(comm, infile, size, W)
+    if failed:
+        first = comm.bcast(error if comm.rank == failed[0] else None, root=failed[0])
+        located = locate(comm, infile, first)
+        _abandon(comm, out, writer, tmp)
+        raise located
+    # Establish and verify the block order, then write the footer.
+    outcome: Any = None
+    try:
+        closed = writer.close()
+        if comm.rank == 0:
+            order, content_end = closed
+            footer = Footer(
+                ranks=comm.size, threads=opts.threads, level=opts.level,
+                writer=writer.mode, window=W,
+                files=(InputFile(size, os.path.basename(src)),),
+                blocks=tuple(BlockEntry(b.rank, b.seq, b.payload_length, len(b.subblocks))
+                             for b in order),
+                subblocks=tuple(e for b in order for e in b.subblocks))
+            packed = footer.pack()
+            out.write_at(content_end, packed + pack_trailer(packed))
+            archive_size = content_end + len(packed) + TRAILER_SIZE
+            outcome = (footer, archive_size)
+    except OrderError as exc:
+        outcome = exc
+    outcome = comm.bcast(outcome if comm.rank == 0 else None, root=0)
+    if isinstance(outcome, BaseException):
+        out.close()
+        if comm.rank == 0:
+            remove_outputs(tmp)
+        raise InternalError(f"block order could not be verified: {outcome}")
+    footer, archive_size = outcome
+    out.set_size(archive_size)   # collective; trims leftovers of an earlier pass
+    out.close()
+    return CompressResult(footer if comm.rank == 0 else None, archive_size, size)
+
+
+def _abandon(comm: Any, out: Any, writer: Any, tmp: str) -> None:
+    """Collective: close everything of a failed pass and delete its output."""
+    try:
+        if hasattr(writer, "counter"):
+            writer.counter.free()
+    finally:
+        out.close()
+        if comm.rank == 0:
+            remove_outputs(tmp)
+        comm.barrier()
+
+
+def _resync(infile: Any, size: int, x: int) -> int:
+    """File offset of the first record starting at or after ``x``."""
+    if x >= size:
+        return size
+    want = _TAIL
+    while True:
+        buf = infile.read_at(x - 1, want)
+        at_eof = x - 1 + len(buf) >= size
+        st, off = find_record_start(buf, 1, len(buf), at_eof, RESYNC_CONFIRM)
+        if st == OK:
+            return x - 1 + off
+        want *= 2
+
+
+def _scan(infile: Any, src: str, size: int, pos: int, stop: int, window: int,
+          n_bounds: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """Read from record start ``pos`` through the last record starting before ``stop``.
+
+    Returns the buffer, the window-boundary record starts in it, and the
+    buffer offset of the first record at or after ``stop``.
+    """
+    bounds = np.empty(n_bounds, np.int64)
+    want = stop - pos + _TAIL
+    while True:
+        buf = infile.read_at(pos, want)
+        at_eof = pos + len(buf) >= size
+        st, a, b, c, nb, nxt = scan_span(buf, pos, len(buf), at_eof, stop - pos, window, bounds)
+        if st == OK:
+            return buf, bounds[:nb], nxt
+        if st != NEED_MORE:
+            raise FastqFormatError(src, pos + a, error_text(st, b, c))
+        want *= 2
+
+
+def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
+                  opts: CompressOptions, rank: int, writer: Any, progress: Progress) -> int:
+    """Encode the records starting in ``[begin, limit)``; return where the next range begins."""
+    W = opts.window
+    per_batch = opts.batch_windows or 2 * max(1, opts.threads)
+    packer = BlockPacker(rank)
+    pos = begin
+    while pos < limit:
+        stop = min(limit, (pos // W + per_batch) * W)
+        buf, bounds, nxt = _scan(infile, src, size, pos, stop, W, per_batch + 2)
+        ends = np.append(bounds[1:], nxt)
+        try:
+            encoded = encode_spans(buf, bounds, ends, base=pos, file_index=0, level=opts.level)
+        except SpanError as exc:  # pragma: no cover - _scan validated these records
+            raise FastqFormatError(src, pos + exc.offset, error_text(exc.status, exc.b, exc.c))
+        for sb in encoded:
+            entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records,
+                                  0, zlib.crc32(sb.data))
+            for data, info in packer.add(sb.data, entry):
+                writer.write(data, info)
+        progress.add(nxt)
+        pos += nxt
+    for data, info in packer.flush():
+        writer.write(data, info)
+    return max(pos, begin)
+
+
+def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> list[int]:
+    """Collective: each rank's exact first record start, found by rank 0 scanning sequentially."""
+    starts = None
+    if comm.rank == 0:
+        nwin = n_windows(size, W)
+        window_start = np.full(nwin + 1, size, np.int64)
+        pos = 0
+        chunk_windows = 64
+        while pos < size:
+            stop = min(size, (pos // W + chunk_windows) * W)
+            buf, bounds, nxt = _scan(infile, "", size, pos, stop, W, chunk_windows + 2)
+            for b in bounds.tolist():
+                window_start[(pos + b) // W] = pos + b
+            pos += nxt
+        # a window without a record start: its range begins at the next record start
+        for k in range(nwin - 1, -1, -1):
+            if window_start[k] == size:
+                window_start[k] = window_start[k + 1]
+        starts = [int(window_start[min(even_share(r, comm.size, nwin)[0], nwin)])
+                  for r in range(comm.size)]
+    return comm.bcast(starts, root=0)
+
+
+__all__ = ["compress_file", "CompressOptions", "CompressResult", "FILE_HEADER_SIZE"]
