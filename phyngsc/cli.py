@@ -172,6 +172,15 @@ _COMMANDS = {"compress": _cmd_compress, "decompress": _cmd_decompress, "info": _
              "verify": _cmd_verify}
 
 
+def _cleanup() -> None:
+    """Remove unfinished outputs (and ROMIO .shfp files) before aborting."""
+    try:
+        from .runners.common import cleanup_in_progress
+        cleanup_in_progress()
+    except Exception:  # noqa: BLE001 - best effort on the way out
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -187,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write(f"phyngsc: error: {exc.one_line()}\n")
         return exc.exit_status
     except KeyboardInterrupt:
+        _cleanup()
         if comm is not None and comm.size > 1:
             comm.abort(130)
         return 130
@@ -199,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("PHYNGSC_DEBUG"):
             import traceback
             traceback.print_exc()
+        _cleanup()
         if comm is not None and comm.size > 1:
             comm.abort(3)
         return 3

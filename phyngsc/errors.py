@@ -39,6 +39,9 @@ class InputFileError(DataError):
         self.reason = reason
         super().__init__(f"{path}: {reason}")
 
+    def __reduce__(self):  # errors travel between MPI ranks by pickle
+        return (type(self), (self.path, self.reason))
+
 
 class FastqFormatError(DataError):
     """A FASTQ file is malformed.
@@ -59,6 +62,9 @@ class FastqFormatError(DataError):
         self.line = line
         self.record = record
         super().__init__(self._format())
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.offset, self.reason, self.line, self.record))
 
     def _format(self) -> str:
         where = []
@@ -101,3 +107,6 @@ class ArchiveError(DataError):
             where.append(f"byte offset {offset}")
         prefix = f"{path}: " + (", ".join(where) + ": " if where else "")
         super().__init__(prefix + reason)
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.reason, self.block, self.subblock, self.offset))

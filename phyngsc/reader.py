@@ -82,11 +82,42 @@ class Archive:
             self.footer = Footer.unpack(data)
             self.index = ArchiveIndex(self.footer)
         except FormatViolation as exc:
+            if "trailer" in str(exc) or "truncated" in str(exc):
+                raise self._describe_truncation(str(exc)) from None
             raise ArchiveError(self.path, str(exc)) from None
         if self.index.content_end != fstart:
             raise ArchiveError(self.path, f"blocks end at {self.index.content_end} but the "
                                f"footer starts at {fstart} (truncated or damaged archive)")
         self.footer_size = flen
+
+    def _describe_truncation(self, reason: str) -> ArchiveError:
+        """Walk the block headers from the start to say where a footer-less archive is cut."""
+        pos, b = FILE_HEADER_SIZE, 0
+        while pos + BLOCK_HEADER_SIZE <= self.size:
+            try:
+                h = BlockHeader.unpack(self._read(pos, BLOCK_HEADER_SIZE))
+            except FormatViolation:
+                break
+            end = pos + BLOCK_HEADER_SIZE + h.payload_length
+            if end > self.size:
+                sb, p = 0, pos + BLOCK_HEADER_SIZE
+                while True:
+                    try:
+                        sh, hs = SubBlockHeader.unpack(self._read(p, _HEADER_PEEK))
+                    except FormatViolation:
+                        break
+                    if p + hs + sh.encoded_streams_length > self.size:
+                        break
+                    p += hs + sh.encoded_streams_length
+                    sb += 1
+                return ArchiveError(
+                    self.path, f"archive is truncated: block {b} needs {end - pos} bytes, "
+                    f"{self.size - pos} present; its sub-block {sb} (of {h.n_subblocks}) "
+                    f"is cut at byte offset {p}", block=b, offset=pos)
+            pos, b = end, b + 1
+        where = f"after block {b - 1}" if b else "before its first block is complete"
+        return ArchiveError(self.path, f"archive is truncated or damaged {where} ({reason})",
+                            block=b, offset=pos)
 
     def close(self) -> None:
         self._f.close()

@@ -204,7 +204,7 @@ def scan_record(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.nda
         q_len += length
         p = nxt
         if eol == 0 and q_len < seq_len:
-            return ERR_QUAL_LENGTH, q_first, q_len, seq_len
+            return ERR_TRUNCATED, end, 0, 0
     return OK, p, n_seq, n
 
 

@@ -37,10 +37,36 @@ class InternalError(PhyngscError):
     exit_status = 3
 
 
+#: Temporary outputs of this process not yet renamed into place (removed on abort).
+IN_PROGRESS: set[str] = set()
+
+
 def temp_name(final: str) -> str:
     """A hidden temporary name in the directory of ``final`` (same file system, so rename is atomic)."""
     d, base = os.path.split(os.path.abspath(final))
     return os.path.join(d, f".{base}.phyngsc-{uuid.uuid4().hex[:12]}.tmp")
+
+
+def register_output(tmp: str) -> None:
+    """Note ``tmp`` as an output being written (every rank calls this)."""
+    IN_PROGRESS.add(tmp)
+
+
+def finish_output(tmp: str, final: str | None, rank: int) -> None:
+    """Rank 0 renames ``tmp`` to ``final`` (or removes it if ``final`` is None)."""
+    IN_PROGRESS.discard(tmp)
+    if rank == 0:
+        if final is None:
+            remove_outputs(tmp)
+        else:
+            os.replace(tmp, final)
+
+
+def cleanup_in_progress() -> None:
+    """Remove every unfinished output (called before an abort; harmless twice)."""
+    for tmp in list(IN_PROGRESS):
+        remove_outputs(tmp)
+        IN_PROGRESS.discard(tmp)
 
 
 def remove_outputs(path: str) -> None:

@@ -25,7 +25,8 @@ from ..format.constants import (DEFAULT_WINDOW, FILE_HEADER_SIZE, MIN_WINDOW, TR
 from ..format.container import pack_file_header, pack_trailer
 from ..format.footer import BlockEntry, Footer, InputFile, SubBlockEntry
 from ..subblocks import SpanError, encode_spans
-from .common import InternalError, Progress, agree, locate, remove_outputs, temp_name
+from .common import (InternalError, Progress, agree, finish_output, locate, register_output,
+                     temp_name)
 from .plan import even_share, n_windows
 from .writer import WRITERS, BlockPacker, OrderError
 
@@ -93,6 +94,7 @@ def compress_file(comm: Any, src: str, dst: str, opts: CompressOptions) -> Compr
     if isinstance(setup, BaseException):
         raise setup
     size, tmp = setup
+    register_output(tmp)
     infile = comm.open_read(src)
     try:
         result = None
@@ -104,8 +106,7 @@ def compress_file(comm: Any, src: str, dst: str, opts: CompressOptions) -> Compr
                 starts, result, redone = result, None, True
     finally:
         infile.close()
-    if comm.rank == 0:
-        os.replace(tmp, dst)
+    finish_output(tmp, dst, comm.rank)
     comm.barrier()
     result.redone = redone
     return result
@@ -183,8 +184,7 @@ def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str,
     outcome = comm.bcast(outcome if comm.rank == 0 else None, root=0)
     if isinstance(outcome, BaseException):
         out.close()
-        if comm.rank == 0:
-            remove_outputs(tmp)
+        finish_output(tmp, None, comm.rank)
         raise InternalError(f"block order could not be verified: {outcome}")
     footer, archive_size = outcome
     out.set_size(archive_size)   # collective; trims leftovers of an earlier pass
@@ -199,8 +199,7 @@ def _abandon(comm: Any, out: Any, writer: Any, tmp: str) -> None:
             writer.counter.free()
     finally:
         out.close()
-        if comm.rank == 0:
-            remove_outputs(tmp)
+        finish_output(tmp, None, comm.rank)
         comm.barrier()
 
 

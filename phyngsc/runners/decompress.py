@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 from ..errors import ArchiveError, PhyngscError, UsageError
 from ..reader import Archive
 from ..subblocks import SubBlockCorrupt, decode_subblocks
-from .common import Progress, agree, remove_outputs, temp_name
+from .common import Progress, agree, finish_output, register_output, temp_name
 from .plan import batches, even_share, weighted_share
 
 #: Most original bytes decoded per batch and thread.
@@ -108,6 +108,7 @@ def _to_file(comm: Any, arch: Archive, dst: str, opts: DecompressOptions) -> int
     if isinstance(setup, BaseException):
         raise setup
     tmp = setup
+    register_output(tmp)
     out = comm.open_write(tmp, opts.hints)
     out.set_size(total)  # collective: pre-size the output
     progress = Progress(comm, total, "decompress", opts.progress)
@@ -136,13 +137,11 @@ def _to_file(comm: Any, arch: Archive, dst: str, opts: DecompressOptions) -> int
         agree(comm, error, key)
     except BaseException:
         out.close()
-        if comm.rank == 0:
-            remove_outputs(tmp)
+        finish_output(tmp, None, comm.rank)
         comm.barrier()
         raise
     out.close()
-    if comm.rank == 0:
-        os.replace(tmp, dst)
+    finish_output(tmp, dst, comm.rank)
     comm.barrier()
     return total
 

@@ -1,0 +1,174 @@
+"""Plain-Python reference of the range coder and the context-model codecs.
+
+Written from docs/format.md, independently of the Numba kernels; tests require
+byte-identical output.
+"""
+
+from __future__ import annotations
+
+
+class RangeEncoder:
+    def __init__(self) -> None:
+        self.low = 0
+        self.range = 0xFFFFFFFF
+        self.cache = 0
+        self.pending = 1     # the cached byte plus pending 0xFF bytes
+        self.out = bytearray()
+
+    def _shift(self) -> None:
+        if self.low < 0xFF000000 or self.low >= 1 << 32:
+            carry = self.low >> 32
+            self.out.append((self.cache + carry) & 0xFF)
+            self.out.extend([(0xFF + carry) & 0xFF] * (self.pending - 1))
+            self.pending = 0
+            self.cache = (self.low >> 24) & 0xFF
+        self.pending += 1
+        self.low = (self.low << 8) & 0xFFFFFFFF
+
+    def code(self, cum: int, freq: int, total: int) -> None:
+        r = self.range // total
+        self.low += r * cum
+        self.range = r * freq
+        while self.range < 1 << 24:
+            self.range <<= 8
+            self._shift()
+
+    def finish(self) -> bytes:
+        for _ in range(5):
+            self._shift()
+        return bytes(self.out)
+
+
+class RangeDecoder:
+    def __init__(self, data: bytes, start: int = 0) -> None:
+        self.data = data
+        self.pos = start
+        self.range = 0xFFFFFFFF
+        self.code = 0
+        for _ in range(5):
+            self.code = ((self.code << 8) | self._byte()) & 0xFFFFFFFF
+
+    def _byte(self) -> int:
+        b = self.data[self.pos] if self.pos < len(self.data) else 0
+        self.pos += 1
+        return b
+
+    def decode(self, freqs: list[int], total: int) -> int:
+        r = self.range // total
+        v = min(self.code // r, total - 1)
+        cum, s = 0, 0
+        while s < len(freqs) - 1 and cum + freqs[s] <= v:
+            cum += freqs[s]
+            s += 1
+        self.code -= cum * r
+        self.range = r * freqs[s]
+        while self.range < 1 << 24:
+            self.code = ((self.code << 8) | self._byte()) & 0xFFFFFFFF
+            self.range <<= 8
+        return s
+
+
+class Model:
+    """Adaptive frequencies per context: start 1, +32 per use, halve above 2**16."""
+
+    def __init__(self, nsym: int) -> None:
+        self.nsym = nsym
+        self.rows: dict[int, list[int]] = {}
+
+    def row(self, ctx: int) -> list[int]:
+        if ctx not in self.rows:
+            self.rows[ctx] = [1] * self.nsym
+        return self.rows[ctx]
+
+    def encode(self, enc: RangeEncoder, ctx: int, s: int) -> None:
+        f = self.row(ctx)
+        enc.code(sum(f[:s]), f[s], sum(f))
+        self._update(f, s)
+
+    def decode(self, dec: RangeDecoder, ctx: int) -> int:
+        f = self.row(ctx)
+        s = dec.decode(f, sum(f))
+        self._update(f, s)
+        return s
+
+    @staticmethod
+    def _update(f: list[int], s: int) -> None:
+        f[s] += 32
+        if sum(f) > 1 << 16:
+            for i in range(len(f)):
+                f[i] = (f[i] + 1) // 2
+
+
+def rc_o1(data: bytes) -> bytes:
+    m, e, prev = Model(256), RangeEncoder(), 0
+    for b in data:
+        m.encode(e, prev, b)
+        prev = b
+    return e.finish()
+
+
+def rc_o1_decode(enc: bytes, n: int) -> bytes:
+    m, d, prev, out = Model(256), RangeDecoder(enc), 0, bytearray()
+    for _ in range(n):
+        prev = m.decode(d, prev)
+        out.append(prev)
+    return bytes(out)
+
+
+def qual_o2(data: bytes) -> bytes:
+    alphabet = sorted(set(data))
+    head = bytes([len(alphabet) & 0xFF]) + bytes(alphabet)
+    if len(alphabet) <= 1:
+        return head
+    n = len(alphabet)
+    idx = {b: i for i, b in enumerate(alphabet)}
+    m, e, q1, q2 = Model(n), RangeEncoder(), 0, 0
+    for b in data:
+        s = idx[b]
+        m.encode(e, q1 * n + q2, s)
+        q1, q2 = s, q1
+    return head + e.finish()
+
+
+def title_col(data: bytes) -> bytes:
+    m, e = Model(256), RangeEncoder()
+    prev_title, cur, prev_byte = b"", bytearray(), 10
+    for b in data:
+        col = len(cur)
+        above = prev_title[col] if col < len(prev_title) else 10
+        if col == 0:
+            before = 10
+        elif col <= len(prev_title):
+            before = prev_title[col - 1]
+        else:
+            before = -1
+        m.encode(e, above * 2 + (1 if before == prev_byte else 0), b)
+        if b == 10:
+            prev_title, cur = bytes(cur), bytearray()
+        else:
+            cur.append(b)
+        prev_byte = b
+    return e.finish()
+
+
+def dna2(data: bytes) -> bytes:
+    def varint(v: int) -> bytes:
+        out = bytearray()
+        while True:
+            b, v = v & 0x7F, v >> 7
+            out.append(b | (0x80 if v else 0))
+            if not v:
+                return bytes(out)
+    code = {ord("A"): 0, ord("C"): 1, ord("G"): 2, ord("T"): 3}
+    exc = [(i, b) for i, b in enumerate(data) if b not in code]
+    out = bytearray(varint(len(exc)))
+    last = 0
+    for i, b in exc:
+        out += varint(i - last) + bytes([b])
+        last = i
+    for j in range(0, len(data), 4):
+        v = 0
+        for k, b in enumerate(data[j:j + 4]):
+            v |= code.get(b, 0) << (2 * k)
+        out.append(v)
+    return bytes(out)

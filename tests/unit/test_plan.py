@@ -1,0 +1,59 @@
+import pytest
+from hypothesis import given, strategies as st
+
+from phyngsc.runners.plan import batches, default_threads, even_share, n_windows, weighted_share
+
+
+@given(st.integers(0, 10_000), st.integers(1, 300))
+def test_even_share_tiles_and_balances(n, size):
+    shares = [even_share(r, size, n) for r in range(size)]
+    assert shares[0][0] == 0 and shares[-1][1] == n
+    assert all(shares[r][1] == shares[r + 1][0] for r in range(size - 1))
+    lengths = [b - a for a, b in shares]
+    assert max(lengths) - min(lengths) <= 1
+    # the paper's Fig. 4: the last n % size ranks take the extra item
+    assert lengths == sorted(lengths)
+
+
+def test_even_share_paper_example():
+    # 14 sub-blocks on 4 ranks: 3, 3, 4, 4
+    assert [even_share(r, 4, 14) for r in range(4)] == [(0, 3), (3, 6), (6, 10), (10, 14)]
+
+
+@given(st.lists(st.integers(0, 10**9), max_size=300), st.integers(1, 64))
+def test_weighted_share_tiles(weights, size):
+    shares = [weighted_share(r, size, weights) for r in range(size)]
+    assert shares[0][0] == 0 and shares[-1][1] == len(weights)
+    assert all(shares[r][1] == shares[r + 1][0] for r in range(size - 1))
+
+
+def test_weighted_share_balances_bytes():
+    weights = [100] * 10 + [1000] + [100] * 9
+    parts = [weighted_share(r, 2, weights) for r in range(2)]
+    totals = [sum(weights[a:b]) for a, b in parts]
+    assert abs(totals[0] - totals[1]) <= 1000
+    assert parts == [(0, 10), (10, 20)] or parts == [(0, 11), (11, 20)]
+
+
+def test_share_rejects_bad_rank():
+    with pytest.raises(ValueError):
+        even_share(4, 4, 10)
+
+
+def test_n_windows():
+    assert n_windows(0, 10) == 0
+    assert n_windows(10, 10) == 1
+    assert n_windows(11, 10) == 2
+
+
+def test_default_threads(monkeypatch):
+    monkeypatch.delenv("SLURM_CPUS_PER_TASK", raising=False)
+    assert default_threads(4, cpus=16) == 4
+    assert default_threads(32, cpus=16) == 1
+    monkeypatch.setenv("SLURM_CPUS_PER_TASK", "6")
+    assert default_threads(4, cpus=16) == 6
+
+
+def test_batches():
+    assert batches(3, 10, 3) == [(3, 6), (6, 9), (9, 10)]
+    assert batches(5, 5, 3) == []

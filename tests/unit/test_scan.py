@@ -1,0 +1,122 @@
+"""The record scanner against the plain-Python grammar: truncation at every byte,
+record-start detection at every offset of the shared data."""
+
+import numba
+import numpy as np
+import pytest
+
+from phyngsc.fastq import scan
+from phyngsc.fastq.scan import OK, find_record_start, scan_span
+from tests.reference import ref_fastq
+
+from ..conftest import DATA, small_files
+
+
+def kernel_parse(data: bytes) -> tuple[int, int, int]:
+    """(status, error offset, records) scanning all of ``data`` as one file."""
+    buf = np.frombuffer(data, np.uint8)
+    bounds = np.empty(1, np.int64)
+    st, a, b, c, nb, nxt = scan_span(buf, 0, len(buf), True, len(buf), 1 << 40, bounds)
+    return st, (a if st != OK else -1), nb
+
+
+def ref_parse(data: bytes) -> tuple[int, int]:
+    try:
+        ref_fastq.parse(data)
+        return OK, -1
+    except ref_fastq.Bad as e:
+        return e.status, e.offset
+
+
+@pytest.mark.parametrize("path", small_files(), ids=lambda p: p.name)
+def test_truncation_at_every_byte(path):
+    data = path.read_bytes()
+    if len(data) > 30_000:
+        data = data[:30_000]
+        data = data[:data.rfind(b"\n@") + 1]
+    for k in range(len(data) + 1):
+        cut = data[:k]
+        st, off, _ = kernel_parse(cut)
+        assert (st, off) == ref_parse(cut), f"cut at {k}"
+
+
+def test_truncation_errors_are_exact():
+    data = b"@r1\nACGT\n+\nIIII\n@r2\nAC\n+\nII\n"
+    boundaries = {0, 15, 16, len(data) - 1, len(data)}  # 15, len-1: no final newline is valid
+    for k in range(len(data) + 1):
+        st, off, _ = kernel_parse(data[:k])
+        if k in boundaries:
+            assert st == OK
+        else:
+            assert (st, off) == (scan.ERR_TRUNCATED, k), k
+
+
+@pytest.mark.parametrize("bad,status,offset", [
+    (b"@r\nACGT\n+\nIII\n@s\nA\n+\nI\n", scan.ERR_QUAL_LENGTH, 10),
+    (b"@r\nACGT\n+\nIIIII\n", scan.ERR_QUAL_LENGTH, 10),
+    (b"@r\nAC T\n+\nIIII\n", scan.ERR_SEQ_BYTE, 5),
+    (b"@r\nACGT\n+\nII I\n", scan.ERR_QUAL_BYTE, 12),
+    (b"r\nACGT\n+\nIIII\n", scan.ERR_EXPECT_AT, 0),
+    (b"@r\nACGT\n+\nIIII\n\n", scan.ERR_EXPECT_AT, 15),
+    (b"@r\x00\nACGT\n+\nIIII\n", scan.ERR_TITLE_BYTE, 2),
+    (b"@r\nACGT\n@s\n+\nIIII\n", scan.ERR_EXPECT_PLUS, 8),
+    (b"@r\rx\nA\n+\nI\n", scan.ERR_TITLE_BYTE, 2),
+])
+def test_malformed_records(bad, status, offset):
+    assert kernel_parse(bad)[:2] == (status, offset)
+    assert ref_parse(bad) == (status, offset)
+
+
+@numba.njit(cache=False)
+def _resync_all(buf, step, confirm):
+    """find_record_start from every offset (stride ``step``): the offsets found."""
+    n = buf.size
+    out = np.empty((n + step - 1) // step, np.int64)
+    for j in range(out.size):
+        x = j * step
+        st, off = find_record_start(buf, x, n, True, confirm)
+        out[j] = off if st == 0 else -2
+    return out
+
+
+def true_starts(data: bytes) -> np.ndarray:
+    buf = np.frombuffer(data, np.uint8)
+    # every record start, from a sequential scan with one window per byte
+    bounds = np.empty(len(data) + 1, np.int64)
+    st, a, b, c, nb, nxt = scan_span(buf, 0, len(buf), True, len(buf), 1, bounds)
+    assert st == OK
+    return bounds[:nb]
+
+
+def check_every_offset(data: bytes, step: int = 1):
+    buf = np.frombuffer(data, np.uint8)
+    starts = np.append(true_starts(data), len(data))
+    found = _resync_all(buf, step, 3)
+    xs = np.arange(0, len(data), step)
+    expected = starts[np.searchsorted(starts, xs, side="left")]
+    bad = np.nonzero(found != expected)[0]
+    assert bad.size == 0, f"offset {xs[bad[0]]}: found {found[bad[0]]}, true {expected[bad[0]]}"
+
+
+@pytest.mark.parametrize("name", ["ERR127302_1.fastq", "ERR127302_2.fastq",
+                                  "sim_reads_1.fastq", "sim_reads_2.fastq"])
+def test_record_start_at_every_offset_of_shared_data(shared_fastq, name):
+    check_every_offset(shared_fastq[name.replace(".fastq", "")].read_bytes())
+
+
+def test_record_start_in_nanopore_data(shared_fastq):
+    data = shared_fastq["ont_1k"].read_bytes()
+    starts = true_starts(data)
+    cut = int(starts[np.searchsorted(starts, 200_000)])
+    check_every_offset(data[:cut])            # every offset of the first ~30 reads
+    check_every_offset(data, step=61)         # and a stride through the rest
+
+
+def test_quality_line_starting_with_at_is_not_a_record_start():
+    data = b"@r1\nACGT\n+\n@III\n@r2\nACGT\n+\n@@@@\n@r3\nA\n+\nI\n"
+    check_every_offset(data)
+    assert find_record_start(np.frombuffer(data, np.uint8), 11, len(data), True, 3) == (OK, 16)
+
+
+def test_wrapped_records_every_offset():
+    check_every_offset((DATA / "edge" / "mixed.fq").read_bytes())
