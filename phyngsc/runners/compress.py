@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import FastqFormatError, InputFileError, UsageError
+from ..errors import FastqFormatError, InputFileError, PhyngscError, UsageError
 from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
 from ..format.constants import (DEFAULT_WINDOW, FILE_HEADER_SIZE, MIN_WINDOW, TRAILER_SIZE)
 from ..format.container import pack_file_header, pack_trailer
@@ -104,8 +104,12 @@ def compress_file(comm: Any, src: str, dst: str, opts: CompressOptions) -> Compr
             result = _compress_pass(comm, infile, src, size, tmp, opts, starts)
             if isinstance(result, list):   # resync disproved: redo with exact starts
                 starts, result, redone = result, None, True
-    finally:
+    except PhyngscError:
+        # raised on every rank together (errors are agreed on), so closing is safe;
+        # any other exception may be on one rank only: no collective call then.
         infile.close()
+        raise
+    infile.close()
     finish_output(tmp, dst, comm.rank)
     comm.barrier()
     result.redone = redone
