@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install the test dependencies and run every test: serial, then MPI at 1, 2, 3 and 4 ranks
+# (oversubscribed on small machines). Run inside a virtual environment (README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python -m pip install -q -e ".[mpich,test]"
+export OMPI_MCA_rmaps_base_oversubscribe=1 PRTE_MCA_rmaps_default_mapping_policy=:oversubscribe
+# warm the Numba cache once, serially, before ranks start compiling in parallel
+python -c "import numpy as np, phyngsc.subblocks as s; b=np.frombuffer(b'@r\nACGT\n+\nIIII\n', np.uint8); s.decode_subblocks([x.data for x in s.encode_spans(b, np.array([0]), np.array([len(b)]), base=0, file_index=0, level=1)])"
+status=0
+python -m pytest -q tests/unit tests/cli || status=$?
+for n in 1 2 3 4; do
+  echo "== MPI tests with $n rank(s)"
+  mpiexec -n "$n" python -m pytest -q --with-mpi tests/mpi || status=$?
+done
+# pytest exits 5 when it collected nothing: that is a failure here too
+exit "$status"
