@@ -172,11 +172,12 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not found")
-@pytest.mark.parametrize("module,target,status", [
-    ("compress", "_encode_range", 3),            # local phase: agreed on, clean exit everywhere
-    ("writer", "TicketWriter.close", None),      # inside a collective: rank 1 aborts the world
+@pytest.mark.parametrize("module,target,status,writer", [
+    ("compress", "_encode_range", 3, "ticket"),         # local phase: agreed, clean exit 3
+    ("writer", "TicketWriter.close", None, "ticket"),   # in a collective: rank 1 aborts all
+    ("writer", "SharedPointerWriter.close", None, "shared"),  # ... and .shfp files go too
 ])
-def test_a_failing_rank_never_hangs(reads, tmp_path, module, target, status):
+def test_a_failing_rank_never_hangs(reads, tmp_path, module, target, status, writer):
     script = tmp_path / "fault.py"
     owner, _, attr = target.rpartition(".")
     if owner:
@@ -188,7 +189,7 @@ def test_a_failing_rank_never_hangs(reads, tmp_path, module, target, status):
     out = tmp_path / "out"
     out.mkdir()
     cmd = [MPIEXEC, "-n", "3", sys.executable, str(script), "compress", str(reads), "-o",
-           str(out / "a.ngsc"), "--window", "4K", "-t", "1"]
+           str(out / "a.ngsc"), "--window", "4K", "-t", "1", "--writer", writer]
     r = subprocess.run(cmd, capture_output=True, timeout=120)
     assert r.returncode != 0
     if status is not None:

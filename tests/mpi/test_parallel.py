@@ -17,6 +17,7 @@ import pytest
 import phyngsc
 from phyngsc.errors import FastqFormatError
 from phyngsc.runners import compress as compress_mod
+from phyngsc.runners.plan import even_share
 
 from ..conftest import DATA
 
@@ -134,14 +135,27 @@ def test_false_resync_is_detected_and_redone(world, shared_tmp, monkeypatch):
         src.write_bytes(b"".join(rec.replace(b"{}", str(i).encode()) for i in range(400)))
     world.Barrier()
     monkeypatch.setattr(compress_mod, "RESYNC_CONFIRM", 1)
+    window = world.bcast(pick_window(src.read_bytes(), world.size) if world.rank == 0 else None)
     arc = shared_tmp / "wrapped.ngsc"
-    res = phyngsc.compress(str(src), str(arc), comm=world, threads=1, window=1024)
+    res = phyngsc.compress(str(src), str(arc), comm=world, threads=1, window=window)
     out = shared_tmp / "wrapped.out"
     phyngsc.decompress(str(arc), str(out), comm=world, threads=1)
     if world.rank == 0:
         assert out.read_bytes() == src.read_bytes()
     if world.size > 1:
         assert res.redone
+
+
+def pick_window(data: bytes, ranks: int) -> int:
+    """A window size that puts rank 1's first window just before a false candidate."""
+    if ranks == 1:
+        return 1024
+    for w in range(1024, 8192):
+        x = even_share(1, ranks, -(-len(data) // w))[0] * w
+        j = data.index(b"\n@", x - 1) + 1
+        if data.startswith(b"@III", j):
+            return w
+    raise AssertionError("no window size gives a false candidate")
 
 
 def test_verify_names_the_corrupt_subblock(world, shared_fastq, shared_tmp):
