@@ -8,10 +8,15 @@ export OMPI_MCA_rmaps_base_oversubscribe=1 PRTE_MCA_rmaps_default_mapping_policy
 # warm the Numba cache once, serially, before ranks start compiling in parallel
 python -c "import numpy as np, phyngsc.subblocks as s; b=np.frombuffer(b'@r\nACGT\n+\nIIII\n', np.uint8); s.decode_subblocks([x.data for x in s.encode_spans(b, np.array([0]), np.array([len(b)]), base=0, file_index=0, level=1)])"
 status=0
-python -m pytest -q tests/unit tests/cli || status=$?
+check() {  # pytest exits 5 when it collected nothing: say so, and count it as a failure
+  local rc=$1 what=$2
+  if [ "$rc" -eq 5 ]; then echo "ERROR: $what collected no tests"; fi
+  if [ "$rc" -ne 0 ]; then status=1; fi
+}
+rc=0; python -m pytest -q tests/unit tests/cli || rc=$?; check "$rc" "serial tests"
 for n in 1 2 3 4; do
   echo "== MPI tests with $n rank(s)"
-  mpiexec -n "$n" python -m pytest -q --with-mpi tests/mpi || status=$?
+  rc=0; mpiexec -n "$n" python -m pytest -q --with-mpi tests/mpi || rc=$?
+  check "$rc" "MPI tests at $n rank(s)"
 done
-# pytest exits 5 when it collected nothing: that is a failure here too
 exit "$status"

@@ -96,6 +96,13 @@ def _check(buf: np.ndarray, a: int, b: int, mask: int) -> int:
 
 
 @kernel
+def _record_line(lines: np.ndarray, n: int, start: int, end: int, eol: int) -> None:
+    lines[n, 0] = start
+    lines[n, 1] = end
+    lines[n, 2] = eol
+
+
+@kernel
 def scan_record(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.ndarray) -> tuple:
     """Validate the record at ``buf[pos]``.
 
@@ -115,9 +122,7 @@ def scan_record(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.nda
         return ERR_TITLE_BYTE, bad, int(buf[bad]), 0
     if eol == 0:
         return ERR_TRUNCATED, end, 0, 0
-    lines[0, 0] = pos + 1
-    lines[0, 1] = cend
-    lines[0, 2] = eol
+    _record_line(lines, 0, pos + 1, cend, eol)
     n = 1
     p = nxt
     seq_len = 0
@@ -142,9 +147,7 @@ def scan_record(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.nda
             return ERR_TRUNCATED, end, 0, 0
         if n >= cap:
             return GROW, 0, 0, 0
-        lines[n, 0] = p
-        lines[n, 1] = cend
-        lines[n, 2] = eol
+        _record_line(lines, n, p, cend, eol)
         n += 1
         seq_len += cend - p
         p = nxt
@@ -160,9 +163,7 @@ def scan_record(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.nda
         return ERR_TRUNCATED, end, 0, 0
     if n >= cap:
         return GROW, 0, 0, 0
-    lines[n, 0] = p + 1
-    lines[n, 1] = cend
-    lines[n, 2] = eol
+    _record_line(lines, n, p + 1, cend, eol)
     n += 1
     p = nxt
     # quality lines
@@ -175,9 +176,7 @@ def scan_record(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.nda
                 return NEED_MORE, 0, 0, 0
             if n_qual == 0 and seq_len == 0 and n < cap:
                 # an empty quality as the file's last line, without line end
-                lines[n, 0] = p
-                lines[n, 1] = p
-                lines[n, 2] = 0
+                _record_line(lines, n, p, p, 0)
                 return OK, p, n_seq, n + 1
             if n_qual == 0:
                 return ERR_TRUNCATED, end, 0, 0
@@ -196,9 +195,7 @@ def scan_record(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.nda
             return ERR_QUAL_LENGTH, q_first, length, seq_len
         if n >= cap:
             return GROW, 0, 0, 0
-        lines[n, 0] = p
-        lines[n, 1] = cend
-        lines[n, 2] = eol
+        _record_line(lines, n, p, cend, eol)
         n += 1
         n_qual += 1
         q_len += length

@@ -214,6 +214,47 @@ def _line_crlf(layout: np.ndarray, bits_at: int, line: int, def_crlf: bool) -> b
 
 
 @kernel
+def _line_lengths(layout: np.ndarray, ly: int) -> tuple:
+    """Read a line count and skip its line lengths: ``(count, lengths_at, new_ly)``."""
+    n, ly = get_varint(layout, ly, layout.size)
+    at = ly
+    for _ in range(n):
+        if ly < 0:
+            break
+        _v, ly = get_varint(layout, ly, layout.size)
+    return n, at, ly
+
+
+@kernel
+def _emit_lines(out: np.ndarray, o: int, src: np.ndarray, sp: int, n_lines: int, total: int,
+                layout: np.ndarray, lengths_at: int, bits_at: int, line: int, def_crlf: bool,
+                bare_line: int) -> tuple:
+    """Write ``n_lines`` lines of ``src[sp:]`` adding up to ``total`` bytes, each with its
+    line end (none for line number ``bare_line``). Line lengths come from the layout at
+    ``lengths_at`` (or one line of ``total`` when it is -1). Returns ``(o, sp, line)``,
+    ``o`` = -1 if the streams are inconsistent."""
+    got = 0
+    pos = lengths_at
+    for _ in range(n_lines):
+        n = total
+        if lengths_at >= 0:
+            n, pos = get_varint(layout, pos, layout.size)
+        o = _put(out, o, src, sp, sp + n)
+        if o < 0:
+            return -1, sp, line
+        sp += n
+        got += n
+        if line != bare_line:
+            o = _eol(out, o, _line_crlf(layout, bits_at, line, def_crlf))
+            if o < 0:
+                return -1, sp, line
+        line += 1
+    if got != total:
+        return -1, sp, line
+    return o, sp, line
+
+
+@kernel
 def assemble_records(titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
                      lens: np.ndarray, layout: np.ndarray, n_records: int,
                      out: np.ndarray) -> int:
@@ -269,23 +310,13 @@ def assemble_records(titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
                 plus1 = ly + n
                 ly += n
             if flags & EXC_SEQL:
-                n_seq, ly = get_varint(layout, ly, layout.size)
+                n_seq, seq_at, ly = _line_lengths(layout, ly)
                 if ly < 0:
                     return 1
-                seq_at = ly
-                for _ in range(n_seq):
-                    _v, ly = get_varint(layout, ly, layout.size)
-                    if ly < 0:
-                        return 1
             if flags & EXC_QUALL:
-                n_qual, ly = get_varint(layout, ly, layout.size)
+                n_qual, qual_at, ly = _line_lengths(layout, ly)
                 if ly < 0:
                     return 1
-                qual_at = ly
-                for _ in range(n_qual):
-                    _v, ly = get_varint(layout, ly, layout.size)
-                    if ly < 0:
-                        return 1
             if flags & EXC_EOLS:
                 n, ly = get_varint(layout, ly, layout.size)
                 if ly < 0:
@@ -310,22 +341,9 @@ def assemble_records(titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
         o = _eol(out, o, _line_crlf(layout, bits_at, line, def_crlf))
         line += 1
         # sequence lines
-        got = 0
-        pos = seq_at
-        for _ in range(n_seq):
-            n = seq_len
-            if seq_at >= 0:
-                n, pos = get_varint(layout, pos, layout.size)
-            o = _put(out, o, dna, dp, dp + n)
-            if o < 0:
-                return 1
-            dp += n
-            got += n
-            o = _eol(out, o, _line_crlf(layout, bits_at, line, def_crlf))
-            if o < 0:
-                return 1
-            line += 1
-        if got != seq_len:
+        o, dp, line = _emit_lines(out, o, dna, dp, n_seq, seq_len, layout, seq_at, bits_at,
+                                  line, def_crlf, -1)
+        if o < 0:
             return 1
         # '+' line
         if o >= out.size:
@@ -343,23 +361,9 @@ def assemble_records(titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
             return 1
         line += 1
         # quality lines
-        got = 0
-        pos = qual_at
-        for _ in range(n_qual):
-            n = seq_len
-            if qual_at >= 0:
-                n, pos = get_varint(layout, pos, layout.size)
-            o = _put(out, o, qual, qp, qp + n)
-            if o < 0:
-                return 1
-            qp += n
-            got += n
-            if not (noeol and line == n_lines - 1):
-                o = _eol(out, o, _line_crlf(layout, bits_at, line, def_crlf))
-                if o < 0:
-                    return 1
-            line += 1
-        if got != seq_len:
+        o, qp, line = _emit_lines(out, o, qual, qp, n_qual, seq_len, layout, qual_at, bits_at,
+                                  line, def_crlf, n_lines - 1 if noeol else -1)
+        if o < 0:
             return 1
     if o != out.size:
         return 1

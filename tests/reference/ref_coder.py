@@ -151,14 +151,17 @@ def title_col(data: bytes) -> bytes:
     return e.finish()
 
 
+def varint(v: int) -> bytes:
+    """Unsigned LEB128."""
+    out = bytearray()
+    while True:
+        b, v = v & 0x7F, v >> 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
 def dna2(data: bytes) -> bytes:
-    def varint(v: int) -> bytes:
-        out = bytearray()
-        while True:
-            b, v = v & 0x7F, v >> 7
-            out.append(b | (0x80 if v else 0))
-            if not v:
-                return bytes(out)
     code = {ord("A"): 0, ord("C"): 1, ord("G"): 2, ord("T"): 3}
     exc = [(i, b) for i, b in enumerate(data) if b not in code]
     out = bytearray(varint(len(exc)))

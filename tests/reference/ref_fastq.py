@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .ref_coder import varint
+
 SEQ = re.compile(rb"[A-Za-z.*\-]*")
 QUAL = re.compile(rb"[!-~]*")
 TITLE_BAD = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
@@ -114,14 +116,6 @@ def split(data: bytes) -> tuple[bytes, bytes, bytes, bytes, bytes]:
     recs = parse(data)
     if not recs:
         return b"", b"", b"", b"", b""
-
-    def varint(v: int) -> bytes:
-        out = bytearray()
-        while True:
-            b, v = v & 0x7F, v >> 7
-            out.append(b | (0x80 if v else 0))
-            if not v:
-                return bytes(out)
 
     first = recs[0]
     crlf = first["title"][1] == "\r\n"
