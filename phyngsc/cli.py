@@ -91,6 +91,50 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="check every checksum and decode every sub-block")
     v.add_argument("input", help="archive")
     common(v)
+
+    n = sub.add_parser("count", help="number of records (footer only)")
+    n.add_argument("input", help="archive")
+
+    st = sub.add_parser("stats", help="records, bases, nucleotides, GC, lengths, qualities")
+    st.add_argument("input", help="archive")
+    st.add_argument("--json", action="store_true", help="machine-readable output")
+    st.add_argument("--headers-only", action="store_true",
+                    help="only what sub-block headers hold (no histogram, no per-position "
+                         "quality): decodes nothing")
+    st.add_argument("--hdf5", metavar="OUT.h5", help="also write per-sub-block arrays")
+    common(st)
+
+    g = sub.add_parser("grep", help="records whose sequence contains PATTERN (IUPAC)")
+    g.add_argument("input", help="archive")
+    g.add_argument("pattern", help="nucleotides, IUPAC codes allowed (N matches anything)")
+    g.add_argument("--first", action="store_true", help="only the first match in file order")
+    g.add_argument("--revcomp", action="store_true", help="also match the reverse complement")
+    g.add_argument("--max", type=int, default=None, metavar="N", help="at most N records")
+    g.add_argument("-o", "--output", default="-", help="FASTQ to write (default: stdout)")
+    common(g)
+
+    fa = sub.add_parser("fasta", help="FASTA of all records (qualities are never decoded)")
+    fa.add_argument("input", help="archive")
+    fa.add_argument("-o", "--output", required=True, help="FASTA to write, or - for stdout")
+    common(fa)
+
+    fl = sub.add_parser("filter", help="trim and filter records into FASTQ")
+    fl.add_argument("input", help="archive")
+    fl.add_argument("-o", "--output", required=True, help="FASTQ to write, or - for stdout")
+    fl.add_argument("--min-mean-quality", type=float, default=0.0, metavar="Q")
+    fl.add_argument("--max-n", type=int, default=-1, metavar="N")
+    fl.add_argument("--min-length", type=int, default=0, metavar="L")
+    fl.add_argument("--trim-quality", type=int, default=-1, metavar="Q",
+                    help="trim low-quality 3' ends as BWA/cutadapt -q Q do")
+    common(fl)
+
+    ex = sub.add_parser("extract", help="records by number range or by name")
+    ex.add_argument("input", help="archive")
+    sel = ex.add_mutually_exclusive_group(required=True)
+    sel.add_argument("--records", metavar="A:B", help="records A to B-1 (0-based, file order)")
+    sel.add_argument("--names", metavar="FILE", help="file of read names, one per line")
+    ex.add_argument("-o", "--output", required=True, help="FASTQ to write, or - for stdout")
+    common(ex)
     return p
 
 
@@ -168,8 +212,100 @@ def _cmd_info(args: argparse.Namespace, comm: Any) -> int:
     return 0
 
 
+def _threads_for(args: argparse.Namespace, comm: Any) -> None:
+    import phyngsc
+    phyngsc._threads(comm, args.threads)
+
+
+def _cmd_count(args: argparse.Namespace, comm: Any) -> int:
+    from .runners.compresso import count
+    n = count(comm, args.input)
+    if comm.rank == 0:
+        print(n)
+    return 0
+
+
+def _cmd_stats(args: argparse.Namespace, comm: Any) -> int:
+    from .runners.compresso import stats
+    if not args.headers_only:
+        _threads_for(args, comm)
+    res = stats(comm, args.input, headers_only=args.headers_only, hdf5=args.hdf5)
+    if comm.rank != 0:
+        return 0
+    if args.json:
+        print(json.dumps(res, indent=1))
+        return 0
+    nf = res["nucleotides"]
+    rl = res["read_length"]
+    q = res["quality"]
+    print(f"records        {res['records']:,}")
+    print(f"bases          {res['bases']:,}")
+    print("nucleotides    " + "  ".join(f"{k}={v:,}" for k, v in nf.items()))
+    print(f"GC fraction    {res['gc_fraction']:.4f}")
+    print(f"read length    min {rl['min']:,}  mean {rl['mean']:.2f}  max {rl['max']:,}")
+    print(f"quality        {q['encoding']} (offset {q['offset']}); {q['evidence']}")
+    print(f"alphabet       {q['alphabet']}")
+    if "histogram" in rl:
+        top = sorted(rl["histogram"], key=lambda kv: -kv[1])[:5]
+        print("common lengths " + ", ".join(f"{k} bp x {v:,}" for k, v in top))
+        mq = q["mean_per_position"]
+        if mq:
+            print(f"mean quality   first {mq[0]:.2f}  middle {mq[len(mq) // 2]:.2f}  "
+                  f"last {mq[-1]:.2f}  (per position in --json)")
+    if args.hdf5:
+        print(f"per-sub-block arrays written to {args.hdf5}")
+    return 0
+
+
+def _cmd_grep(args: argparse.Namespace, comm: Any) -> int:
+    from .runners.compresso import grep
+    _threads_for(args, comm)
+    grep(comm, args.input, args.pattern, first=args.first, revcomp=args.revcomp,
+         max_records=args.max, dst=args.output)
+    return 0
+
+
+def _cmd_fasta(args: argparse.Namespace, comm: Any) -> int:
+    from .runners.compresso import fasta
+    _threads_for(args, comm)
+    fasta(comm, args.input, args.output)
+    return 0
+
+
+def _cmd_filter(args: argparse.Namespace, comm: Any) -> int:
+    from .runners.compresso import FilterOptions, filter_records
+    _threads_for(args, comm)
+    kept, dropped = filter_records(comm, args.input, args.output, FilterOptions(
+        args.min_mean_quality, args.max_n, args.min_length, args.trim_quality))
+    if comm.rank == 0:
+        sys.stderr.write(f"kept {kept} records, dropped {dropped}\n")
+    return 0
+
+
+def _cmd_extract(args: argparse.Namespace, comm: Any) -> int:
+    from .runners.compresso import extract
+    _threads_for(args, comm)
+    if args.records is not None:
+        try:
+            a, b = (int(x) for x in args.records.split(":"))
+        except ValueError:
+            raise UsageError(f"--records expects A:B, got {args.records!r}") from None
+        extract(comm, args.input, args.output, start=a, stop=b)
+    else:
+        try:
+            with open(args.names, "rb") as f:
+                names = {line.strip().lstrip(b"@") for line in f if line.strip()}
+        except OSError as exc:
+            from .errors import InputFileError
+            raise InputFileError(args.names, exc.strerror or str(exc)) from None
+        extract(comm, args.input, args.output, names=names)
+    return 0
+
+
 _COMMANDS = {"compress": _cmd_compress, "decompress": _cmd_decompress, "info": _cmd_info,
-             "verify": _cmd_verify}
+             "verify": _cmd_verify, "count": _cmd_count, "stats": _cmd_stats,
+             "grep": _cmd_grep, "fasta": _cmd_fasta, "filter": _cmd_filter,
+             "extract": _cmd_extract}
 
 
 def _cleanup() -> None:

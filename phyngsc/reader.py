@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,6 +23,21 @@ from .format.footer import ArchiveIndex, Footer
 from .format.subblock import SubBlockHeader
 
 _HEADER_PEEK = 4096
+
+
+class Record(NamedTuple):
+    """One FASTQ record: title (without ``@``), sequence and quality string."""
+
+    title: str
+    sequence: str
+    quality: str
+
+
+def _split_records(data: np.ndarray) -> np.ndarray:
+    from .fastq.scan import scan_span
+    bounds = np.empty(data.size + 1, np.int64)
+    st, _a, _b, _c, nb, _n = scan_span(data, 0, data.size, True, data.size, 1, bounds)
+    return np.append(bounds[:nb], data.size)
 
 
 @dataclass(frozen=True)
@@ -197,9 +214,59 @@ class Archive:
                             "decoded": 0, "codecs": {}}
         return sizes
 
-    def records_slice(self) -> np.ndarray:
-        """First record number of every sub-block (input order)."""
-        return self.index.first_record
+    # -- in compresso API -------------------------------------------------------------
+    def stats(self, comm: object = None, headers_only: bool = False) -> dict:
+        """Statistics as ``phyngsc stats --json`` prints them (collective over ``comm``)."""
+        from .runners.comm import get_comm
+        from .runners.compresso import stats
+        return stats(get_comm(comm), self.path, headers_only=headers_only)
+
+    def records(self, start: int = 0, stop: int | None = None) -> Iterator[Record]:
+        """Records ``start``..``stop``-1 (0-based, file order); decodes only the sub-blocks
+        that hold them, one at a time."""
+        from .compresso.kernels import read_lengths
+        from .format.constants import SID_DNA, SID_LENGTHS, SID_QUAL, SID_TITLES
+        from .subblocks import decode_streams
+        total = self.count()
+        stop = total if stop is None else stop
+        if not 0 <= start <= stop <= total:
+            raise ValueError(f"record range {start}:{stop} is outside 0:{total}")
+        ix = self.index
+        for i in range(self.n_subblocks):
+            first, n = int(ix.first_record[i]), int(ix.n_records[i])
+            if first + n <= start or first >= stop:
+                continue
+            _h, (s,) = decode_streams([self.subblock_bytes(i)],
+                                      (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS))
+            titles = s[SID_TITLES].tobytes().split(b"\n")
+            lengths = read_lengths(s[SID_LENGTHS], n)
+            ends = np.cumsum(lengths)
+            dna, qual = s[SID_DNA].tobytes(), s[SID_QUAL].tobytes()
+            for r in range(max(start - first, 0), min(stop - first, n)):
+                a = int(ends[r] - lengths[r])
+                yield Record(titles[r].decode("utf-8", "replace"),
+                             dna[a:int(ends[r])].decode("ascii"),
+                             qual[a:int(ends[r])].decode("ascii"))
+
+    def grep(self, pattern: str, comm: object = None, revcomp: bool = False,
+             max_records: int | None = None) -> list[bytes]:
+        """Records (original FASTQ text) whose sequence contains ``pattern`` (IUPAC)."""
+        import io
+
+        from .runners.comm import get_comm
+        from .runners.compresso import grep
+        buf = io.BytesIO()
+        grep(get_comm(comm), self.path, pattern, revcomp=revcomp, max_records=max_records,
+             stdout=buf)
+        from .compresso.kernels import record_starts
+        data = np.frombuffer(buf.getvalue(), np.uint8)
+        if not data.size:
+            return []
+        n = data.tobytes().count(b"\n@") + 1  # an upper bound; trimmed below
+        starts = record_starts(data, n)
+        if starts[0] < 0:  # fewer records than the bound: split exactly
+            starts = _split_records(data)
+        return [data[a:b].tobytes() for a, b in zip(starts[:-1], starts[1:])]
 
 
 def open_archive(path: str) -> Archive:

@@ -240,3 +240,76 @@ def decode_subblocks(encoded: list[bytes | memoryview]) -> tuple[list[SubBlockHe
 __all__ = ["encode_spans", "decode_subblocks", "EncodedSubBlock", "SpanError",
            "SubBlockCorrupt", "slot_capacity", "layout_capacity", "CODEC_STORED",
            "SUBBLOCK_PREFIX_SIZE"]
+
+
+@parallel_kernel
+def _decode_selected(enc, stream_starts, stream_meta, wanted, out, out_starts, status):
+    """Decode the wanted streams of each sub-block into ``out[out_starts[i, sid]:...]``."""
+    for i in prange(stream_starts.shape[0]):
+        ok = 0
+        for sid in range(N_STREAMS):
+            if not wanted[sid]:
+                continue
+            codec = stream_meta[i, 3 * sid]
+            elen = stream_meta[i, 3 * sid + 1]
+            a = stream_starts[i, sid]
+            dst = out[out_starts[i, sid]:out_starts[i, sid] + stream_meta[i, 3 * sid + 2]]
+            if a + elen > enc.size:
+                ok = 1
+            elif ok == 0:
+                ok = decode_stream(codec, enc[a:a + elen], dst)
+        status[i] = ok
+
+
+def decode_streams(encoded: list[bytes], wanted: tuple[int, ...]) -> tuple[
+        list[SubBlockHeader], list[dict[int, np.ndarray]]]:
+    """Decode only the streams ``wanted`` (stream ids) of each sub-block.
+
+    Returns the headers and, per sub-block, ``{sid: uint8 array}`` of decoded
+    streams (views into one buffer). Used by in compresso commands that need,
+    e.g., only DNA and lengths. Raises :class:`SubBlockCorrupt`.
+    """
+    headers, parts = [], []
+    for i, data in enumerate(encoded):
+        try:
+            hdr, hsize = SubBlockHeader.unpack(data)
+        except FormatViolation as exc:
+            raise SubBlockCorrupt(i, str(exc)) from None
+        if hsize + hdr.encoded_streams_length != len(data) or \
+                [s.sid for s in hdr.streams] != list(range(N_STREAMS)):
+            raise SubBlockCorrupt(i, "unexpected stream layout")
+        for s in hdr.streams:
+            if s.sid in wanted and s.codec not in KNOWN_CODECS:
+                raise SubBlockCorrupt(i, f"unknown codec id {s.codec}")
+        headers.append(hdr)
+        parts.append(np.frombuffer(data, np.uint8)[hsize:])
+    n = len(headers)
+    enc = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
+    meta = np.array([[v for s in h.streams for v in (s.codec, s.encoded_length,
+                                                      s.decoded_length)] for h in headers],
+                    np.int64).reshape(n, 3 * N_STREAMS)
+    stream_starts = np.zeros((n, N_STREAMS), np.int64)
+    out_starts = np.zeros((n, N_STREAMS), np.int64)
+    mask = np.zeros(N_STREAMS, np.bool_)
+    mask[list(wanted)] = True
+    base, total = 0, 0
+    for i, h in enumerate(headers):
+        p = base
+        for s in h.streams:
+            stream_starts[i, s.sid] = p
+            p += s.encoded_length
+            if mask[s.sid]:
+                out_starts[i, s.sid] = total
+                total += s.decoded_length
+        base += len(parts[i])
+    out = np.empty(total, np.uint8)
+    status = np.zeros(n, np.int64)
+    if n:
+        _decode_selected(enc, stream_starts, meta, mask, out, out_starts, status)
+    result = []
+    for i, h in enumerate(headers):
+        if status[i]:
+            raise SubBlockCorrupt(i, "streams do not decode")
+        result.append({sid: out[out_starts[i, sid]:out_starts[i, sid] +
+                                h.streams[sid].decoded_length] for sid in wanted})
+    return headers, result

@@ -97,6 +97,15 @@ class SerialComm:
     def allreduce_sum(self, value: int) -> int:
         return value
 
+    def allreduce_min(self, value: int) -> int:
+        return value
+
+    def send(self, obj: Any, dest: int) -> None:
+        raise RuntimeError("a serial communicator has no other rank")
+
+    def recv(self, source: int) -> Any:
+        raise RuntimeError("a serial communicator has no other rank")
+
     def abort(self, code: int = 1) -> None:
         os._exit(code)
 
@@ -220,6 +229,15 @@ class MPIComm:
 
     def allreduce_sum(self, value: int) -> int:
         return self.comm.allreduce(value, op=self._MPI.SUM)
+
+    def allreduce_min(self, value: int) -> int:
+        return self.comm.allreduce(value, op=self._MPI.MIN)
+
+    def send(self, obj: Any, dest: int) -> None:
+        self.comm.send(obj, dest=dest)
+
+    def recv(self, source: int) -> Any:
+        return self.comm.recv(source=source)
 
     def abort(self, code: int = 1) -> None:
         self.comm.Abort(code)

@@ -1,0 +1,1 @@
+"""In compresso work on decoded streams: statistics, pattern search, FASTA, trimming."""
