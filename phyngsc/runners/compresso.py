@@ -210,7 +210,7 @@ def _combine(comm: Any, arch: Archive, rows: list[dict], part: _Partial | None, 
             qsum += s
             qcount += c
         result["read_length"]["histogram"] = [[k, hist[k]] for k in sorted(hist)]
-        mean = np.where(qcount > 0, qsum / np.maximum(qcount, 1) - offset, 0.0)
+        mean = (qsum - offset * qcount) / np.maximum(qcount, 1)   # exact integer numerator
         result["quality"]["mean_per_position"] = [round(float(x), 4) for x in mean]
     return result
 
