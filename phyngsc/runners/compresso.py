@@ -35,12 +35,19 @@ def _open(comm: Any, path: str) -> Archive:
     return arch  # type: ignore[return-value]
 
 
-def _my_batches(comm: Any, arch: Archive, subset: np.ndarray | None = None) -> list[np.ndarray]:
-    """This rank's sub-block indices (input order) in batches."""
+def _my_batches(comm: Any, arch: Archive, subset: np.ndarray | None = None,
+                growing: bool = False) -> list[np.ndarray]:
+    """This rank's sub-block indices (input order) in batches of ``_BATCH``; with
+    ``growing``, batches of 1, 2, 4, ... so that an early answer costs little."""
     idx = np.arange(arch.n_subblocks) if subset is None else subset
     a, b = weighted_share(comm.rank, comm.size, arch.index.raw_length[idx])
     mine = idx[a:b]
-    return [mine[k:k + _BATCH] for k in range(0, len(mine), _BATCH)]
+    out, k, size = [], 0, 1 if growing else _BATCH
+    while k < len(mine):
+        out.append(mine[k:k + size])
+        k += size
+        size = min(2 * size, _BATCH)
+    return out
 
 
 def _fail(arch: Archive, i: int, reason: str) -> ArchiveError:
@@ -275,7 +282,7 @@ def grep(comm: Any, path: str, pattern: str, *, first: bool = False, revcomp: bo
     arch = _open(comm, path)
     out = OrderedOutput(comm, dst, stdout)
     try:
-        batches = _my_batches(comm, arch)
+        batches = _my_batches(comm, arch, growing=first)
         found = _collective(comm, _grep_local, comm, arch, batches, fwd, rev, revcomp, limit,
                             first)
         n_before = sum(comm.allgather(len(found))[:comm.rank])

@@ -1,0 +1,76 @@
+"""In compresso speed: count, header-only stats, full stats, grep --first, fasta, filter,
+extract, against a full decompress of the same archive, same ranks, whole processes.
+
+    python benchmarks/bench_compresso.py [--size-mib 1024] [--ranks 1] [--threads 2]
+
+Builds (or reuses) the repeated-ERR127302 input of bench_core.py and its archive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_core import MPIEXEC, ROOT, build_input  # noqa: E402
+
+
+def timed(cmd: list[str], runs: int = 3) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        t = time.perf_counter()
+        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if r.returncode:
+            raise SystemExit(f"failed: {' '.join(cmd)}\n{r.stderr.decode()}")
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--ranks", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    work = ROOT / "benchmarks" / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    src = build_input(work, args.size_mib << 20)
+    arc = work / "ic.ngsc"
+    base = [sys.executable, "-m", "phyngsc"]
+    launch = [MPIEXEC, "-n", str(args.ranks)] if args.ranks > 1 else []
+    t = ["-t", str(args.threads)]
+    if not arc.exists():
+        subprocess.run(base + ["compress", str(src), "-o", str(arc), "-q"] + t, check=True)
+    # a pattern from the first read: its match is in the first sub-block
+    first_seq = src.open("rb").read(400).split(b"\n")[1][10:30].decode()
+    cases = [
+        ("decompress", ["decompress", str(arc), "-o", str(work / "ic.out"), "-q"] + t, 1),
+        ("count", ["count", str(arc)], 3),
+        ("stats --headers-only", ["stats", str(arc), "--headers-only", "--json"], 3),
+        ("stats (lengths+qualities)", ["stats", str(arc), "--json"] + t, 1),
+        (f"grep --first {first_seq}", ["grep", str(arc), first_seq, "--first"] + t, 3),
+        ("fasta", ["fasta", str(arc), "-o", str(work / "ic.fa")] + t, 1),
+        ("filter --trim-quality 20", ["filter", str(arc), "-o", str(work / "ic.f.fq"),
+                                      "--trim-quality", "20", "-q"] + t, 1),
+        ("extract --records 5000000:5000010", ["extract", str(arc), "--records",
+                                               "5000000:5000010", "-o", "-"] + t, 3),
+    ]
+    times = {}
+    for name, cmd, runs in cases:
+        times[name] = timed(launch + base + cmd, runs)
+    dec = times["decompress"]
+    size = src.stat().st_size
+    print(f"archive of {size:,} bytes of FASTQ ({size / 2**30:.2f} GiB), {args.ranks} rank(s) "
+          f"x {args.threads} thread(s); best of 3 for the fast commands")
+    print(f"{'command':<40} {'seconds':>8} {'x faster than decompress':>26}")
+    for name, _cmd, _r in cases:
+        print(f"{name:<40} {times[name]:>8.3f} {dec / times[name]:>26.1f}")
+    for f in ("ic.out", "ic.fa", "ic.f.fq"):
+        (work / f).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()
