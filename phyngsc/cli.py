@@ -135,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     sel.add_argument("--names", metavar="FILE", help="file of read names, one per line")
     ex.add_argument("-o", "--output", required=True, help="FASTQ to write, or - for stdout")
     common(ex)
+    sp = sub.add_parser("stripe", help="Lustre-stripe an output directory (8 MiB stripes) "
+                                       "and print the matching --mpi-hint options")
+    sp.add_argument("directory")
+    sp.add_argument("--count", type=int, default=-1, help="stripe count (-1: all OSTs)")
+    sp.add_argument("--size", type=_size, default=8 << 20, help="stripe size (default 8M)")
     return p
 
 
@@ -302,10 +307,22 @@ def _cmd_extract(args: argparse.Namespace, comm: Any) -> int:
     return 0
 
 
+def _cmd_stripe(args: argparse.Namespace, comm: Any) -> int:
+    from .cluster import stripe_directory
+    if comm.rank != 0:
+        return 0
+    if not os.path.isdir(args.directory):
+        raise UsageError(f"{args.directory}: not a directory")
+    res = stripe_directory(args.directory, args.count, args.size)
+    sys.stderr.write(f"phyngsc: {res.message}\n")   # what was done, or why not
+    print(" ".join(f"--mpi-hint {k}={v}" for k, v in res.hints.items()))
+    return 0
+
+
 _COMMANDS = {"compress": _cmd_compress, "decompress": _cmd_decompress, "info": _cmd_info,
              "verify": _cmd_verify, "count": _cmd_count, "stats": _cmd_stats,
              "grep": _cmd_grep, "fasta": _cmd_fasta, "filter": _cmd_filter,
-             "extract": _cmd_extract}
+             "extract": _cmd_extract, "stripe": _cmd_stripe}
 
 
 def _cleanup() -> None:
