@@ -12,23 +12,39 @@ from __future__ import annotations
 import os as _os
 from typing import Any, BinaryIO
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def _numba_cache_dir() -> None:
-    """Cache compiled kernels in a writable directory (created on first use)."""
+    """Cache compiled kernels in a directory keyed by a digest of phyngsc's sources.
+
+    Numba checks only the source file of a cached function, not the files of the
+    functions it calls, so a kernel cached before a change to a codec in another
+    module would be reused silently. A directory per source digest makes any change
+    (an upgrade, a local edit) start a fresh cache. ``NUMBA_CACHE_DIR`` set by the
+    user wins.
+    """
     if "NUMBA_CACHE_DIR" in _os.environ:
         return
+    import hashlib
     here = _os.path.dirname(_os.path.abspath(__file__))
-    if _os.access(here, _os.W_OK):
-        return  # __pycache__ beside the modules
+    digest = hashlib.sha256()
+    for root, dirs, files in _os.walk(here):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(f for f in files if f.endswith(".py")):
+            with open(_os.path.join(root, name), "rb") as f:
+                digest.update(name.encode() + b"\0" + f.read())
     base = _os.environ.get("XDG_CACHE_HOME") or _os.path.join(_os.path.expanduser("~"), ".cache")
-    path = _os.path.join(base, "phyngsc", "numba")
+    path = _os.path.join(base, "phyngsc", f"numba-{__version__}-{digest.hexdigest()[:16]}")
     try:
         _os.makedirs(path, exist_ok=True)
-        _os.environ["NUMBA_CACHE_DIR"] = path
     except OSError:
-        pass
+        return
+    _os.environ["NUMBA_CACHE_DIR"] = path
+    import sys
+    if "numba" in sys.modules:  # numba read its configuration already: make it read again
+        from numba.core import config
+        config.reload_config()
 
 
 _numba_cache_dir()
@@ -50,7 +66,7 @@ def _threads(comm: Any, threads: int | None) -> int:
 
 
 def compress(src: str, dst: str, comm: Any = None, threads: int | None = None, *,
-             level: int = 1, window: int | None = None, writer: str = "ticket",
+             level: int = 5, window: int | None = None, writer: str = "ticket",
              hints: dict[str, str] | None = None, progress: bool = False) -> Any:
     """Compress FASTQ file ``src`` into NGSC archive ``dst`` (collective over ``comm``).
 

@@ -54,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="phyngsc", description="Parallel lossless FASTQ compression (NGSC format).")
-    p.add_argument("--version", action="version", version="phyngsc 0.1.0")
+    p.add_argument("--version", action="version", version="phyngsc 0.2.0")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(sp: argparse.ArgumentParser, threads: bool = True) -> None:
@@ -67,8 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compress", help="FASTQ -> NGSC archive")
     c.add_argument("input", help="FASTQ file")
     c.add_argument("-o", "--output", required=True, help="archive to write")
-    c.add_argument("--level", type=int, default=1, choices=range(1, 10), metavar="1..9",
-                   help="codec level (default 1)")
+    c.add_argument("--level", type=int, default=5, choices=range(1, 10), metavar="1..9",
+                   help="1: fastest (order-2 models, 2-bit DNA); 5 (default): context "
+                        "models, tokenised titles; 9: best ratio")
     c.add_argument("--window", type=_size, default=None,
                    help="input bytes per sub-block, e.g. 4M (default 4 MiB)")
     c.add_argument("--writer", choices=("ticket", "shared"), default="ticket",

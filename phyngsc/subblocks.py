@@ -15,7 +15,8 @@ from numba import prange
 
 from .codecs.jit import parallel_kernel
 from .codecs.registry import KNOWN_CODECS, decode_stream, encode_stream, level_codecs
-from .format.constants import CODEC_STORED, N_STREAMS, SUBBLOCK_PREFIX_SIZE
+from .codecs.varint import varints_to_array
+from .format.constants import CODEC_STORED, N_STREAMS, SID_LENGTHS, SUBBLOCK_PREFIX_SIZE
 from .format.container import FormatViolation
 from .format.subblock import StreamInfo, SubBlockHeader
 from .fastq.scan import OK
@@ -37,7 +38,7 @@ def slot_capacity(raw_length: int) -> int:
 
 
 @parallel_kernel
-def _encode_batch(buf, starts, ends, codecs, out, out_starts, meta):
+def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
     for i in prange(starts.size):
         s = starts[i]
         e = ends[i]
@@ -72,6 +73,7 @@ def _encode_batch(buf, starts, ends, codecs, out, out_starts, meta):
         meta[i, _M_QMASK] = lo
         meta[i, _M_QMASK + 1] = hi
         slot = out[out_starts[i]:out_starts[i + 1]]
+        aux = varints_to_array(lens[:stats[ST_LEN_LENGTHS]], stats[ST_NR])
         pos = 0
         for sid in range(N_STREAMS):
             if sid == 0:
@@ -84,13 +86,25 @@ def _encode_batch(buf, starts, ends, codecs, out, out_starts, meta):
                 src = lens[:stats[ST_LEN_LENGTHS]]
             else:
                 src = layout[:stats[ST_LEN_LAYOUT]]
-            codec = codecs[sid]
-            used = -1
-            if src.size > 0:
-                used = encode_stream(codec, src, slot[pos:])
-            if used < 0 or used >= src.size:
-                codec = 0
-                used = encode_stream(0, src, slot[pos:])
+            # try each candidate codec, keep the smallest (stored if none is smaller)
+            codec = 0
+            used = src.size
+            for j in range(codecs.shape[1]):
+                c = codecs[sid, j]
+                if c < 0 or src.size == 0:
+                    continue
+                if j == 0:
+                    n = encode_stream(c, params[sid, j], src, aux, slot[pos:])
+                    if n >= 0 and n < used:
+                        codec, used = c, n
+                else:
+                    trial = np.empty(slot.size - pos, np.uint8)
+                    n = encode_stream(c, params[sid, j], src, aux, trial)
+                    if n >= 0 and n < used:
+                        codec, used = c, n
+                        slot[pos:pos + n] = trial[:n]
+            if codec == 0:
+                used = encode_stream(0, 0, src, aux, slot[pos:])
             meta[i, _M_STREAMS + 3 * sid] = codec
             meta[i, _M_STREAMS + 3 * sid + 1] = used
             meta[i, _M_STREAMS + 3 * sid + 2] = src.size
@@ -101,20 +115,29 @@ def _encode_batch(buf, starts, ends, codecs, out, out_starts, meta):
 @parallel_kernel
 def _decode_batch(enc, enc_starts, stream_meta, n_records, out, out_starts, status):
     for i in prange(enc_starts.size):
-        pos = enc_starts[i]
-        bufs = []
-        ok = 0
+        # stream offsets; LENGTHS first: other codecs use the read lengths
+        offs = np.zeros(N_STREAMS + 1, np.int64)
+        offs[0] = enc_starts[i]
         for sid in range(N_STREAMS):
-            codec = stream_meta[i, 3 * sid]
-            elen = stream_meta[i, 3 * sid + 1]
-            dlen = stream_meta[i, 3 * sid + 2]
-            dst = np.empty(dlen, np.uint8)
-            if ok == 0 and pos + elen <= enc.size:
-                ok = decode_stream(codec, enc[pos:pos + elen], dst)
+            offs[sid + 1] = offs[sid] + stream_meta[i, 3 * sid + 1]
+        ok = 0
+        if offs[N_STREAMS] > enc.size:
+            ok = 1
+        lens = np.empty(stream_meta[i, 3 * SID_LENGTHS + 2], np.uint8)
+        if ok == 0:
+            ok = decode_stream(stream_meta[i, 3 * SID_LENGTHS],
+                               enc[offs[SID_LENGTHS]:offs[SID_LENGTHS + 1]],
+                               np.zeros(0, np.int64), lens)
+        aux = varints_to_array(lens, n_records[i])
+        bufs = []
+        for sid in range(N_STREAMS):
+            dst = np.empty(stream_meta[i, 3 * sid + 2], np.uint8)
+            if sid == SID_LENGTHS:
+                dst = lens
             elif ok == 0:
-                ok = 1
+                ok = decode_stream(stream_meta[i, 3 * sid], enc[offs[sid]:offs[sid + 1]],
+                                   aux, dst)
             bufs.append(dst)
-            pos += elen
         if ok == 0:
             ok = assemble_records(bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], n_records[i],
                                   out[out_starts[i]:out_starts[i + 1]])
@@ -153,7 +176,8 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     out = np.empty(int(out_starts[-1]), np.uint8)
     meta = np.zeros((len(starts), _M_COLS), np.int64)
     if len(starts):
-        _encode_batch(buf, starts, ends, level_codecs(level), out, out_starts, meta)
+        codecs, params = level_codecs(level)
+        _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta)
     bad = [i for i in range(len(starts)) if meta[i, _M_STATUS] != OK]
     if bad:
         i = min(bad, key=lambda k: meta[k, _M_A])
@@ -243,11 +267,15 @@ __all__ = ["encode_spans", "decode_subblocks", "EncodedSubBlock", "SpanError",
 
 
 @parallel_kernel
-def _decode_selected(enc, stream_starts, stream_meta, wanted, out, out_starts, status):
-    """Decode the wanted streams of each sub-block into ``out[out_starts[i, sid]:...]``."""
+def _decode_selected(enc, stream_starts, stream_meta, wanted, n_records, out, out_starts,
+                     status):
+    """Decode the wanted streams of each sub-block into ``out[out_starts[i, sid]:...]``.
+    LENGTHS must be wanted: it is decoded first, other codecs use the read lengths."""
     for i in prange(stream_starts.shape[0]):
         ok = 0
-        for sid in range(N_STREAMS):
+        aux = np.zeros(0, np.int64)
+        for k in range(N_STREAMS):
+            sid = SID_LENGTHS if k == 0 else (k - 1 if k <= SID_LENGTHS else k)
             if not wanted[sid]:
                 continue
             codec = stream_meta[i, 3 * sid]
@@ -257,7 +285,9 @@ def _decode_selected(enc, stream_starts, stream_meta, wanted, out, out_starts, s
             if a + elen > enc.size:
                 ok = 1
             elif ok == 0:
-                ok = decode_stream(codec, enc[a:a + elen], dst)
+                ok = decode_stream(codec, enc[a:a + elen], aux, dst)
+            if sid == SID_LENGTHS:
+                aux = varints_to_array(dst, n_records[i])
         status[i] = ok
 
 
@@ -292,6 +322,7 @@ def decode_streams(encoded: list[bytes], wanted: tuple[int, ...]) -> tuple[
     out_starts = np.zeros((n, N_STREAMS), np.int64)
     mask = np.zeros(N_STREAMS, np.bool_)
     mask[list(wanted)] = True
+    mask[SID_LENGTHS] = True   # read lengths: needed by the quality and DNA models
     base, total = 0, 0
     for i, h in enumerate(headers):
         p = base
@@ -305,7 +336,8 @@ def decode_streams(encoded: list[bytes], wanted: tuple[int, ...]) -> tuple[
     out = np.empty(total, np.uint8)
     status = np.zeros(n, np.int64)
     if n:
-        _decode_selected(enc, stream_starts, meta, mask, out, out_starts, status)
+        n_records = np.array([h.n_records for h in headers], np.int64)
+        _decode_selected(enc, stream_starts, meta, mask, n_records, out, out_starts, status)
     result = []
     for i, h in enumerate(headers):
         if status[i]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import kernel
-from .rangecoder import dec_init, dec_symbol, enc_finish, enc_init, enc_symbol, model_new
+from .rangecoder import INC, dec_init, dec_symbol, enc_finish, enc_init, enc_symbol, model_new
 
 
 @kernel
@@ -21,7 +21,7 @@ def rc_o1_encode(src: np.ndarray, out: np.ndarray) -> int:
     prev = 0
     for i in range(src.size):
         s = int(src[i])
-        enc_symbol(st, out, F, T, prev, s)
+        enc_symbol(st, out, F, T, prev, s, INC)
         prev = s
     return enc_finish(st, out)
 
@@ -32,7 +32,7 @@ def rc_o1_decode(src: np.ndarray, out: np.ndarray) -> int:
     ds = dec_init(src, 0)
     prev = 0
     for i in range(out.size):
-        s = dec_symbol(ds, src, F, T, prev)
+        s = dec_symbol(ds, src, F, T, prev, INC)
         out[i] = s
         prev = s
     return 0
@@ -67,7 +67,7 @@ def qual_o2_encode(src: np.ndarray, out: np.ndarray) -> int:
     q2 = 0
     for i in range(src.size):
         s = index[src[i]]
-        enc_symbol(st, out, F, T, q1 * n + q2, s)
+        enc_symbol(st, out, F, T, q1 * n + q2, s, INC)
         q2 = q1
         q1 = s
     return enc_finish(st, out)
@@ -94,7 +94,7 @@ def qual_o2_decode(src: np.ndarray, out: np.ndarray) -> int:
     q1 = 0
     q2 = 0
     for i in range(out.size):
-        s = dec_symbol(ds, src, F, T, q1 * n + q2)
+        s = dec_symbol(ds, src, F, T, q1 * n + q2, INC)
         out[i] = alphabet[s]
         q2 = q1
         q1 = s
@@ -122,7 +122,7 @@ def title_col_encode(src: np.ndarray, out: np.ndarray) -> int:
     prev_byte = 10
     for i in range(src.size):
         s = int(src[i])
-        enc_symbol(st, out, F, T, _title_ctx(prev_title, plen, col, prev_byte), s)
+        enc_symbol(st, out, F, T, _title_ctx(prev_title, plen, col, prev_byte), s, INC)
         if s == 10:
             prev_title[:col] = cur[:col]
             plen = col
@@ -144,7 +144,7 @@ def title_col_decode(src: np.ndarray, out: np.ndarray) -> int:
     col = 0
     prev_byte = 10
     for i in range(out.size):
-        s = dec_symbol(ds, src, F, T, _title_ctx(prev_title, plen, col, prev_byte))
+        s = dec_symbol(ds, src, F, T, _title_ctx(prev_title, plen, col, prev_byte), INC)
         out[i] = s
         if s == 10:
             prev_title[:col] = cur[:col]

@@ -6,7 +6,8 @@ range, last quotient ``range // total``, input position. All arithmetic is in
 int64 (never uint64, which Numba would mix into float64).
 
 A frequency model is a pair ``F`` (int32[ctx, nsym]) and ``T`` (int32[ctx],
-row totals). Symbols start with frequency 1, gain ``INC`` per use, and a row is
+row totals). Symbols start with frequency 1, gain ``inc`` per use (``INC`` = 32
+for the codecs of NGSC 1.0, each later codec states its own), and a row is
 halved (rounding up) when its total would exceed ``MAX_TOTAL``; because range
 stays >= 2**24 and totals <= 2**16, ``range // total`` is never 0.
 """
@@ -122,9 +123,9 @@ def model_new(nctx: int, nsym: int) -> tuple:
 
 
 @kernel
-def _adapt(F: np.ndarray, T: np.ndarray, ctx: int, s: int) -> None:
-    F[ctx, s] += INC
-    T[ctx] += INC
+def _adapt(F: np.ndarray, T: np.ndarray, ctx: int, s: int, inc: int) -> None:
+    F[ctx, s] += inc
+    T[ctx] += inc
     if T[ctx] > MAX_TOTAL:
         tot = 0
         for i in range(F.shape[1]):
@@ -136,16 +137,18 @@ def _adapt(F: np.ndarray, T: np.ndarray, ctx: int, s: int) -> None:
 
 @kernel
 def enc_symbol(st: np.ndarray, out: np.ndarray, F: np.ndarray, T: np.ndarray,
-               ctx: int, s: int) -> None:
+               ctx: int, s: int, inc: int) -> None:
+    """Code symbol ``s`` in context ``ctx``, then add ``inc`` to its frequency."""
     cum = 0
     for i in range(s):
         cum += F[ctx, i]
     enc_code(st, out, cum, F[ctx, s], T[ctx])
-    _adapt(F, T, ctx, s)
+    _adapt(F, T, ctx, s, inc)
 
 
 @kernel
-def dec_symbol(ds: np.ndarray, src: np.ndarray, F: np.ndarray, T: np.ndarray, ctx: int) -> int:
+def dec_symbol(ds: np.ndarray, src: np.ndarray, F: np.ndarray, T: np.ndarray, ctx: int,
+               inc: int) -> int:
     v = dec_target(ds, T[ctx])
     cum = 0
     s = 0
@@ -154,5 +157,5 @@ def dec_symbol(ds: np.ndarray, src: np.ndarray, F: np.ndarray, T: np.ndarray, ct
         cum += F[ctx, s]
         s += 1
     dec_consume(ds, src, cum, F[ctx, s])
-    _adapt(F, T, ctx, s)
+    _adapt(F, T, ctx, s, inc)
     return s

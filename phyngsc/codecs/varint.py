@@ -37,3 +37,16 @@ def get_varint(buf: np.ndarray, pos: int, end: int) -> tuple:
             return v, pos
         shift += 7
     return 0, -1
+
+
+@kernel
+def varints_to_array(buf: np.ndarray, n: int) -> np.ndarray:
+    """The first ``n`` varints of ``buf`` as int64 (-1 for any missing)."""
+    out = np.full(n, -1, np.int64)
+    p = 0
+    for i in range(n):
+        v, p = get_varint(buf, p, buf.size)
+        if p < 0:
+            break
+        out[i] = v
+    return out

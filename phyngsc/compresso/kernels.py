@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..codecs.jit import kernel
-from ..codecs.varint import get_varint
+from ..codecs.varint import varints_to_array
 from ..fastq.scan import OK, scan_span
 
 #: IUPAC code -> bit mask over A=1 C=2 G=4 T/U=8 (0: not a nucleotide code).
@@ -43,17 +43,8 @@ def reverse_complement_masks(masks: np.ndarray) -> np.ndarray:
     return _COMPLEMENT_MASK[masks[::-1]]
 
 
-@kernel
-def read_lengths(lens: np.ndarray, n_records: int) -> np.ndarray:
-    """Decode the LENGTHS stream into an int64 array (-1 entries if it is cut short)."""
-    out = np.full(n_records, -1, np.int64)
-    p = 0
-    for i in range(n_records):
-        v, p = get_varint(lens, p, lens.size)
-        if p < 0:
-            break
-        out[i] = v
-    return out
+#: Decode the LENGTHS stream into int64 read lengths.
+read_lengths = varints_to_array
 
 
 @kernel

@@ -40,7 +40,7 @@ class CompressOptions:
     """Options of a compression; all ranks must pass the same values."""
 
     threads: int = 1
-    level: int = 1
+    level: int = 5
     window: int = DEFAULT_WINDOW
     writer: str = "ticket"
     hints: dict[str, str] = field(default_factory=dict)

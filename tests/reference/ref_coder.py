@@ -175,3 +175,155 @@ def dna2(data: bytes) -> bytes:
             v |= code.get(b, 0) << (2 * k)
         out.append(v)
     return bytes(out)
+
+
+# -- NGSC 1.1 codecs ------------------------------------------------------------------
+class Model16(Model):
+    """Like Model with another increment."""
+
+    def __init__(self, nsym: int, inc: int) -> None:
+        super().__init__(nsym)
+        self.inc = inc
+
+    def _update_inc(self, f, s):
+        f[s] += self.inc
+        if sum(f) > 1 << 16:
+            for i in range(len(f)):
+                f[i] = (f[i] + 1) // 2
+
+    def encode(self, enc, ctx, s):
+        f = self.row(ctx)
+        enc.code(sum(f[:s]), f[s], sum(f))
+        self._update_inc(f, s)
+
+
+def dna_cm(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int) -> bytes:
+    code = {ord("A"): 0, ord("C"): 1, ord("G"): 2, ord("T"): 3}
+    exc = [(i, b) for i, b in enumerate(data) if b not in code]
+    out = bytearray([k, 1 if revcomp else 0, inc]) + varint(len(exc))
+    if exc:
+        body = bytearray()
+        last = 0
+        for i, _b in exc:
+            body += varint(i - last)
+            last = i
+        body += bytes(b for _i, b in exc)
+        coded = rc_o1(bytes(body))
+        out += varint(len(body)) + varint(len(coded)) + coded
+    codes = [code.get(b, 0) for b in data]
+    table: dict[int, list[int]] = {}
+
+    def bump(ctx, s):
+        f = table.setdefault(ctx, [1, 1, 1, 1])
+        f[s] += inc
+        if sum(f) > (1 << 16) - 1:
+            for t in range(4):
+                f[t] = (f[t] + 1) // 2
+
+    enc, ctx, mask = RangeEncoder(), 0, (1 << 2 * k) - 1
+    reads = [n for n in lengths if n > 0]
+    r, left, start = 0, (reads[0] if reads else -1), 0
+    for i, s in enumerate(codes):
+        f = table.setdefault(ctx, [1, 1, 1, 1])
+        enc.code(sum(f[:s]), f[s], sum(f))
+        bump(ctx, s)
+        ctx = ((ctx << 2) | s) & mask
+        if revcomp:
+            left -= 1
+            if left == 0:
+                c2 = 0
+                for q in range(i, start - 1, -1):
+                    s2 = 3 - codes[q]
+                    bump(c2, s2)
+                    c2 = ((c2 << 2) | s2) & mask
+                start, r = i + 1, r + 1
+                left = reads[r] if r < len(reads) else -1
+    return bytes(out) + enc.finish()
+
+
+def qual_cm(data: bytes, lengths: list[int], variant: int) -> bytes:
+    alphabet = sorted(set(data))
+    n = len(alphabet)
+    head = bytes([variant, n & 0xFF]) + bytes(alphabet)
+    if n <= 1:
+        return head
+    idx = {b: i for i, b in enumerate(alphabet)}
+    m, e, p = Model16(n, 16), RangeEncoder(), 0
+    for length in lengths:
+        q1 = q2 = q3 = n
+        for pos in range(length):
+            s = idx[data[p]]
+            if variant == 0:
+                ctx = q1 * (n + 1) + q2
+            else:
+                hi = n if q2 == n else max(q2, q3) if q3 != n else q2
+                ctx = (q1 * (n + 1) + hi) * 8 + min(pos >> 3, 7)
+            m.encode(e, ctx, s)
+            q1, q2, q3 = s, q1, q2
+            p += 1
+    return head + e.finish()
+
+
+SEPARATORS = set(b":/ _.=#-")
+
+
+def tokens(title: bytes) -> list[bytes]:
+    out, i = [], 0
+    while i < len(title):
+        if title[i] in SEPARATORS:
+            out.append(title[i:i + 1])
+            i += 1
+        else:
+            j = i
+            while j < len(title) and title[j] not in SEPARATORS and j - i < 255:
+                j += 1
+            out.append(title[i:j])
+            i = j
+    return out
+
+
+def title_tok(data: bytes) -> bytes:
+    def numeric(t):
+        return 1 <= len(t) <= 18 and t.isdigit()
+
+    mt, md, ml = Model(5), Model(255), Model(18)
+    mg, ms, mc = Model(10), Model(255), Model(256)
+    e = RangeEncoder()
+    prev: list[bytes] = []
+    ptypes: list[int] = []
+    for title in data.split(b"\n")[:-1]:
+        toks, types = tokens(title), []
+        for t in range(len(toks) + 1):
+            tc = min(t, 31)
+            pt = ptypes[t] if t < len(ptypes) else 4
+            if t == len(toks):
+                mt.encode(e, tc * 5 + pt, 4)
+                types.append(4)
+                break
+            tok = toks[t]
+            kind, d = 3, 0
+            if t < len(prev):
+                if tok == prev[t]:
+                    kind = 0
+                elif numeric(tok) and numeric(prev[t]) and not (tok[0] == 48 and len(tok) > 1) \
+                        and not (prev[t][0] == 48 and len(prev[t]) > 1) \
+                        and 1 <= int(tok) - int(prev[t]) <= 255:
+                    kind, d = 1, int(tok) - int(prev[t])
+            if kind == 3 and numeric(tok):
+                kind = 2
+            mt.encode(e, tc * 5 + pt, kind)
+            types.append(kind)
+            if kind == 1:
+                md.encode(e, tc, d - 1)
+            elif kind == 2:
+                ml.encode(e, tc, len(tok) - 1)
+                for k, c in enumerate(tok):
+                    mg.encode(e, tc * 16 + min(k, 15), c - 48)
+            elif kind == 3:
+                ms.encode(e, tc, len(tok) - 1)
+                pc = 0
+                for c in tok:
+                    mc.encode(e, pc, c)
+                    pc = c
+        prev, ptypes = toks, types
+    return e.finish()

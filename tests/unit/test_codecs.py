@@ -25,13 +25,14 @@ def _enc(kernel, data: bytes) -> bytes:
 def _roundtrip(codec: int, data: bytes) -> bytes:
     src = np.frombuffer(data, np.uint8)
     out = np.zeros(2 * len(data) + 300, np.uint8)
-    n = encode_stream(codec, src, out)
+    n = encode_stream(codec, 0, src, NO_AUX, out)
     assert n >= 0
     dec = np.zeros(len(data), np.uint8)
-    assert decode_stream(codec, out[:n], dec) == 0
+    assert decode_stream(codec, out[:n], NO_AUX, dec) == 0
     return dec.tobytes()
 
 
+NO_AUX = np.zeros(0, np.int64)
 SAMPLE = (DATA / "err127302_1_200.fastq").read_bytes()
 QUALS = b"".join(SAMPLE.split(b"\n")[3::4])
 TITLES = b"".join(t[1:] + b"\n" for t in SAMPLE.split(b"\n")[0::4] if t)
@@ -84,7 +85,7 @@ def test_dna2_roundtrip(text):
 def test_encoder_reports_small_output_buffer():
     src = np.frombuffer(bytes(range(256)) * 10, np.uint8)
     for codec in (CODEC_STORED, CODEC_RC_O1, CODEC_QUAL_O2, CODEC_TITLE_COL):
-        assert encode_stream(codec, src, np.zeros(10, np.uint8)) == -1
+        assert encode_stream(codec, 0, src, NO_AUX, np.zeros(10, np.uint8)) == -1
 
 
 @pytest.mark.parametrize("codec", [CODEC_RC_O1, CODEC_DNA2, CODEC_QUAL_O2, CODEC_TITLE_COL])
@@ -93,10 +94,10 @@ def test_decoders_survive_garbage(codec):
     for n in (0, 1, 5, 100):
         src = rng.integers(0, 256, n).astype(np.uint8)
         out = np.zeros(500, np.uint8)
-        assert decode_stream(codec, src, out) in (0, 1)   # never a crash
+        assert decode_stream(codec, src, NO_AUX, out) in (0, 1)   # never a crash
 
 
 def test_unknown_codec():
     src = np.zeros(4, np.uint8)
-    assert encode_stream(99, src, np.zeros(10, np.uint8)) == -1
-    assert decode_stream(99, src, np.zeros(4, np.uint8)) == 2
+    assert encode_stream(99, 0, src, NO_AUX, np.zeros(10, np.uint8)) == -1
+    assert decode_stream(99, src, NO_AUX, np.zeros(4, np.uint8)) == 2

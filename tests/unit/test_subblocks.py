@@ -26,11 +26,13 @@ def spans_of(data: bytes, k: int):
     return np.array(starts), np.array(ends)
 
 
+@pytest.mark.parametrize("level", [1, 5, 9])
 @pytest.mark.parametrize("path", small_files(), ids=lambda p: p.name)
-def test_single_span_roundtrip(path):
+def test_single_span_roundtrip(path, level):
     data = path.read_bytes()
     buf = np.frombuffer(data, np.uint8)
-    sbs = encode_spans(buf, np.array([0]), np.array([len(buf)]), base=0, file_index=0, level=1)
+    sbs = encode_spans(buf, np.array([0]), np.array([len(buf)]), base=0, file_index=0,
+                       level=level)
     headers, text, starts = decode_subblocks([s.data for s in sbs])
     assert text.tobytes() == data
     assert headers[0].raw_crc == zlib.crc32(data)

@@ -1,0 +1,261 @@
+"""TITLE_TOK: titles split into tokens, each coded against the previous title (codec id 7).
+
+Tokens: every separator byte (``: / space _ . = # -``) is a token of its own, and
+so is every maximal run of other bytes (runs longer than 255 bytes are cut into
+pieces of 255). A token is numeric when it is 1..18 digits. Token t of a title is
+compared with token t of the previous title and coded as one of:
+
+- MATCH (0): the same bytes;
+- DELTA (1): both numeric and the token is ``str(prev + d)`` for 1 <= d <= 255:
+  then d - 1 as a byte;
+- DIGITS (2): numeric: its length (1..18), then its digits;
+- TEXT (3): its length (1..255), then its bytes;
+- END (4): the title has no token t (the title is complete).
+
+All values are range coded with adaptive frequencies (start 1, +32 per use):
+the type in context (min(t, 31), type of token t in the previous title); the
+delta in context min(t, 31); a DIGITS length in context min(t, 31) and each digit
+in context (min(t, 31), min(position, 15)); a TEXT length in context min(t, 31)
+and each byte in context (previous byte of the token, or 0 at its start).
+The stream's decoded form is titles each followed by ``\\n`` (docs/format.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .jit import kernel
+from .rangecoder import INC, dec_init, dec_symbol, enc_finish, enc_init, enc_symbol, model_new
+
+MATCH, DELTA, DIGITS, TEXT, END = 0, 1, 2, 3, 4
+MAX_T = 31
+_SEP = np.zeros(256, np.bool_)
+for _c in b":/ _.=#-":
+    _SEP[_c] = True
+
+
+@kernel
+def _tokenize(buf: np.ndarray, a: int, b: int, starts: np.ndarray, ends: np.ndarray) -> int:
+    """Token spans of ``buf[a:b]``; returns the number of tokens."""
+    sep = _SEP
+    n = 0
+    i = a
+    while i < b:
+        if sep[buf[i]]:
+            starts[n] = i
+            ends[n] = i + 1
+            i += 1
+        else:
+            j = i
+            while j < b and not sep[buf[j]] and j - i < 255:
+                j += 1
+            starts[n] = i
+            ends[n] = j
+            i = j
+        n += 1
+    return n
+
+
+@kernel
+def _numeric(buf: np.ndarray, a: int, b: int) -> bool:
+    if b - a < 1 or b - a > 18:
+        return False
+    for i in range(a, b):
+        if buf[i] < 48 or buf[i] > 57:
+            return False
+    return True
+
+
+@kernel
+def _value(buf: np.ndarray, a: int, b: int) -> int:
+    v = 0
+    for i in range(a, b):
+        v = v * 10 + int(buf[i]) - 48
+    return v
+
+
+@kernel
+def _delta(buf: np.ndarray, pa: int, pb: int, ca: int, cb: int, prev_buf: np.ndarray) -> int:
+    """d in 1..255 if token ``buf[ca:cb]`` is ``str(prev + d)``, else 0."""
+    if not (_numeric(prev_buf, pa, pb) and _numeric(buf, ca, cb)):
+        return 0
+    if buf[ca] == 48 and cb - ca > 1:      # leading zero: str() would not write it
+        return 0
+    if prev_buf[pa] == 48 and pb - pa > 1:
+        return 0
+    d = _value(buf, ca, cb) - _value(prev_buf, pa, pb)
+    return d if 1 <= d <= 255 else 0
+
+
+@kernel
+def _same(x: np.ndarray, xa: int, xb: int, y: np.ndarray, ya: int, yb: int) -> bool:
+    if xb - xa != yb - ya:
+        return False
+    for k in range(xb - xa):
+        if x[xa + k] != y[ya + k]:
+            return False
+    return True
+
+
+@kernel
+def title_tok_encode(src: np.ndarray, out: np.ndarray) -> int:
+    n = src.size
+    starts = np.empty(n + 1, np.int64)
+    ends = np.empty(n + 1, np.int64)
+    prev = np.zeros(n + 1, np.uint8)        # previous title's bytes
+    pstarts = np.empty(n + 1, np.int64)
+    pends = np.empty(n + 1, np.int64)
+    ptypes = np.full(n + 2, END, np.int64)
+    types = np.empty(n + 2, np.int64)
+    np_tok = 0
+    Ft, Tt = model_new((MAX_T + 1) * 5, 5)
+    Fd, Td = model_new(MAX_T + 1, 255)
+    Fl, Tl = model_new(MAX_T + 1, 18)
+    Fg, Tg = model_new((MAX_T + 1) * 16, 10)
+    Fs, Ts = model_new(MAX_T + 1, 255)
+    Fc, Tc = model_new(256, 256)
+    st = enc_init()
+    a = 0
+    while a < n:
+        b = a
+        while b < n and src[b] != 10:
+            b += 1
+        nt = _tokenize(src, a, b, starts, ends)
+        for t in range(nt + 1):
+            tc = min(t, MAX_T)
+            ctx = tc * 5 + ptypes[t]
+            if t == nt:
+                enc_symbol(st, out, Ft, Tt, ctx, END, INC)
+                types[t] = END
+                break
+            ca, cb = starts[t], ends[t]
+            kind = TEXT
+            d = 0
+            if t < np_tok:
+                pa, pb = pstarts[t], pends[t]
+                if _same(src, ca, cb, prev, pa, pb):
+                    kind = MATCH
+                else:
+                    d = _delta(src, pa, pb, ca, cb, prev)
+                    if d > 0:
+                        kind = DELTA
+            if kind == TEXT and _numeric(src, ca, cb):
+                kind = DIGITS
+            enc_symbol(st, out, Ft, Tt, ctx, kind, INC)
+            types[t] = kind
+            if kind == DELTA:
+                enc_symbol(st, out, Fd, Td, tc, d - 1, INC)
+            elif kind == DIGITS:
+                enc_symbol(st, out, Fl, Tl, tc, cb - ca - 1, INC)
+                for k in range(cb - ca):
+                    enc_symbol(st, out, Fg, Tg, tc * 16 + min(k, 15), int(src[ca + k]) - 48, INC)
+            elif kind == TEXT:
+                enc_symbol(st, out, Fs, Ts, tc, cb - ca - 1, INC)
+                pc = 0
+                for k in range(ca, cb):
+                    enc_symbol(st, out, Fc, Tc, pc, int(src[k]), INC)
+                    pc = int(src[k])
+        # this title becomes the previous one
+        prev[:b - a] = src[a:b]
+        for t in range(nt):
+            pstarts[t] = starts[t] - a
+            pends[t] = ends[t] - a
+        for t in range(nt + 1):
+            ptypes[t] = types[t]
+        for t in range(nt + 1, np_tok + 2):
+            ptypes[t] = END
+        np_tok = nt
+        a = b + 1
+    return enc_finish(st, out)
+
+
+@kernel
+def title_tok_decode(src: np.ndarray, out: np.ndarray) -> int:
+    """Fills ``out`` (exact decoded length, or a prefix); 0 ok, 1 corrupt."""
+    n = out.size
+    prev = np.zeros(n + 1, np.uint8)
+    pstarts = np.empty(n + 2, np.int64)
+    pends = np.empty(n + 2, np.int64)
+    ptypes = np.full(n + 3, END, np.int64)
+    types = np.empty(n + 3, np.int64)
+    starts = np.empty(n + 2, np.int64)
+    ends = np.empty(n + 2, np.int64)
+    np_tok = 0
+    Ft, Tt = model_new((MAX_T + 1) * 5, 5)
+    Fd, Td = model_new(MAX_T + 1, 255)
+    Fl, Tl = model_new(MAX_T + 1, 18)
+    Fg, Tg = model_new((MAX_T + 1) * 16, 10)
+    Fs, Ts = model_new(MAX_T + 1, 255)
+    Fc, Tc = model_new(256, 256)
+    ds = dec_init(src, 0)
+    o = 0
+    while o < n:
+        a = o
+        t = 0
+        while True:
+            if t > n:
+                return 1
+            tc = min(t, MAX_T)
+            kind = dec_symbol(ds, src, Ft, Tt, tc * 5 + ptypes[t], INC)
+            types[t] = kind
+            if kind == END:
+                break
+            starts[t] = o - a
+            if kind == MATCH:
+                if t >= np_tok:
+                    return 1
+                m = pends[t] - pstarts[t]
+                if o + m > n:
+                    return 1
+                out[o:o + m] = prev[pstarts[t]:pends[t]]
+                o += m
+            elif kind == DELTA:
+                if t >= np_tok:
+                    return 1
+                v = _value(prev, pstarts[t], pends[t]) + dec_symbol(ds, src, Fd, Td, tc, INC) + 1
+                digits = np.empty(20, np.uint8)
+                k = 0
+                while True:
+                    digits[k] = 48 + v % 10
+                    v //= 10
+                    k += 1
+                    if v == 0:
+                        break
+                if o + k > n:
+                    return 1
+                for j in range(k):
+                    out[o + j] = digits[k - 1 - j]
+                o += k
+            elif kind == DIGITS:
+                m = dec_symbol(ds, src, Fl, Tl, tc, INC) + 1
+                if o + m > n:
+                    return 1
+                for k in range(m):
+                    out[o + k] = 48 + dec_symbol(ds, src, Fg, Tg, tc * 16 + min(k, 15), INC)
+                o += m
+            else:
+                m = dec_symbol(ds, src, Fs, Ts, tc, INC) + 1
+                if o + m > n:
+                    return 1
+                pc = 0
+                for k in range(m):
+                    pc = dec_symbol(ds, src, Fc, Tc, pc, INC)
+                    out[o + k] = pc
+                o += m
+            ends[t] = o - a
+            t += 1
+        nt = t
+        prev[:o - a] = out[a:o]
+        for j in range(nt):
+            pstarts[j] = starts[j]
+            pends[j] = ends[j]
+        for j in range(nt + 1):
+            ptypes[j] = types[j]
+        for j in range(nt + 1, np_tok + 2):
+            ptypes[j] = END
+        np_tok = nt
+        if o >= n:
+            return 0       # a prefix ends here
+        out[o] = 10
+        o += 1
+    return 0
