@@ -70,6 +70,9 @@ def compress(src: str, dst: str, comm: Any = None, threads: int | None = None, *
              hints: dict[str, str] | None = None, progress: bool = False) -> Any:
     """Compress FASTQ file ``src`` into NGSC archive ``dst`` (collective over ``comm``).
 
+    ``src`` may also be ``"-"`` (standard input, read by rank 0) or a gzip/BGZF file:
+    these are read sequentially by rank 0 and encoded by the other ranks.
+
     ``threads``: Numba threads per rank (default: ``SLURM_CPUS_PER_TASK``, else
     this rank's CPUs divided among the ranks on its node). ``window``: input
     bytes per sub-block (default 4 MiB). ``writer``: ``"ticket"`` or
@@ -78,10 +81,14 @@ def compress(src: str, dst: str, comm: Any = None, threads: int | None = None, *
     from .format.constants import DEFAULT_WINDOW
     from .runners.comm import get_comm
     from .runners.compress import CompressOptions, compress_file
+    from .runners.stream import compress_stream, is_stream_input
     c = get_comm(comm)
     opts = CompressOptions(threads=_threads(c, threads), level=level,
                            window=window or DEFAULT_WINDOW, writer=writer,
                            hints=dict(hints or {}), progress=progress)
+    streaming = c.bcast(is_stream_input(src) if c.rank == 0 else None, root=0)
+    if streaming:
+        return compress_stream(c, src, dst, opts)
     return compress_file(c, src, dst, opts)
 
 

@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     c = sub.add_parser("compress", help="FASTQ -> NGSC archive")
-    c.add_argument("input", help="FASTQ file")
+    c.add_argument("input", help="FASTQ file, gzip/BGZF FASTQ, or - for standard input")
     c.add_argument("-o", "--output", required=True, help="archive to write")
     c.add_argument("--level", type=int, default=5, choices=range(1, 10), metavar="1..9",
                    help="1: fastest (order-2 models, 2-bit DNA); 5 (default): context "

@@ -106,6 +106,9 @@ class SerialComm:
     def recv(self, source: int) -> Any:
         raise RuntimeError("a serial communicator has no other rank")
 
+    def recv_any(self) -> tuple[Any, int]:
+        raise RuntimeError("a serial communicator has no other rank")
+
     def abort(self, code: int = 1) -> None:
         os._exit(code)
 
@@ -238,6 +241,12 @@ class MPIComm:
 
     def recv(self, source: int) -> Any:
         return self.comm.recv(source=source)
+
+    def recv_any(self) -> tuple[Any, int]:
+        """A message from any rank, and that rank."""
+        status = self._MPI.Status()
+        obj = self.comm.recv(source=self._MPI.ANY_SOURCE, status=status)
+        return obj, status.Get_source()
 
     def abort(self, code: int = 1) -> None:
         self.comm.Abort(code)

@@ -166,7 +166,14 @@ def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str,
         located = locate(comm, infile, first)
         _abandon(comm, out, writer, tmp)
         raise located
-    # Establish and verify the block order, then write the footer.
+    footer, archive_size = finish_archive(comm, out, writer, tmp, opts, size, src)
+    return CompressResult(footer if comm.rank == 0 else None, archive_size, size)
+
+
+def finish_archive(comm: Any, out: Any, writer: Any, tmp: str, opts: CompressOptions,
+                   size: int, src: str) -> tuple[Footer | None, int]:
+    """Collective: establish and verify the block order, write footer and trailer, trim
+    and close the output. Returns the footer (rank 0) and the archive size."""
     outcome: Any = None
     try:
         closed = writer.close()
@@ -174,15 +181,14 @@ def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str,
             order, content_end = closed
             footer = Footer(
                 ranks=comm.size, threads=opts.threads, level=opts.level,
-                writer=writer.mode, window=W,
+                writer=writer.mode, window=opts.window,
                 files=(InputFile(size, os.path.basename(src)),),
                 blocks=tuple(BlockEntry(b.rank, b.seq, b.payload_length, len(b.subblocks))
                              for b in order),
                 subblocks=tuple(e for b in order for e in b.subblocks))
             packed = footer.pack()
             out.write_at(content_end, packed + pack_trailer(packed))
-            archive_size = content_end + len(packed) + TRAILER_SIZE
-            outcome = (footer, archive_size)
+            outcome = (footer, content_end + len(packed) + TRAILER_SIZE)
     except OrderError as exc:
         outcome = exc
     outcome = comm.bcast(outcome if comm.rank == 0 else None, root=0)
@@ -193,7 +199,7 @@ def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str,
     footer, archive_size = outcome
     out.set_size(archive_size)   # collective; trims leftovers of an earlier pass
     out.close()
-    return CompressResult(footer if comm.rank == 0 else None, archive_size, size)
+    return footer, archive_size
 
 
 def _abandon(comm: Any, out: Any, writer: Any, tmp: str) -> None:
@@ -225,6 +231,9 @@ def _scan(infile: Any, src: str, size: int, pos: int, stop: int, window: int,
           n_bounds: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Read from record start ``pos`` through the last record starting before ``stop``.
 
+    ``size`` < 0: ``infile`` is a stream whose ``ends_at(offset)`` says whether the data
+    ends there.
+
     Returns the buffer, the window-boundary record starts in it, and the
     buffer offset of the first record at or after ``stop``.
     """
@@ -232,7 +241,7 @@ def _scan(infile: Any, src: str, size: int, pos: int, stop: int, window: int,
     want = stop - pos + _TAIL
     while True:
         buf = infile.read_at(pos, want)
-        at_eof = pos + len(buf) >= size
+        at_eof = infile.ends_at(pos + len(buf)) if size < 0 else pos + len(buf) >= size
         st, a, b, c, nb, nxt = scan_span(buf, pos, len(buf), at_eof, stop - pos, window, bounds)
         if st == OK:
             return buf, bounds[:nb], nxt

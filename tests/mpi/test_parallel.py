@@ -177,3 +177,54 @@ def test_verify_names_the_corrupt_subblock(world, shared_fastq, shared_tmp):
     with pytest.raises(phyngsc.ArchiveError) as exc:
         phyngsc.verify(str(arc), comm=world, threads=1)
     assert "block" in str(exc.value)
+
+
+@pytest.mark.parametrize("kind", ["gzip", "bgzf", "fifo"])
+def test_stream_input_gives_the_same_archive_content(world, shared_fastq, shared_tmp, kind):
+    """Reader rank 0 -> encoder ranks; the same sub-blocks (digest) as file input."""
+    import gzip
+    import threading
+
+    from ..bgzf import bgzf
+    src = shared_fastq["ERR127302_2"]
+    data = src.read_bytes()
+    ref, arc = shared_tmp / "ref.ngsc", shared_tmp / f"{kind}.ngsc"
+    phyngsc.compress(str(src), str(ref), comm=world, threads=1, window=64 * 1024)
+    stream = shared_tmp / f"in.{kind}"
+    feeder = None
+    if world.rank == 0:
+        if kind == "fifo":
+            os.mkfifo(stream)
+            feeder = threading.Thread(target=lambda: open(stream, "wb").write(data))
+            feeder.start()
+        else:
+            stream.write_bytes(gzip.compress(data) if kind == "gzip" else bgzf(data))
+    world.Barrier()
+    res = phyngsc.compress(str(stream), str(arc), comm=world, threads=1, window=64 * 1024)
+    if feeder is not None:
+        feeder.join()
+    assert res.input_size == len(data)
+    out = shared_tmp / f"{kind}.out"
+    phyngsc.decompress(str(arc), str(out), comm=world, threads=1)
+    if world.rank == 0:
+        with phyngsc.open(str(arc)) as a, phyngsc.open(str(ref)) as b:
+            assert a.index.digest() == b.index.digest()
+            assert a.footer.ranks == world.size
+        assert out.read_bytes() == data
+
+
+def test_stream_input_error_on_every_rank(world, shared_tmp):
+    import gzip
+    src = shared_tmp / "bad.fq.gz"
+    if world.rank == 0:
+        good = (DATA / "err127302_1_200.fastq").read_bytes()
+        k = good.index(b"\n+\n", len(good) // 2) + 3
+        src.write_bytes(gzip.compress(good[:k] + b"II" + good[k:]))
+    world.Barrier()
+    with pytest.raises(FastqFormatError) as exc:
+        phyngsc.compress(str(src), str(shared_tmp / "bad.ngsc"), comm=world, threads=1,
+                         window=2048)
+    msgs = world.allgather(str(exc.value))
+    assert len(set(msgs)) == 1 and "quality length 74" in msgs[0] and "line " in msgs[0]
+    world.Barrier()
+    assert sorted(p.name for p in shared_tmp.iterdir()) == ["bad.fq.gz"]

@@ -1,0 +1,255 @@
+"""Compression of input that cannot be split by offset: a pipe (``-``) or gzip/BGZF.
+
+The Reader → Encoders → Writer topology of seed 000, over MPI: rank 0 reads and
+decompresses the stream, cuts it into batches of windows (records belong to the
+window of the *uncompressed* stream that holds their first byte, exactly as for
+file input, so the sub-blocks and the content digest are the same), and hands
+each batch to the next encoder that asks for work. Encoders code the batch with
+their Numba threads and write its blocks at once (ticket or shared writer),
+labelling them with the batch number: the footer's input order, blocks sorted by
+(label, seq), is then the stream order whatever encoder wrote them. With one
+process the same loop runs inline.
+
+Memory is bounded: rank 0 holds one batch plus the part of the stream not yet
+cut (a sliding buffer), each encoder one batch; a batch is ``2 x threads``
+windows (8 MiB with one thread at the default 4 MiB window), read-ahead at most
+one record past it.
+
+Standard input under ``mpiexec``: MPICH's hydra forwards it through a pipe and gives
+up ("process reading stdin too slowly") as soon as that pipe is full, before any
+program could keep up (pmodels/mpich#2336). With more than one rank, give the
+input as a named pipe instead (``mkfifo``): rank 0 opens it like a file and the
+producer simply waits.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import stat
+import sys
+import zlib
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, UsageError
+from ..format.container import pack_file_header
+from ..format.footer import SubBlockEntry
+from ..subblocks import encode_spans
+from .common import InternalError, agree, finish_output, register_output, temp_name
+from .compress import CompressOptions, CompressResult, _abandon, _scan, finish_archive
+from .writer import WRITERS, BlockPacker
+
+GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 4 << 20
+
+
+def is_stream_input(path: str) -> bool:
+    """True for ``-`` (standard input), anything that is not a regular file (a named
+    pipe, a character device: never peeked at, that would consume it) and gzip/BGZF
+    files (by their magic bytes)."""
+    if path == "-":
+        return True
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return not os.path.isdir(path)
+        with open(path, "rb") as f:
+            return f.read(2) == GZIP_MAGIC
+    except OSError:
+        return False
+
+
+class StreamSource:
+    """Sequential bytes behind ``read_at``: offsets before the last :meth:`release` are gone.
+
+    Counts the lines it releases so errors can name their line without rereading.
+    """
+
+    def __init__(self, fileobj: BinaryIO, name: str) -> None:
+        self.f = fileobj
+        self.name = name
+        self.buf = bytearray()
+        self.base = 0
+        self.eof = False
+        self.lines_released = 0
+
+    def _fill(self, end: int) -> None:
+        while not self.eof and self.base + len(self.buf) < end:
+            try:
+                data = self.f.read(max(_CHUNK, end - self.base - len(self.buf)))
+            except (OSError, EOFError, zlib.error) as exc:
+                raise DataError(f"{self.name}: cannot read the compressed input: {exc}") from None
+            if not data:
+                self.eof = True
+            else:
+                self.buf += data
+
+    def read_at(self, pos: int, n: int) -> np.ndarray:
+        if pos < self.base:
+            raise ValueError("stream offset already released")
+        self._fill(pos + n)
+        a = pos - self.base
+        return np.frombuffer(bytes(self.buf[a:a + n]), np.uint8)
+
+    def ends_at(self, offset: int) -> bool:
+        self._fill(offset + 1)
+        return self.eof and offset >= self.base + len(self.buf)
+
+    def release(self, pos: int) -> None:
+        k = pos - self.base
+        self.lines_released += self.buf.count(b"\n", 0, k)
+        del self.buf[:k]
+        self.base = pos
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a byte not yet released."""
+        return self.lines_released + self.buf.count(b"\n", 0, offset - self.base) + 1
+
+    @property
+    def total(self) -> int:
+        return self.base + len(self.buf)
+
+
+def open_stream(path: str) -> StreamSource:
+    """A :class:`StreamSource` for ``-``, a named pipe or a file, gunzipping gzip/BGZF data."""
+    if path == "-":
+        raw: Any = sys.stdin.buffer
+    else:
+        try:
+            raw = open(path, "rb")  # noqa: SIM115 - closed with the source's file object
+        except FileNotFoundError:
+            raise InputFileError(path, "no such file") from None
+        except IsADirectoryError:
+            raise InputFileError(path, "is a directory") from None
+        except PermissionError:
+            raise InputFileError(path, "permission denied") from None
+    if not hasattr(raw, "peek"):
+        raw = io.BufferedReader(raw)
+    if raw.peek(2)[:2] == GZIP_MAGIC:
+        raw = gzip.GzipFile(fileobj=raw, mode="rb")
+    return StreamSource(raw, "standard input" if path == "-" else path)
+
+
+def _batches(source: StreamSource, opts: CompressOptions):
+    """(batch number, file offset of its first byte, text, sub-block starts) in order."""
+    W = opts.window
+    per = opts.batch_windows or 2 * max(1, opts.threads)
+    pos, b = 0, 0
+    while not source.ends_at(pos):
+        stop = (pos // W + per) * W
+        try:
+            buf, bounds, nxt = _scan(source, source.name, -1, pos, stop, W, per + 2)
+        except FastqFormatError as exc:
+            raise exc.located(source.line_of(exc.offset), None) from None
+        yield b, pos, buf[:nxt].copy(), bounds.copy()
+        pos += nxt
+        source.release(pos)
+        b += 1
+
+
+def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
+                  opts: CompressOptions, writer: Any, packer: BlockPacker | None) -> None:
+    """Encode one batch; blocks go out through ``writer`` (a fresh packer per batch
+    labels its blocks with the batch number)."""
+    ends = np.append(bounds[1:], len(text))
+    encoded = encode_spans(text, bounds, ends, base=base, file_index=0, level=opts.level)
+    own = packer or BlockPacker(label)
+    for sb in encoded:
+        entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, 0,
+                              zlib.crc32(sb.data))
+        for data, info in own.add(sb.data, entry):
+            writer.write(data, info)
+    if packer is None:
+        for data, info in own.flush():
+            writer.write(data, info)
+
+
+def compress_stream(comm: Any, src: str, dst: str, opts: CompressOptions) -> CompressResult:
+    """Compress a pipe or gzip/BGZF input (collective). Rank 0 reads; with P > 1 ranks
+    the other ranks encode."""
+    setup: Any = None
+    if comm.rank == 0:
+        d = os.path.dirname(os.path.abspath(dst))
+        if not os.path.isdir(d):
+            setup = UsageError(f"{dst}: output directory {d} does not exist")
+        elif src != "-" and not os.path.exists(src):
+            setup = InputFileError(src, "no such file")
+        else:
+            setup = temp_name(dst)
+    setup = comm.bcast(setup, root=0)
+    if isinstance(setup, BaseException):
+        raise setup
+    tmp = setup
+    register_output(tmp)
+    out = comm.open_write(tmp, opts.hints)
+    writer = WRITERS[opts.writer](comm, out)
+    error: BaseException | None = None
+    total = 0
+    try:
+        if comm.rank == 0:
+            out.write_at(0, pack_file_header())
+            total = _read_side(comm, src, opts, writer)
+        else:
+            _encoder_side(comm, opts, writer)
+    except Exception as exc:  # noqa: BLE001 - agreed on below
+        error = exc
+    try:
+        agree(comm, error, getattr(error, "offset", None) or 0)
+    except BaseException:
+        _abandon(comm, out, writer, tmp)
+        raise
+    total = comm.bcast(total, root=0)
+    name = "-" if src == "-" else os.path.basename(src)
+    footer, size = finish_archive(comm, out, writer, tmp, opts, total, name)
+    finish_output(tmp, dst, comm.rank)
+    comm.barrier()
+    return CompressResult(footer, size, total)
+
+
+def _read_side(comm: Any, src: str, opts: CompressOptions, writer: Any) -> int:
+    """Rank 0: read the stream and encode it inline (one process) or deal it out."""
+    source = open_stream(src)
+    try:
+        if comm.size == 1:
+            packer = BlockPacker(0)
+            for label, base, text, bounds in _batches(source, opts):
+                _encode_batch(label, base, text, bounds, opts, writer, packer)
+            for data, info in packer.flush():
+                writer.write(data, info)
+            return source.total
+        pending = comm.size - 1          # encoders not yet told to stop
+        try:
+            for work in _batches(source, opts):
+                _ask, who = comm.recv_any()
+                comm.send(work, who)
+        finally:
+            while pending:               # also on error: every encoder must be released
+                _ask, who = comm.recv_any()
+                comm.send(None, who)
+                pending -= 1
+        return source.total
+    finally:
+        if source.f is not sys.stdin.buffer:
+            source.f.close()
+
+
+def _encoder_side(comm: Any, opts: CompressOptions, writer: Any) -> None:
+    """Ranks > 0: ask for a batch, encode it, repeat until told to stop. An error is kept
+    and the protocol goes on (answering without encoding) so the reader never waits."""
+    failure: BaseException | None = None
+    while True:
+        comm.send("ready", 0)
+        work = comm.recv(0)
+        if work is None:
+            break
+        if failure is None:
+            try:
+                _encode_batch(*work, opts, writer, None)
+            except PhyngscError as exc:
+                failure = exc
+            except Exception as exc:  # noqa: BLE001 - reported after the protocol ends
+                failure = InternalError(f"rank {comm.rank}: {type(exc).__name__}: {exc}")
+    if failure is not None:
+        raise failure
