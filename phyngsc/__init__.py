@@ -65,13 +65,16 @@ def _threads(comm: Any, threads: int | None) -> int:
     return threads
 
 
-def compress(src: str, dst: str, comm: Any = None, threads: int | None = None, *,
+def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
+             threads: int | None = None, *,
              level: int = 5, window: int | None = None, writer: str = "ticket",
              hints: dict[str, str] | None = None, progress: bool = False) -> Any:
     """Compress FASTQ file ``src`` into NGSC archive ``dst`` (collective over ``comm``).
 
     ``src`` may also be ``"-"`` (standard input, read by rank 0) or a gzip/BGZF file:
-    these are read sequentially by rank 0 and encoded by the other ranks.
+    these are read sequentially by rank 0 and encoded by the other ranks; or a pair
+    ``(R1, R2)`` of paired-end FASTQ files, stored together with mates in the same
+    sub-block.
 
     ``threads``: Numba threads per rank (default: ``SLURM_CPUS_PER_TASK``, else
     this rank's CPUs divided among the ranks on its node). ``window``: input
@@ -86,6 +89,15 @@ def compress(src: str, dst: str, comm: Any = None, threads: int | None = None, *
     opts = CompressOptions(threads=_threads(c, threads), level=level,
                            window=window or DEFAULT_WINDOW, writer=writer,
                            hints=dict(hints or {}), progress=progress)
+    if isinstance(src, (tuple, list)):
+        from .runners.paired import compress_pair
+        if len(src) != 2:
+            raise UsageError("paired-end compression takes exactly two files (R1 and R2)")
+        streams = c.bcast([is_stream_input(s) for s in src] if c.rank == 0 else None, root=0)
+        if any(streams):
+            raise UsageError("paired-end input must be plain FASTQ files (decompress gzip "
+                             "first; streaming pairs are not supported yet)")
+        return compress_pair(c, src[0], src[1], dst, opts)
     streaming = c.bcast(is_stream_input(src) if c.rank == 0 else None, root=0)
     if streaming:
         return compress_stream(c, src, dst, opts)
@@ -94,15 +106,20 @@ def compress(src: str, dst: str, comm: Any = None, threads: int | None = None, *
 
 def decompress(src: str, dst: str | None, comm: Any = None, threads: int | None = None, *,
                hints: dict[str, str] | None = None, progress: bool = False,
-               stdout: BinaryIO | None = None) -> int:
+               stdout: BinaryIO | None = None, mate: str | None = None,
+               interleaved: bool = False) -> int:
     """Restore the original FASTQ from archive ``src`` into ``dst`` (``None`` or ``"-"``:
-    standard output). Any number of ranks. Returns the bytes written."""
+    standard output). Any number of ranks. Returns the bytes written.
+
+    Paired archives: ``dst`` gets R1 and ``mate`` R2 (cutadapt's ``-o``/``-p``); or
+    ``interleaved=True`` writes R1, R2, R1, ... records to ``dst`` (or standard output)."""
     from .runners.comm import get_comm
     from .runners.decompress import DecompressOptions, decompress_file
     c = get_comm(comm)
     opts = DecompressOptions(threads=_threads(c, threads), hints=dict(hints or {}),
                              progress=progress)
-    return decompress_file(c, src, None if dst in (None, "-") else dst, opts, stdout)
+    return decompress_file(c, src, None if dst in (None, "-") else dst, opts, stdout,
+                           mate=mate, interleaved=interleaved)
 
 
 def verify(src: str, comm: Any = None, threads: int | None = None) -> Any:

@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
     c = sub.add_parser("compress", help="FASTQ -> NGSC archive")
-    c.add_argument("input", help="FASTQ file, gzip/BGZF FASTQ, or - for standard input")
+    c.add_argument("input", nargs="+", metavar="INPUT",
+                   help="FASTQ file, gzip/BGZF FASTQ, or - for standard input; two FASTQ "
+                        "files (R1 R2) make a paired-end archive")
     c.add_argument("-o", "--output", required=True, help="archive to write")
     c.add_argument("--level", type=int, default=5, choices=range(1, 10), metavar="1..9",
                    help="1: fastest (order-2 models, 2-bit DNA); 5 (default): context "
@@ -81,7 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("decompress", help="NGSC archive -> original FASTQ, byte for byte")
     d.add_argument("input", help="archive")
-    d.add_argument("-o", "--output", required=True, help="FASTQ to write, or - for stdout")
+    d.add_argument("-o", "--output", required=True, help="FASTQ to write, or - for stdout "
+                   "(paired archives: R1)")
+    d.add_argument("-p", "--paired-output", default=None, metavar="R2",
+                   help="paired archives: where R2 goes")
+    d.add_argument("--interleaved", action="store_true",
+                   help="paired archives: R1, R2, R1, ... records into one output")
     d.add_argument("--mpi-hint", type=_hint, action="append", default=[], metavar="KEY=VALUE")
     common(d)
 
@@ -156,12 +163,15 @@ def _prepare_threads(args: argparse.Namespace) -> None:
 
 def _cmd_compress(args: argparse.Namespace, comm: Any) -> int:
     import phyngsc
-    res = phyngsc.compress(args.input, args.output, comm, args.threads, level=args.level,
+    if len(args.input) > 2:
+        raise UsageError("compress takes one input, or two for paired-end (R1 R2)")
+    src = args.input[0] if len(args.input) == 1 else tuple(args.input)
+    res = phyngsc.compress(src, args.output, comm, args.threads, level=args.level,
                            window=args.window, writer=args.writer, hints=dict(args.mpi_hint),
                            progress=not args.quiet)
     if comm.rank == 0 and not args.quiet:
         ratio = res.input_size / res.archive_size if res.archive_size else 0.0
-        sys.stderr.write(f"{args.input}: {res.input_size} -> {res.archive_size} bytes "
+        sys.stderr.write(f"{' + '.join(args.input)}: {res.input_size} -> {res.archive_size} bytes "
                          f"(ratio {ratio:.3f}) with {comm.size} rank(s)\n")
     return 0
 
@@ -169,7 +179,8 @@ def _cmd_compress(args: argparse.Namespace, comm: Any) -> int:
 def _cmd_decompress(args: argparse.Namespace, comm: Any) -> int:
     import phyngsc
     phyngsc.decompress(args.input, args.output, comm, args.threads,
-                       hints=dict(args.mpi_hint),
+                       hints=dict(args.mpi_hint), mate=args.paired_output,
+                       interleaved=args.interleaved,
                        progress=not args.quiet and args.output != "-")
     return 0
 
@@ -190,7 +201,9 @@ def _cmd_info(args: argparse.Namespace, comm: Any) -> int:
     with Archive(args.input) as a:
         s = a.summary()
         streams = a.stream_sizes()
-        name = a.footer.files[0].name if a.footer.files else ""
+        name = " + ".join(f.name for f in a.footer.files)
+        if a.index.paired:
+            name += " (paired, interleaved in each sub-block)"
     if args.json:
         doc = dict(s.__dict__)
         doc["input_files"] = [{"name": f.name, "size": f.size} for f in a.footer.files]
@@ -227,6 +240,11 @@ def _cmd_count(args: argparse.Namespace, comm: Any) -> int:
     from .runners.compresso import count
     n = count(comm, args.input)
     if comm.rank == 0:
+        from .reader import Archive
+        with Archive(args.input) as a:
+            if a.index.paired:   # mates alternate: half of the records are in each file
+                for f in a.footer.files:
+                    print(f"{f.name}: {n // 2}")
         print(n)
     return 0
 

@@ -17,6 +17,7 @@ import numpy as np
 from .bitpack import BitReader, BitWriter, width
 from .constants import BLOCK_HEADER_SIZE, FILE_HEADER_SIZE
 from .container import FormatViolation
+from .subblock import PAIRED
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class SubBlockEntry:
     n_records: int
     file_index: int
     crc: int  # CRC-32 of the encoded sub-block (header included)
+    raw_length1: int = 0  # paired sub-blocks: bytes of raw_length that belong to file 0
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,13 @@ class Footer:
             w.u(e.n_records, benr)
             w.u(e.file_index, befi)
             w.u(e.crc, 32)
+        paired = [e.raw_length1 for e in s if e.file_index == PAIRED]
+        if paired:   # NGSC 1.1: R1 share of every paired sub-block, in file order
+            w.v(len(paired))
+            wd = width(max(paired))
+            w.u(wd, 6)
+            for v in paired:
+                w.u(v, wd)
         return w.getvalue()
 
     @classmethod
@@ -114,6 +123,16 @@ class Footer:
                            for _ in range(nb))
             subs = tuple(SubBlockEntry(r.u(besl), r.u(berl), r.u(benr), r.u(befi), r.u(32))
                          for _ in range(ns))
+            n_paired = sum(1 for e in subs if e.file_index == PAIRED)
+            if n_paired:
+                if r.v() != n_paired:
+                    raise FormatViolation("footer paired section does not match its sub-blocks")
+                wd = r.u(6)
+                shares = iter([r.u(wd) for _ in range(n_paired)])
+                subs = tuple(SubBlockEntry(e.encoded_length, e.raw_length, e.n_records,
+                                           e.file_index, e.crc,
+                                           next(shares) if e.file_index == PAIRED else 0)
+                             for e in subs)
         except EOFError as exc:
             raise FormatViolation("footer fields cut short") from exc
         if sum(e.n_subblocks for e in blocks) != ns:
@@ -177,8 +196,28 @@ class ArchiveIndex:
         self.n_records = np.array([subs[i].n_records for i in perm], np.int64)
         self.file_index = np.array([subs[i].file_index for i in perm], np.int64)
         self.crc = np.array([subs[i].crc for i in perm], np.int64)
+        #: paired sub-blocks: bytes of file 0 and file 1 (else raw_length and 0)
+        self.raw_length1 = np.array([subs[i].raw_length1 if subs[i].file_index == PAIRED
+                                     else subs[i].raw_length for i in perm], np.int64)
+        self.raw_length2 = self.raw_length - self.raw_length1
         self.sof = np.zeros(ns, np.int64)
+        #: paired sub-blocks: offset of their file-1 part
+        self.sof2 = np.zeros(ns, np.int64)
         self.first_record = np.zeros(ns, np.int64)
+        self.paired = bool(ns) and bool(np.all(self.file_index == PAIRED))
+        if ns and np.any(self.file_index == PAIRED) and not self.paired:
+            raise FormatViolation("paired and single-file sub-blocks are mixed")
+        if self.paired:
+            if len(footer.files) != 2:
+                raise FormatViolation("paired sub-blocks need two input files in the footer")
+            self.sof = np.concatenate(([0], np.cumsum(self.raw_length1)[:-1]))
+            self.sof2 = np.concatenate(([0], np.cumsum(self.raw_length2)[:-1]))
+            self.first_record = np.concatenate(([0], np.cumsum(self.n_records)[:-1]))
+            for fi, part in ((0, self.raw_length1), (1, self.raw_length2)):
+                if int(part.sum()) != footer.files[fi].size:
+                    raise FormatViolation(f"sub-blocks cover {int(part.sum())} bytes of input "
+                                          f"file {fi}, footer says {footer.files[fi].size}")
+            return
         for fi in range(len(footer.files)):
             sel = np.nonzero(self.file_index == fi)[0]
             if len(sel) and np.any(np.diff(sel) != 1):

@@ -12,6 +12,8 @@ from .container import FormatViolation
 
 _PREFIX = struct.Struct("<4sII")
 QSC_BITS = 94  # one bit per quality byte '!' (33) .. '~' (126)
+#: file_index of a sub-block holding mates of both input files, interleaved
+PAIRED = 2
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,10 @@ class SubBlockHeader:
     nucleotides: tuple[int, int, int, int, int, int]  # A C G T N other
     quality_mask: int        # bit i (LSB = '!') set if chr(33+i) occurs
     streams: tuple[StreamInfo, ...] = field(default_factory=tuple)
+    # paired sub-blocks (file_index == PAIRED): records alternate R1, R2, R1, ...;
+    # sof is the R1 offset, sof2 the R2 offset, raw_length1 the R1 bytes of raw_length
+    sof2: int = 0
+    raw_length1: int = 0
 
     def pack(self) -> bytes:
         """Prefix + bit-packed header bytes (the streams follow)."""
@@ -58,6 +64,9 @@ class SubBlockHeader:
             w.u(s.codec, 8)
             w.v(s.encoded_length)
             w.v(s.decoded_length)
+        if self.file_index == PAIRED:
+            w.v(self.sof2)
+            w.v(self.raw_length1)
         body = w.getvalue()
         return _PREFIX.pack(SUBBLOCK_MAGIC, len(body), zlib.crc32(body)) + body
 
@@ -85,9 +94,11 @@ class SubBlockHeader:
             qsc = int(format(r.u(QSC_BITS), f"0{QSC_BITS}b")[::-1], 2)
             ns = r.v()
             streams = tuple(StreamInfo(r.u(4), r.u(8), r.v(), r.v()) for _ in range(ns))
+            sof2, rl1 = (r.v(), r.v()) if fi == PAIRED else (0, 0)
         except EOFError as exc:
             raise FormatViolation("sub-block header fields cut short") from exc
-        hdr = cls(fi, sof, rl, rcrc, nr, mtl, minsl, msl, nb, nf, qsc, streams)  # type: ignore[arg-type]
+        hdr = cls(fi, sof, rl, rcrc, nr, mtl, minsl, msl, nb, nf, qsc, streams,  # type: ignore[arg-type]
+                  sof2, rl1)
         return hdr, SUBBLOCK_PREFIX_SIZE + hlen
 
     def quality_alphabet(self) -> bytes:

@@ -166,12 +166,13 @@ def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str,
         located = locate(comm, infile, first)
         _abandon(comm, out, writer, tmp)
         raise located
-    footer, archive_size = finish_archive(comm, out, writer, tmp, opts, size, src)
+    footer, archive_size = finish_archive(comm, out, writer, tmp, opts,
+                                          (InputFile(size, os.path.basename(src)),))
     return CompressResult(footer if comm.rank == 0 else None, archive_size, size)
 
 
 def finish_archive(comm: Any, out: Any, writer: Any, tmp: str, opts: CompressOptions,
-                   size: int, src: str) -> tuple[Footer | None, int]:
+                   files: tuple[InputFile, ...]) -> tuple[Footer | None, int]:
     """Collective: establish and verify the block order, write footer and trailer, trim
     and close the output. Returns the footer (rank 0) and the archive size."""
     outcome: Any = None
@@ -182,7 +183,7 @@ def finish_archive(comm: Any, out: Any, writer: Any, tmp: str, opts: CompressOpt
             footer = Footer(
                 ranks=comm.size, threads=opts.threads, level=opts.level,
                 writer=writer.mode, window=opts.window,
-                files=(InputFile(size, os.path.basename(src)),),
+                files=files,
                 blocks=tuple(BlockEntry(b.rank, b.seq, b.payload_length, len(b.subblocks))
                              for b in order),
                 subblocks=tuple(e for b in order for e in b.subblocks))

@@ -71,14 +71,16 @@ def _decode_range(arch: Archive, a: int, b: int):
     for k, h in enumerate(headers):
         i = a + k
         if h.sof != ix.sof[i] or h.raw_length != ix.raw_length[i] or \
-                h.n_records != ix.n_records[i]:
+                h.n_records != ix.n_records[i] or (ix.paired and (
+                    h.sof2 != ix.sof2[i] or h.raw_length1 != ix.raw_length1[i])):
             raise ArchiveError(arch.path, "sub-block header disagrees with the footer",
                                block=int(ix.block[i]), subblock=i, offset=int(ix.offset[i]))
     return headers, text, starts
 
 
 def decompress_file(comm: Any, src: str, dst: str | None, opts: DecompressOptions,
-                    stdout: BinaryIO | None = None) -> int:
+                    stdout: BinaryIO | None = None, mate: str | None = None,
+                    interleaved: bool = False) -> int:
     """Decompress archive ``src`` to ``dst`` (``None``: to ``stdout`` via rank 0).
 
     Collective. Returns the number of bytes written. The output is written to a
@@ -87,30 +89,57 @@ def decompress_file(comm: Any, src: str, dst: str | None, opts: DecompressOption
     """
     arch = _open_everywhere(comm, src)
     try:
-        if len(arch.footer.files) != 1:
-            raise UsageError(f"{src}: archive holds {len(arch.footer.files)} input files; "
-                             "this version restores single-file archives only")
+        paired = arch.index.paired or len(arch.footer.files) == 2
+        if not paired and (mate is not None or interleaved):
+            raise UsageError(f"{src}: not a paired archive (-p/--interleaved need one)")
+        if paired and not interleaved and mate is None:
+            raise UsageError(f"{src}: paired archive: give -p FILE for R2 (cutadapt's -o/-p) "
+                             "or --interleaved")
+        if paired and interleaved and mate is not None:
+            raise UsageError("give either -p or --interleaved, not both")
         if dst is None:
+            if paired and not interleaved:
+                raise UsageError("R1 and R2 cannot both go to standard output: use "
+                                 "--interleaved -o -")
             return _to_stream(comm, arch, opts, stdout or sys.stdout.buffer)
-        return _to_file(comm, arch, dst, opts)
+        if interleaved:
+            from .output import OrderedOutput
+            out = OrderedOutput(comm, dst)
+            try:
+                for a, b in _batches(arch, *weighted_share(comm.rank, comm.size,
+                                                           arch.index.raw_length),
+                                     opts.threads):
+                    out.write(_decode_range(arch, a, b)[1])
+            except BaseException:
+                out.discard()
+                raise
+            return out.close()
+        return _to_file(comm, arch, [dst] if mate is None else [dst, mate], opts)
     finally:
         arch.close()
 
 
-def _to_file(comm: Any, arch: Archive, dst: str, opts: DecompressOptions) -> int:
-    total = arch.footer.files[0].size
+def _to_file(comm: Any, arch: Archive, dsts: list[str], opts: DecompressOptions) -> int:
+    sizes = [f.size for f in arch.footer.files]
     setup: Any = None
     if comm.rank == 0:
-        d = os.path.dirname(os.path.abspath(dst))
-        setup = temp_name(dst) if os.path.isdir(d) else \
-            UsageError(f"{dst}: output directory {d} does not exist")
+        setup = []
+        for dst in dsts:
+            d = os.path.dirname(os.path.abspath(dst))
+            if not os.path.isdir(d):
+                setup = UsageError(f"{dst}: output directory {d} does not exist")
+                break
+            setup.append(temp_name(dst))
     setup = comm.bcast(setup, root=0)
     if isinstance(setup, BaseException):
         raise setup
-    tmp = setup
-    register_output(tmp)
-    out = comm.open_write(tmp, opts.hints)
-    out.set_size(total)  # collective: pre-size the output
+    tmps = setup
+    outs = []
+    for tmp, size in zip(tmps, sizes):
+        register_output(tmp)
+        outs.append(comm.open_write(tmp, opts.hints))
+        outs[-1].set_size(size)  # collective: pre-size the output
+    total = sum(sizes)
     progress = Progress(comm, total, "decompress", opts.progress)
     i0, i1 = weighted_share(comm.rank, comm.size, arch.index.raw_length)
     error: BaseException | None = None
@@ -120,30 +149,53 @@ def _to_file(comm: Any, arch: Archive, dst: str, opts: DecompressOptions) -> int
     try:
         for a, b in _batches(arch, i0, i1, opts.threads):
             headers, text, starts = _decode_range(arch, a, b)
-            reqs = [out.iwrite_at(h.sof, text[starts[k]:starts[k + 1]])
-                    for k, h in enumerate(headers)]
-            out.wait_all(pending)          # the previous batch's writes are done:
-            pending, in_flight = reqs, text  # its buffer may go; keep this one alive
+            reqs, keep = [], [text]
+            for k, h in enumerate(headers):
+                part = text[starts[k]:starts[k + 1]]
+                if len(outs) == 1:
+                    reqs.append(outs[0].iwrite_at(h.sof, part))
+                    continue
+                one, two = _split_mates(arch, a + k, part, h)
+                keep += [one, two]
+                reqs.append(outs[0].iwrite_at(h.sof, one))
+                reqs.append(outs[1].iwrite_at(h.sof2, two))
+            outs[0].wait_all(pending)        # the previous batch's writes are done:
+            pending, in_flight = reqs, keep  # its buffers may go; keep these alive
             progress.add(int(starts[-1]))
     except ArchiveError as exc:
         error, key = exc, exc.offset or 0
     except Exception as exc:  # noqa: BLE001 - agreed on below
         error, key = exc, 1 << 62
     finally:
-        out.wait_all(pending)
+        outs[0].wait_all(pending)
         del in_flight
     progress.close()
     try:
         agree(comm, error, key)
     except BaseException:
-        out.close()
-        finish_output(tmp, None, comm.rank)
+        for out, tmp in zip(outs, tmps):
+            out.close()
+            finish_output(tmp, None, comm.rank)
         comm.barrier()
         raise
-    out.close()
-    finish_output(tmp, dst, comm.rank)
+    for out, tmp, dst in zip(outs, tmps, dsts):
+        out.close()
+        finish_output(tmp, dst, comm.rank)
     comm.barrier()
     return total
+
+
+def _split_mates(arch: Archive, i: int, text, header):
+    """R1 and R2 parts of paired sub-block ``i``'s interleaved text."""
+    from ..compresso.kernels import record_starts as all_starts
+    from ..fastq.pairs import deinterleave
+    starts = all_starts(text, header.n_records)
+    one, two, ok = deinterleave(text, starts, header.raw_length1)
+    if not ok or (header.n_records and starts[0] < 0):
+        raise ArchiveError(arch.path, "paired sub-block does not split into its mates",
+                           block=int(arch.index.block[i]), subblock=i,
+                           offset=int(arch.index.offset[i]))
+    return one, two
 
 
 def _to_stream(comm: Any, arch: Archive, opts: DecompressOptions, stream: BinaryIO) -> int:

@@ -36,7 +36,7 @@ import numpy as np
 
 from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, UsageError
 from ..format.container import pack_file_header
-from ..format.footer import SubBlockEntry
+from ..format.footer import InputFile, SubBlockEntry
 from ..subblocks import encode_spans
 from .common import InternalError, agree, finish_output, register_output, temp_name
 from .compress import CompressOptions, CompressResult, _abandon, _scan, finish_archive
@@ -202,7 +202,7 @@ def compress_stream(comm: Any, src: str, dst: str, opts: CompressOptions) -> Com
         raise
     total = comm.bcast(total, root=0)
     name = "-" if src == "-" else os.path.basename(src)
-    footer, size = finish_archive(comm, out, writer, tmp, opts, total, name)
+    footer, size = finish_archive(comm, out, writer, tmp, opts, (InputFile(total, name),))
     finish_output(tmp, dst, comm.rank)
     comm.barrier()
     return CompressResult(footer, size, total)

@@ -196,3 +196,21 @@ def test_a_failing_rank_never_hangs(reads, tmp_path, module, target, status, wri
         assert r.returncode == status
     assert b"injected fault" in r.stderr
     assert list(out.iterdir()) == []
+
+
+def test_paired_end_commands(shared_fastq, tmp_path):
+    r1, r2 = shared_fastq["sim_reads_1"], shared_fastq["sim_reads_2"]
+    arc = tmp_path / "pe.ngsc"
+    assert run("compress", r1, r2, "-o", arc, "--window", "64K").returncode == 0
+    r = run("decompress", arc, "-o", tmp_path / "o1.fq")
+    assert r.returncode == 2 and b"give -p FILE" in r.stderr
+    assert run("decompress", arc, "-o", tmp_path / "o1.fq", "-p", tmp_path / "o2.fq").returncode == 0
+    assert (tmp_path / "o1.fq").read_bytes() == r1.read_bytes()
+    assert (tmp_path / "o2.fq").read_bytes() == r2.read_bytes()
+    out = run("decompress", arc, "--interleaved", "-o", "-").stdout
+    assert len(out) == r1.stat().st_size + r2.stat().st_size
+    lines = run("count", arc).stdout.decode().splitlines()
+    assert lines == ["sim_reads_1.fastq: 10000", "sim_reads_2.fastq: 10000", "20000"]
+    assert b"paired" in run("info", arc).stdout
+    r = run("compress", r1, r1, "-o", tmp_path / "same.ngsc")
+    assert r.returncode == 2 and b"are the same file" in r.stderr

@@ -1,0 +1,201 @@
+"""Paired-end compression: R1 and R2 into one archive, mates in the same sub-block.
+
+Sub-block k holds the R1 records whose first byte lies in R1 window k and the R2
+records with the same numbers, interleaved (R1, R2, R1, ...); it depends only on
+the input and the window, not on the rank count. The files differ in size, so
+ranks split R1 by windows and find their place in R2 by record number: every
+rank counts the records of its share of R1 and of an even byte share of R2 (in
+parallel), the counts are exchanged, and each rank scans R2 from the share that
+holds its first record number. Mismatched record counts are an error naming both
+files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import zlib
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, UsageError
+from ..fastq.pairs import interleave, record_starts
+from ..fastq.scan import NEED_MORE, OK, error_text, scan_span
+from ..format.container import pack_file_header
+from ..format.footer import InputFile, SubBlockEntry
+from ..format.subblock import PAIRED
+from ..subblocks import encode_spans
+from .common import InternalError, agree, finish_output, locate, register_output, temp_name
+from .compress import (_TAIL, CompressOptions, CompressResult, _abandon, _check_paths, _resync,
+                       _scan, finish_archive)
+from .plan import even_share, n_windows
+from .writer import WRITERS, BlockPacker
+
+
+def _count(infile: Any, src: str, size: int, pos: int, stop: int) -> tuple[int, int]:
+    """Records starting in ``[pos, stop)`` from record start ``pos``, and where the first
+    record at or after ``stop`` begins."""
+    n = 0
+    chunk = 64 << 20
+    tiny = np.empty(1, np.int64)
+    while pos < stop:
+        part = min(stop, pos + chunk)
+        want = part - pos + _TAIL
+        while True:
+            buf = infile.read_at(pos, want)
+            at_eof = pos + len(buf) >= size
+            st, a, b, c, nb, nxt = scan_span(buf, pos, len(buf), at_eof, part - pos, 1, tiny)
+            if st == OK:
+                break
+            if st != NEED_MORE:
+                raise FastqFormatError(src, pos + a, error_text(st, b, c))
+            want *= 2
+        n += nb
+        pos += nxt
+        if nxt == 0:
+            break
+    return n, pos
+
+
+def _starts(infile: Any, src: str, size: int, pos: int, n: int) -> np.ndarray:
+    """Offsets (relative to ``pos``) of the next ``n`` records and the end of the last."""
+    want = (1 << 20) + 256 * n
+    while True:
+        buf = infile.read_at(pos, want)
+        at_eof = pos + len(buf) >= size
+        st, a, b, c, starts = record_starts(buf, len(buf), at_eof, n)
+        if st == OK:
+            return buf, starts
+        if st != NEED_MORE:
+            raise FastqFormatError(src, pos + a, error_text(st, b, c))
+        want *= 2
+
+
+def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) -> CompressResult:
+    """Compress mates ``r1`` and ``r2`` into ``dst`` (collective)."""
+    r1, r2, dst = comm.bcast((r1, r2, dst), root=0)   # one view of the paths everywhere
+    setup: Any = None
+    if comm.rank == 0:
+        try:
+            if os.path.exists(r1) and os.path.exists(r2) and os.path.samefile(r1, r2):
+                raise UsageError(f"{r1} and {r2} are the same file")
+            setup = (_check_paths(r1, dst), _check_paths(r2, dst), temp_name(dst))
+        except Exception as exc:  # noqa: BLE001 - reported on every rank
+            setup = exc
+    setup = comm.bcast(setup, root=0)
+    if isinstance(setup, BaseException):
+        raise setup
+    size1, size2, tmp = setup
+    register_output(tmp)
+    f1, f2 = comm.open_read(r1), comm.open_read(r2)
+    out = comm.open_write(tmp, opts.hints)
+    writer = WRITERS[opts.writer](comm, out)
+    W = opts.window
+    error: BaseException | None = None
+    try:
+        if comm.rank == 0:
+            out.write_at(0, pack_file_header())
+        # 1. count records: R1 by windows, R2 by an even byte share
+        w0, w1 = even_share(comm.rank, comm.size, n_windows(size1, W))
+        begin1 = 0 if w0 == 0 else _resync(f1, size1, w0 * W)
+        n1, end1 = _count(f1, r1, size1, begin1, min(w1 * W, size1))
+        x = size2 * comm.rank // comm.size
+        begin2 = 0 if x == 0 else _resync(f2, size2, x)
+        n2, end2 = _count(f2, r2, size2, begin2, size2 * (comm.rank + 1) // comm.size)
+        counts = (begin1, end1, n1, begin2, end2, n2)
+    except Exception as exc:  # noqa: BLE001 - agreed on below
+        error, counts = exc, None
+    try:
+        agree(comm, error, getattr(error, "offset", None) or 0)
+        table = comm.allgather(counts)
+        for k in range(comm.size - 1):
+            if table[k][1] != table[k + 1][0] or table[k][4] != table[k + 1][3]:
+                raise InternalError("could not split the inputs by structure (wrapped FASTQ "
+                                    "with ambiguous record starts?): run with one rank")
+        total1, total2 = sum(t[2] for t in table), sum(t[5] for t in table)
+        if total1 != total2:
+            short, long_ = (r2, r1) if total2 < total1 else (r1, r2)
+            raise DataError(f"{r1} has {total1} records but {r2} has {total2}: {short} ends "
+                            f"after record {min(total1, total2)}, {long_} goes on")
+    except PhyngscError:
+        _abandon(comm, out, writer, tmp)
+        raise
+    # 2. encode: my R1 windows and the R2 records with the same numbers
+    try:
+        first = sum(t[2] for t in table[:comm.rank])
+        q = max(k for k in range(comm.size) if sum(t[5] for t in table[:k]) <= first)
+        skip = first - sum(t[5] for t in table[:q])
+        pos2 = table[q][3]
+        if skip:
+            buf, st = _starts(f2, r2, size2, pos2, skip)
+            pos2 += int(st[-1])
+        _encode_pairs(f1, f2, r1, r2, size1, size2, begin1, min(w1 * W, size1), pos2, opts,
+                      comm.rank, writer)
+    except Exception as exc:  # noqa: BLE001 - agreed on below
+        error = exc
+    try:
+        agree(comm, error, getattr(error, "offset", None) or 0)
+    except FastqFormatError as exc:
+        located = locate(comm, f1 if exc.path == r1 else f2, exc)
+        _abandon(comm, out, writer, tmp)
+        raise located from None
+    except BaseException:
+        _abandon(comm, out, writer, tmp)
+        raise
+    files = (InputFile(size1, os.path.basename(r1)), InputFile(size2, os.path.basename(r2)))
+    footer, size = finish_archive(comm, out, writer, tmp, opts, files)
+    f1.close()
+    f2.close()
+    finish_output(tmp, dst, comm.rank)
+    comm.barrier()
+    return CompressResult(footer, size, size1 + size2)
+
+
+def _encode_pairs(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos1: int,
+                  limit: int, pos2: int, opts: CompressOptions, rank: int, writer: Any) -> None:
+    W = opts.window
+    per_batch = opts.batch_windows or 2 * max(1, opts.threads)
+    packer = BlockPacker(rank)
+    while pos1 < limit:
+        stop = min(limit, (pos1 // W + per_batch) * W)
+        buf1, bounds, nxt = _scan(f1, r1, size1, pos1, stop, W, per_batch + 2)
+        ends = np.append(bounds[1:], nxt)
+        # every record start of R1 in this batch, and as many R2 records
+        _st, _a, _b, _c, starts1 = record_starts(buf1, nxt, True, _count_in(buf1, nxt))
+        n = len(starts1) - 1
+        buf2, starts2 = _starts(f2, r2, size2, pos2, n)
+        if len(starts2) - 1 < n:
+            raise DataError(f"{r2} ends before {r1}: fewer mates than records")
+        texts, spans, meta = [], [0], []
+        k = 0
+        for a, b in zip(bounds.tolist(), ends.tolist()):
+            i0 = k
+            while k < n and starts1[k] < b:
+                k += 1
+            s1, s2 = starts1[i0:k + 1], starts2[i0:k + 1]
+            text = interleave(buf1, s1, buf2, s2)
+            texts.append(text)
+            spans.append(spans[-1] + len(text))
+            meta.append((pos1 + a, pos2 + int(s2[0]), b - a))
+        joined = np.concatenate(texts) if texts else np.zeros(0, np.uint8)
+        encoded = encode_spans(joined, np.array(spans[:-1]), np.array(spans[1:]), base=0,
+                               file_index=PAIRED, level=opts.level)
+        for sb, (sof1, sof2, len1) in zip(encoded, meta):
+            old = sb.header.pack()
+            hdr = dataclasses.replace(sb.header, sof=sof1, sof2=sof2, raw_length1=len1)
+            data = hdr.pack() + sb.data[len(old):]
+            entry = SubBlockEntry(len(data), hdr.raw_length, hdr.n_records, PAIRED,
+                                  zlib.crc32(data), len1)
+            for block, info in packer.add(data, entry):
+                writer.write(block, info)
+        pos1 += nxt
+        pos2 += int(starts2[n])
+    for block, info in packer.flush():
+        writer.write(block, info)
+
+
+def _count_in(buf: np.ndarray, end: int) -> int:
+    tiny = np.empty(1, np.int64)
+    st, _a, _b, _c, nb, _n = scan_span(buf, 0, end, True, end, 1, tiny)
+    return nb
