@@ -107,17 +107,19 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
 def decompress(src: str, dst: str | None, comm: Any = None, threads: int | None = None, *,
                hints: dict[str, str] | None = None, progress: bool = False,
                stdout: BinaryIO | None = None, mate: str | None = None,
-               interleaved: bool = False) -> int:
+               interleaved: bool = False, bgzf: bool = False) -> int:
     """Restore the original FASTQ from archive ``src`` into ``dst`` (``None`` or ``"-"``:
     standard output). Any number of ranks. Returns the bytes written.
 
     Paired archives: ``dst`` gets R1 and ``mate`` R2 (cutadapt's ``-o``/``-p``); or
-    ``interleaved=True`` writes R1, R2, R1, ... records to ``dst`` (or standard output)."""
+    ``interleaved=True`` writes R1, R2, R1, ... records to ``dst`` (or standard output).
+    Outputs named ``*.gz``/``*.bgz`` (or all, with ``bgzf=True``) are written as BGZF,
+    compressed by every rank in parallel."""
     from .runners.comm import get_comm
     from .runners.decompress import DecompressOptions, decompress_file
     c = get_comm(comm)
     opts = DecompressOptions(threads=_threads(c, threads), hints=dict(hints or {}),
-                             progress=progress)
+                             progress=progress, bgzf=bgzf)
     return decompress_file(c, src, None if dst in (None, "-") else dst, opts, stdout,
                            mate=mate, interleaved=interleaved)
 

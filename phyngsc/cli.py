@@ -89,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="paired archives: where R2 goes")
     d.add_argument("--interleaved", action="store_true",
                    help="paired archives: R1, R2, R1, ... records into one output")
+    d.add_argument("--bgzf", action="store_true",
+                   help="write BGZF (blocked gzip); implied by a .gz or .bgz output name")
     d.add_argument("--mpi-hint", type=_hint, action="append", default=[], metavar="KEY=VALUE")
     common(d)
 
@@ -180,7 +182,7 @@ def _cmd_decompress(args: argparse.Namespace, comm: Any) -> int:
     import phyngsc
     phyngsc.decompress(args.input, args.output, comm, args.threads,
                        hints=dict(args.mpi_hint), mate=args.paired_output,
-                       interleaved=args.interleaved,
+                       interleaved=args.interleaved, bgzf=args.bgzf,
                        progress=not args.quiet and args.output != "-")
     return 0
 

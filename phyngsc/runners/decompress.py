@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from ..bgzf import EOF_BLOCK, compress_blocks, wants_bgzf
 from ..errors import ArchiveError, PhyngscError, UsageError
 from ..reader import Archive
 from ..subblocks import SubBlockCorrupt, decode_subblocks
@@ -30,6 +31,41 @@ class DecompressOptions:
     threads: int = 1
     hints: dict[str, str] = field(default_factory=dict)
     progress: bool = False
+    bgzf: bool = False      # BGZF output whatever the file names
+
+
+def _to_ordered(comm: Any, arch: Archive, dsts: list[str], opts: DecompressOptions,
+                interleaved: bool) -> int:
+    """Outputs whose pieces are not at known offsets (BGZF, interleaved): every rank writes
+    its share in order through :class:`OrderedOutput`; BGZF blocks are made per rank,
+    independently, and the last rank adds the EOF block."""
+    from .output import OrderedOutput
+    outs = [OrderedOutput(comm, d) for d in dsts]
+    bgzf = [opts.bgzf or wants_bgzf(d) for d in dsts]
+
+    def put(k: int, data) -> None:
+        outs[k].write(compress_blocks(data) if bgzf[k] else data)
+
+    try:
+        i0, i1 = weighted_share(comm.rank, comm.size, arch.index.raw_length)
+        for a, b in _batches(arch, i0, i1, opts.threads):
+            headers, text, starts = _decode_range(arch, a, b)
+            if len(dsts) == 1:
+                put(0, text)
+                continue
+            for k, h in enumerate(headers):
+                one, two = _split_mates(arch, a + k, text[starts[k]:starts[k + 1]], h)
+                put(0, one)
+                put(1, two)
+        if comm.rank == comm.size - 1:
+            for k in range(len(outs)):
+                if bgzf[k]:
+                    outs[k].write(EOF_BLOCK)
+    except BaseException:
+        for out in outs:
+            out.discard()
+        raise
+    return sum(out.close() for out in outs)
 
 
 def _open_everywhere(comm: Any, path: str) -> Archive:
@@ -102,19 +138,10 @@ def decompress_file(comm: Any, src: str, dst: str | None, opts: DecompressOption
                 raise UsageError("R1 and R2 cannot both go to standard output: use "
                                  "--interleaved -o -")
             return _to_stream(comm, arch, opts, stdout or sys.stdout.buffer)
-        if interleaved:
-            from .output import OrderedOutput
-            out = OrderedOutput(comm, dst)
-            try:
-                for a, b in _batches(arch, *weighted_share(comm.rank, comm.size,
-                                                           arch.index.raw_length),
-                                     opts.threads):
-                    out.write(_decode_range(arch, a, b)[1])
-            except BaseException:
-                out.discard()
-                raise
-            return out.close()
-        return _to_file(comm, arch, [dst] if mate is None else [dst, mate], opts)
+        dsts = [dst] if mate is None else [dst, mate]
+        if interleaved or opts.bgzf or any(wants_bgzf(d) for d in dsts):
+            return _to_ordered(comm, arch, dsts, opts, interleaved)
+        return _to_file(comm, arch, dsts, opts)
     finally:
         arch.close()
 

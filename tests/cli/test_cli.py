@@ -214,3 +214,23 @@ def test_paired_end_commands(shared_fastq, tmp_path):
     assert b"paired" in run("info", arc).stdout
     r = run("compress", r1, r1, "-o", tmp_path / "same.ngsc")
     assert r.returncode == 2 and b"are the same file" in r.stderr
+
+
+@pytest.mark.parametrize("mpi", [0, 3])
+def test_bgzf_output(shared_fastq, tmp_path, mpi):
+    import gzip
+    if mpi and MPIEXEC is None:
+        pytest.skip("mpiexec not found")
+    r1, r2 = shared_fastq["ERR127302_1"], shared_fastq["ERR127302_2"]
+    arc = tmp_path / "pe.ngsc"
+    assert run("compress", r1, r2, "-o", arc, "--window", "256K").returncode == 0
+    extra = ["-t", "1"] if mpi else []
+    r = run("decompress", arc, "-o", tmp_path / "o1.fastq.gz", "-p", tmp_path / "o2.fastq.gz",
+            *extra, mpi=mpi)
+    assert r.returncode == 0, r.stderr
+    assert gzip.decompress((tmp_path / "o1.fastq.gz").read_bytes()) == r1.read_bytes()
+    assert gzip.decompress((tmp_path / "o2.fastq.gz").read_bytes()) == r2.read_bytes()
+    if shutil.which("samtools"):   # htslib reads it as BGZF
+        s = subprocess.run(["samtools", "import", "-0", str(tmp_path / "o1.fastq.gz"), "-o",
+                            str(tmp_path / "x.bam")], capture_output=True)
+        assert s.returncode == 0, s.stderr
