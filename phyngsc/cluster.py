@@ -35,7 +35,7 @@ def stripe_directory(directory: str, count: int = -1, size: int = DEFAULT_STRIPE
     hints = mpi_hints(size, count)
     lfs = lfs or shutil.which("lfs")
     if lfs is None:
-        return StripeResult(False, f"striping skipped: no 'lfs' command (not a Lustre client)",
+        return StripeResult(False, "striping skipped: no 'lfs' command (not a Lustre client)",
                             hints)
     probe = subprocess.run([lfs, "getstripe", "-d", directory], capture_output=True, text=True)
     if probe.returncode != 0:

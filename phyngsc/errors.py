@@ -43,6 +43,18 @@ class InputFileError(DataError):
         return (type(self), (self.path, self.reason))
 
 
+def open_input(path: str):
+    """``open(path, "rb")``, with the usual failures as one-line :class:`InputFileError`."""
+    try:
+        return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    except FileNotFoundError:
+        raise InputFileError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(path, "is a directory") from None
+    except PermissionError:
+        raise InputFileError(path, "permission denied") from None
+
+
 class FastqFormatError(DataError):
     """A FASTQ file is malformed.
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import ArchiveError, InputFileError
+from .errors import ArchiveError, open_input
 from .format.constants import (BLOCK_HEADER_SIZE, CODEC_NAMES, FILE_HEADER_SIZE,
                                STREAM_NAMES, TRAILER_SIZE, WRITER_NAMES)
 from .format.container import BlockHeader, FormatViolation, unpack_file_header, unpack_trailer
@@ -65,14 +65,7 @@ class Archive:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        try:
-            self._f = open(path, "rb")
-        except FileNotFoundError:
-            raise InputFileError(path, "no such file") from None
-        except IsADirectoryError:
-            raise InputFileError(path, "is a directory") from None
-        except PermissionError:
-            raise InputFileError(path, "permission denied") from None
+        self._f = open_input(path)
         try:
             self.size = os.fstat(self._f.fileno()).st_size
             self._load()

@@ -39,25 +39,32 @@ def rc_o1_decode(src: np.ndarray, out: np.ndarray) -> int:
 
 
 @kernel
-def qual_o2_encode(src: np.ndarray, out: np.ndarray) -> int:
-    """Qualities: dense alphabet, context = previous two symbols of the stream."""
+def dense_alphabet(src: np.ndarray) -> tuple:
+    """``(index, alphabet)``: byte -> rank among the bytes that occur, and those bytes sorted."""
     present = np.zeros(256, np.bool_)
     for i in range(src.size):
         present[src[i]] = True
     index = np.zeros(256, np.int64)
+    alphabet = np.empty(256, np.uint8)
     n = 0
     for b in range(256):
         if present[b]:
             index[b] = n
+            alphabet[n] = b
             n += 1
+    return index, alphabet[:n]
+
+
+@kernel
+def qual_o2_encode(src: np.ndarray, out: np.ndarray) -> int:
+    """Qualities: dense alphabet, context = previous two symbols of the stream."""
+    index, alphabet = dense_alphabet(src)
+    n = alphabet.size
     if out.size < 1 + n:
         return -1
     out[0] = n & 0xFF  # n <= 256; 256 is stored as 0 (only possible for non-FASTQ data)
-    k = 1
-    for b in range(256):
-        if present[b]:
-            out[k] = b
-            k += 1
+    out[1:1 + n] = alphabet
+    k = 1 + n
     if n <= 1:
         return k  # zero or one symbol: the count and alphabet say it all
     F, T = model_new(n * n, n)

@@ -45,6 +45,27 @@ def _skip_empty(aux: np.ndarray, r: int) -> int:
 
 
 @kernel
+def _reads_start(aux: np.ndarray) -> np.ndarray:
+    """Read bookkeeping [current read, bases left in it, offset of its first base]."""
+    r = _skip_empty(aux, 0)
+    return np.array([r, aux[r] if r < aux.size else -1, 0], np.int64)
+
+
+@kernel
+def _read_done(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, i: int, k: int, inc: int,
+               reads: np.ndarray) -> None:
+    """After base ``i``: if it ends the current read, learn the read's reverse complement
+    and move on to the next non-empty read."""
+    reads[1] -= 1
+    if reads[1] == 0:
+        _learn_revcomp(F, codes, reads[2], i + 1 - reads[2], k, inc)
+        reads[2] = i + 1
+        r = _skip_empty(aux, reads[0] + 1)
+        reads[0] = r
+        reads[1] = aux[r] if r < aux.size else -1
+
+
+@kernel
 def _learn_revcomp(F: np.ndarray, codes: np.ndarray, a: int, n: int, k: int, inc: int) -> None:
     """Update the model with the reverse complement of ``codes[a:a+n]``."""
     mask = (1 << (2 * k)) - 1
@@ -104,9 +125,7 @@ def dna_cm_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
     st = enc_init()
     st[4] = pos
     ctx = 0
-    r = _skip_empty(aux, 0)   # current read
-    left = aux[r] if r < aux.size else -1
-    start = 0
+    reads = _reads_start(aux)
     for i in range(src.size):
         s = int(codes[i])
         j = 4 * ctx
@@ -122,12 +141,7 @@ def dna_cm_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
         _bump(F, ctx, s, inc)
         ctx = ((ctx << 2) | s) & mask
         if revcomp:
-            left -= 1
-            if left == 0:
-                _learn_revcomp(F, codes, start, i + 1 - start, k, inc)
-                start = i + 1
-                r = _skip_empty(aux, r + 1)
-                left = aux[r] if r < aux.size else -1
+            _read_done(F, codes, aux, i, k, inc, reads)
     return enc_finish(st, out)
 
 
@@ -160,9 +174,7 @@ def dna_cm_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
     ds = dec_init(src, pos)
     codes = np.empty(out.size, np.uint8)
     ctx = 0
-    r = _skip_empty(aux, 0)
-    left = aux[r] if r < aux.size else -1
-    start = 0
+    reads = _reads_start(aux)
     for i in range(out.size):
         j = 4 * ctx
         f0, f1, f2, f3 = int(F[j]), int(F[j + 1]), int(F[j + 2]), int(F[j + 3])
@@ -180,12 +192,7 @@ def dna_cm_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
         _bump(F, ctx, s, inc)
         ctx = ((ctx << 2) | s) & mask
         if revcomp:
-            left -= 1
-            if left == 0:
-                _learn_revcomp(F, codes, start, i + 1 - start, k, inc)
-                start = i + 1
-                r = _skip_empty(aux, r + 1)
-                left = aux[r] if r < aux.size else -1
+            _read_done(F, codes, aux, i, k, inc, reads)
     bases = _BASES
     for i in range(out.size):
         out[i] = bases[codes[i]]

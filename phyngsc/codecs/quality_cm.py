@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .context_models import dense_alphabet
 from .jit import kernel
 from .rangecoder import dec_init, dec_symbol, enc_finish, enc_init, enc_symbol, model_new
 
@@ -41,24 +42,14 @@ def _n_contexts(variant: int, n: int) -> int:
 
 @kernel
 def qual_cm_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, variant: int) -> int:
-    present = np.zeros(256, np.bool_)
-    for i in range(src.size):
-        present[src[i]] = True
-    index = np.zeros(256, np.int64)
-    n = 0
-    for b in range(256):
-        if present[b]:
-            index[b] = n
-            n += 1
+    index, alphabet = dense_alphabet(src)
+    n = alphabet.size
     if out.size < 2 + n or variant < 0 or variant >= N_VARIANTS:
         return -1
     out[0] = variant
     out[1] = n & 0xFF
-    k = 2
-    for b in range(256):
-        if present[b]:
-            out[k] = b
-            k += 1
+    out[2:2 + n] = alphabet
+    k = 2 + n
     if n <= 1:
         return k
     total = 0

@@ -98,6 +98,35 @@ def _same(x: np.ndarray, xa: int, xb: int, y: np.ndarray, ya: int, yb: int) -> b
 
 
 @kernel
+def _models() -> tuple:
+    """Frequency tables: types, deltas, digit counts, digits, text lengths, text bytes."""
+    Ft, Tt = model_new((MAX_T + 1) * 5, 5)
+    Fd, Td = model_new(MAX_T + 1, 255)
+    Fl, Tl = model_new(MAX_T + 1, 18)
+    Fg, Tg = model_new((MAX_T + 1) * 16, 10)
+    Fs, Ts = model_new(MAX_T + 1, 255)
+    Fc, Tc = model_new(256, 256)
+    return Ft, Tt, Fd, Td, Fl, Tl, Fg, Tg, Fs, Ts, Fc, Tc
+
+
+@kernel
+def _remember(text: np.ndarray, a: int, b: int, starts: np.ndarray, ends: np.ndarray, base: int,
+              types: np.ndarray, nt: int, np_tok: int, prev: np.ndarray, pstarts: np.ndarray,
+              pends: np.ndarray, ptypes: np.ndarray) -> int:
+    """Make title ``text[a:b]`` (``nt`` tokens at ``starts - base``) the previous title;
+    returns its token count."""
+    prev[:b - a] = text[a:b]
+    for t in range(nt):
+        pstarts[t] = starts[t] - base
+        pends[t] = ends[t] - base
+    for t in range(nt + 1):
+        ptypes[t] = types[t]
+    for t in range(nt + 1, np_tok + 2):
+        ptypes[t] = END
+    return nt
+
+
+@kernel
 def title_tok_encode(src: np.ndarray, out: np.ndarray) -> int:
     n = src.size
     starts = np.empty(n + 1, np.int64)
@@ -108,12 +137,7 @@ def title_tok_encode(src: np.ndarray, out: np.ndarray) -> int:
     ptypes = np.full(n + 2, END, np.int64)
     types = np.empty(n + 2, np.int64)
     np_tok = 0
-    Ft, Tt = model_new((MAX_T + 1) * 5, 5)
-    Fd, Td = model_new(MAX_T + 1, 255)
-    Fl, Tl = model_new(MAX_T + 1, 18)
-    Fg, Tg = model_new((MAX_T + 1) * 16, 10)
-    Fs, Ts = model_new(MAX_T + 1, 255)
-    Fc, Tc = model_new(256, 256)
+    Ft, Tt, Fd, Td, Fl, Tl, Fg, Tg, Fs, Ts, Fc, Tc = _models()
     st = enc_init()
     a = 0
     while a < n:
@@ -155,16 +179,8 @@ def title_tok_encode(src: np.ndarray, out: np.ndarray) -> int:
                 for k in range(ca, cb):
                     enc_symbol(st, out, Fc, Tc, pc, int(src[k]), INC)
                     pc = int(src[k])
-        # this title becomes the previous one
-        prev[:b - a] = src[a:b]
-        for t in range(nt):
-            pstarts[t] = starts[t] - a
-            pends[t] = ends[t] - a
-        for t in range(nt + 1):
-            ptypes[t] = types[t]
-        for t in range(nt + 1, np_tok + 2):
-            ptypes[t] = END
-        np_tok = nt
+        np_tok = _remember(src, a, b, starts, ends, a, types, nt, np_tok, prev, pstarts, pends,
+                           ptypes)
         a = b + 1
     return enc_finish(st, out)
 
@@ -181,12 +197,7 @@ def title_tok_decode(src: np.ndarray, out: np.ndarray) -> int:
     starts = np.empty(n + 2, np.int64)
     ends = np.empty(n + 2, np.int64)
     np_tok = 0
-    Ft, Tt = model_new((MAX_T + 1) * 5, 5)
-    Fd, Td = model_new(MAX_T + 1, 255)
-    Fl, Tl = model_new(MAX_T + 1, 18)
-    Fg, Tg = model_new((MAX_T + 1) * 16, 10)
-    Fs, Ts = model_new(MAX_T + 1, 255)
-    Fc, Tc = model_new(256, 256)
+    Ft, Tt, Fd, Td, Fl, Tl, Fg, Tg, Fs, Ts, Fc, Tc = _models()
     ds = dec_init(src, 0)
     o = 0
     while o < n:
@@ -244,16 +255,8 @@ def title_tok_decode(src: np.ndarray, out: np.ndarray) -> int:
                 o += m
             ends[t] = o - a
             t += 1
-        nt = t
-        prev[:o - a] = out[a:o]
-        for j in range(nt):
-            pstarts[j] = starts[j]
-            pends[j] = ends[j]
-        for j in range(nt + 1):
-            ptypes[j] = types[j]
-        for j in range(nt + 1, np_tok + 2):
-            ptypes[j] = END
-        np_tok = nt
+        np_tok = _remember(out, a, o, starts, ends, 0, types, t, np_tok, prev, pstarts, pends,
+                           ptypes)
         if o >= n:
             return 0       # a prefix ends here
         out[o] = 10

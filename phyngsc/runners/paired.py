@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, UsageError
+from ..errors import DataError, FastqFormatError, PhyngscError, UsageError
 from ..fastq.pairs import interleave, record_starts
 from ..fastq.scan import NEED_MORE, OK, error_text, scan_span
 from ..format.container import pack_file_header

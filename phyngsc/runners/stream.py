@@ -34,7 +34,8 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, UsageError
+from ..errors import (DataError, FastqFormatError, InputFileError, PhyngscError, UsageError,
+                      open_input)
 from ..format.container import pack_file_header
 from ..format.footer import InputFile, SubBlockEntry
 from ..subblocks import encode_spans
@@ -117,14 +118,7 @@ def open_stream(path: str) -> StreamSource:
     if path == "-":
         raw: Any = sys.stdin.buffer
     else:
-        try:
-            raw = open(path, "rb")  # noqa: SIM115 - closed with the source's file object
-        except FileNotFoundError:
-            raise InputFileError(path, "no such file") from None
-        except IsADirectoryError:
-            raise InputFileError(path, "is a directory") from None
-        except PermissionError:
-            raise InputFileError(path, "permission denied") from None
+        raw = open_input(path)
     if not hasattr(raw, "peek"):
         raw = io.BufferedReader(raw)
     if raw.peek(2)[:2] == GZIP_MAGIC:

@@ -2,7 +2,6 @@
 reference on the uncompressed file, whatever the rank count."""
 
 import io
-import json
 import shutil
 import tempfile
 from pathlib import Path

@@ -1,9 +1,6 @@
 """Paired-end archives under MPI: compress with 1..3 ranks, decompress with 1..2, byte-exact."""
 
 import filecmp
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -15,19 +12,9 @@ from .test_parallel import run_on
 pytestmark = pytest.mark.mpi(min_size=1)
 
 
-@pytest.fixture(scope="module")
-def world():
-    from mpi4py import MPI
-    return MPI.COMM_WORLD
-
-
 @pytest.fixture()
-def tmp(world):
-    path = Path(world.bcast(tempfile.mkdtemp(prefix="phyngsc-pe-") if world.rank == 0 else None))
-    yield path
-    world.Barrier()
-    if world.rank == 0:
-        shutil.rmtree(path, ignore_errors=True)
+def tmp(shared_tmp):
+    return shared_tmp
 
 
 @pytest.mark.parametrize("pair", [("ERR127302_1", "ERR127302_2"), ("sim_reads_1", "sim_reads_2")])

@@ -8,8 +8,6 @@ uneven splits.
 
 import filecmp
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,22 +20,6 @@ from phyngsc.runners.plan import even_share
 from ..conftest import DATA
 
 pytestmark = pytest.mark.mpi(min_size=1)
-
-
-@pytest.fixture(scope="module")
-def world():
-    from mpi4py import MPI
-    return MPI.COMM_WORLD
-
-
-@pytest.fixture()
-def shared_tmp(world):
-    path = tempfile.mkdtemp(prefix="phyngsc-mpi-") if world.rank == 0 else None
-    path = Path(world.bcast(path, root=0))
-    yield path
-    world.Barrier()
-    if world.rank == 0:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def sub(world, k):

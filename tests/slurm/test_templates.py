@@ -1,7 +1,6 @@
 """The job templates in slurm/ run to completion under a real (single-node) Slurm."""
 
 import json
-import os
 import sys
 from pathlib import Path
 

@@ -5,8 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from phyngsc.cluster import mpi_hints, stripe_directory
 
 FAKE_LFS = """#!/bin/sh
