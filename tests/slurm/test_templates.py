@@ -68,3 +68,21 @@ def test_srun_without_mpi_plugin_is_refused(cluster, tmp_path):
     log = (tmp_path / "n.log").read_text()
     assert r.returncode != 0
     assert "sees an MPI world of 1 rank" in log and "--mpi=pmi2" in log
+
+
+def test_paired_and_gzip_inputs(cluster, shared_fastq, tmp_path):
+    import gzip
+    r1, r2 = shared_fastq["sim_reads_1"], shared_fastq["sim_reads_2"]
+    arc = tmp_path / "pe.ngsc"
+    log = submit(cluster, "compress.sbatch", r1, r2, arc, log=tmp_path / "c.log")
+    assert "paired" in log
+    submit(cluster, "decompress.sbatch", arc, tmp_path / "o1.fastq.gz", tmp_path / "o2.fastq",
+           log=tmp_path / "d.log")
+    assert gzip.decompress((tmp_path / "o1.fastq.gz").read_bytes()) == r1.read_bytes()
+    assert (tmp_path / "o2.fastq").read_bytes() == r2.read_bytes()
+    gz = tmp_path / "in.fastq.gz"
+    gz.write_bytes(gzip.compress(r1.read_bytes()))
+    submit(cluster, "compress.sbatch", gz, tmp_path / "gz.ngsc", log=tmp_path / "g.log")
+    submit(cluster, "decompress.sbatch", tmp_path / "gz.ngsc", tmp_path / "gz.fastq",
+           log=tmp_path / "g2.log")
+    assert (tmp_path / "gz.fastq").read_bytes() == r1.read_bytes()
