@@ -63,8 +63,8 @@ BAD = [
     (b"@r1\nACGT\n+\nIIII\n@r2\nAC\n+\n", "line 8, byte offset 25: truncated record at end of file"),
     (b"@r1\nACGT\n+\nIIII\nr2\nAC\n+\nII\n",
      "line 5, byte offset 16: expected '@' at the start of a record, found 'r'"),
-    (b"\x1f\x8b\x08\x00binary", "line 1, byte offset 0: expected '@' at the start of a record, "
-                                "found 0x1f"),
+    (b"\x7fELF\x02\x01binary", "line 1, byte offset 0: expected '@' at the start of a record, "
+                              "found 0x7f"),
     (b"@r1\nACGT\n+\nIIII\n@r2\nAC\x00T\n+\nIIII\n",
      "line 6, byte offset 22: invalid byte 0x00 in sequence line"),
 ]
@@ -80,6 +80,18 @@ def test_bad_fastq_one_line_exit_1_no_output(tmp_path, data, message):
     assert r.returncode == 1
     assert r.stderr.decode() == f"phyngsc: error: {src}: {message}\n"
     assert list(out_dir.iterdir()) == []
+
+
+def test_broken_gzip_input(tmp_path):
+    src = tmp_path / "bad.fastq.gz"
+    src.write_bytes(b"\x1f\x8b\x08\x00binary")   # gzip magic, then nothing valid
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    r = run("compress", src, "-o", out_dir / "bad.ngsc")
+    assert r.returncode == 1
+    assert r.stderr.decode().startswith(f"phyngsc: error: {src}: cannot read the compressed "
+                                        "input: ")
+    assert len(r.stderr.decode().splitlines()) == 1 and list(out_dir.iterdir()) == []
 
 
 def test_missing_file(tmp_path):
