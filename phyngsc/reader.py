@@ -251,14 +251,10 @@ class Archive:
         buf = io.BytesIO()
         grep(get_comm(comm), self.path, pattern, revcomp=revcomp, max_records=max_records,
              stdout=buf)
-        from .compresso.kernels import record_starts
         data = np.frombuffer(buf.getvalue(), np.uint8)
         if not data.size:
             return []
-        n = data.tobytes().count(b"\n@") + 1  # an upper bound; trimmed below
-        starts = record_starts(data, n)
-        if starts[0] < 0:  # fewer records than the bound: split exactly
-            starts = _split_records(data)
+        starts = _split_records(data)
         return [data[a:b].tobytes() for a, b in zip(starts[:-1], starts[1:])]
 
 

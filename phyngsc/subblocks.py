@@ -16,7 +16,7 @@ from numba import prange
 from .codecs.jit import parallel_kernel
 from .codecs.registry import KNOWN_CODECS, decode_stream, encode_stream, level_codecs
 from .codecs.varint import varints_to_array
-from .format.constants import CODEC_STORED, N_STREAMS, SID_LENGTHS, SUBBLOCK_PREFIX_SIZE
+from .format.constants import CODEC_STORED, N_STREAMS, SID_LENGTHS
 from .format.container import FormatViolation
 from .format.subblock import StreamInfo, SubBlockHeader
 from .fastq.scan import OK
@@ -48,7 +48,7 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
         dna = np.empty(n, np.uint8)
         qual = np.empty(n, np.uint8)
         lens = np.empty(n + 16, np.uint8)
-        layout = np.empty(n * 2 + 64, np.uint8)
+        layout = np.empty(layout_capacity(n), np.uint8)
         stats = np.zeros(N_STATS, np.int64)
         qseen = np.zeros(256, np.bool_)
         st, a, b, c = split_records(raw, 0, n, True, titles, dna, qual, lens, layout,
@@ -87,7 +87,7 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
             else:
                 src = layout[:stats[ST_LEN_LAYOUT]]
             # try each candidate codec, keep the smallest (stored if none is smaller)
-            codec = 0
+            codec = CODEC_STORED
             used = src.size
             for j in range(codecs.shape[1]):
                 c = codecs[sid, j]
@@ -103,8 +103,8 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
                     if n >= 0 and n < used:
                         codec, used = c, n
                         slot[pos:pos + n] = trial[:n]
-            if codec == 0:
-                used = encode_stream(0, 0, src, aux, slot[pos:])
+            if codec == CODEC_STORED:
+                used = encode_stream(CODEC_STORED, 0, src, aux, slot[pos:])
             meta[i, _M_STREAMS + 3 * sid] = codec
             meta[i, _M_STREAMS + 3 * sid + 1] = used
             meta[i, _M_STREAMS + 3 * sid + 2] = src.size
@@ -261,9 +261,8 @@ def decode_subblocks(encoded: list[bytes | memoryview]) -> tuple[list[SubBlockHe
     return headers, out, out_starts
 
 
-__all__ = ["encode_spans", "decode_subblocks", "EncodedSubBlock", "SpanError",
-           "SubBlockCorrupt", "slot_capacity", "layout_capacity", "CODEC_STORED",
-           "SUBBLOCK_PREFIX_SIZE"]
+__all__ = ["encode_spans", "decode_subblocks", "decode_streams", "EncodedSubBlock",
+           "SpanError", "SubBlockCorrupt", "slot_capacity"]
 
 
 @parallel_kernel

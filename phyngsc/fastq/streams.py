@@ -29,6 +29,7 @@ for _i, _b in enumerate(b"ACGTN"):
     NUC_CLASS[_b] = _i
 
 
+@kernel
 def layout_capacity(raw_length: int) -> int:
     """Bytes that always suffice for the LAYOUT stream of ``raw_length`` bytes of text."""
     return 2 * raw_length + 64

@@ -120,7 +120,6 @@ def guess_encoding(lowest: int | None, highest: int | None) -> tuple[str, int, s
 
 @dataclass
 class _Partial:
-    rows: list[dict]
     hist: dict[int, int]
     qsum: np.ndarray
     qcount: np.ndarray
@@ -179,7 +178,7 @@ def _quality_pass(arch: Archive, batches: list[np.ndarray], width: int) -> _Part
             qcount += cnts
             per_sum.append(sums)
             per_count.append(cnts)
-    return _Partial([], hist, qsum, qcount, per_sum, per_count)
+    return _Partial(hist, qsum, qcount, per_sum, per_count)
 
 
 def _combine(comm: Any, arch: Archive, rows: list[dict], part: _Partial | None, width: int,

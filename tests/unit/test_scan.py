@@ -108,7 +108,7 @@ def test_record_start_in_nanopore_data(shared_fastq):
     data = shared_fastq["ont_1k"].read_bytes()
     starts = true_starts(data)
     cut = int(starts[np.searchsorted(starts, 200_000)])
-    check_every_offset(data[:cut])            # every offset of the first ~30 reads
+    check_every_offset(data[:cut])            # every offset of the first 200 kB
     check_every_offset(data, step=61)         # and a stride through the rest
 
 
