@@ -132,5 +132,33 @@ def verify(src: str, comm: Any = None, threads: int | None = None) -> Any:
     return verify_archive(c, src, DecompressOptions(threads=_threads(c, threads)))
 
 
-__all__ = ["compress", "decompress", "verify", "open", "Archive", "PhyngscError",
+def partition(archive: str, comm: Any = None, *, part: int | None = None,
+              parts: int | None = None) -> Any:
+    """This rank's share of ``archive`` for a downstream tool (collective over ``comm``).
+
+    The archive is cut into ``parts`` parts (default: one per rank) in file order,
+    balanced by bases, mates of a pair always together; this returns part ``part``
+    (default: this rank) as a :class:`~phyngsc.runners.split.Partition`: iterate it for
+    records (``(R1, R2)`` tuples in a paired archive) or call ``.fastq()`` for the
+    exact original text, e.g. to feed an aligner's standard input. The same parts
+    as ``phyngsc split --parts N``."""
+    from .runners.comm import get_comm
+    from .runners.split import partition as _partition
+    return _partition(get_comm(comm), archive, part, parts)
+
+
+def split(archive: str, prefix: str, parts: int, comm: Any = None, threads: int | None = None,
+          *, gzip: bool = False) -> Any:
+    """Write ``parts`` FASTQ files ``prefix.000.fastq`` ... (paired: ``prefix.000.1.fastq``
+    and ``prefix.000.2.fastq`` ...), in file order, balanced by bases, pairs together;
+    ``gzip`` writes BGZF ``.fastq.gz``. Concatenating the parts gives the original
+    file(s). Collective; returns a list of ``PartInfo``."""
+    from .runners.comm import get_comm
+    from .runners.split import split as _split
+    c = get_comm(comm)
+    _threads(c, threads)
+    return _split(c, archive, prefix, parts, gzip=gzip)
+
+
+__all__ = ["compress", "decompress", "verify", "open", "partition", "split", "Archive", "PhyngscError",
            "DataError", "UsageError", "FastqFormatError", "ArchiveError", "InputFileError"]

@@ -143,8 +143,26 @@ def build_parser() -> argparse.ArgumentParser:
     sel = ex.add_mutually_exclusive_group(required=True)
     sel.add_argument("--records", metavar="A:B", help="records A to B-1 (0-based, file order)")
     sel.add_argument("--names", metavar="FILE", help="file of read names, one per line")
-    ex.add_argument("-o", "--output", required=True, help="FASTQ to write, or - for stdout")
+    ex.add_argument("-o", "--output", required=True,
+                    help="FASTQ to write, or - for stdout (paired archives: R1, or both "
+                         "mates interleaved when -p is not given)")
+    ex.add_argument("-p", "--paired-output", default=None, metavar="R2",
+                    help="paired archives: where R2 goes")
     common(ex)
+
+    spl = sub.add_parser("split", help="N FASTQ partitions in file order, balanced by bases, "
+                                       "pairs together")
+    spl.add_argument("input", help="archive")
+    spl.add_argument("--parts", "-n", type=int, required=True, metavar="N")
+    spl.add_argument("--prefix", required=True, metavar="P",
+                     help="parts are P.000.fastq ... (paired: P.000.1.fastq, P.000.2.fastq)")
+    spl.add_argument("--gzip", action="store_true", help="write BGZF P.000.fastq.gz ...")
+    common(spl)
+    vw = sub.add_parser("view", help="web viewer of an archive (needs the viz extra)")
+    vw.add_argument("input", help="archive")
+    vw.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    vw.add_argument("--port", type=int, default=8050)
+
     sp = sub.add_parser("stripe", help="Lustre-stripe an output directory (8 MiB stripes) "
                                        "and print the matching --mpi-hint options")
     sp.add_argument("directory")
@@ -316,7 +334,7 @@ def _cmd_extract(args: argparse.Namespace, comm: Any) -> int:
             a, b = (int(x) for x in args.records.split(":"))
         except ValueError:
             raise UsageError(f"--records expects A:B, got {args.records!r}") from None
-        extract(comm, args.input, args.output, start=a, stop=b)
+        extract(comm, args.input, args.output, start=a, stop=b, mate=args.paired_output)
     else:
         try:
             with open(args.names, "rb") as f:
@@ -324,7 +342,31 @@ def _cmd_extract(args: argparse.Namespace, comm: Any) -> int:
         except OSError as exc:
             from .errors import InputFileError
             raise InputFileError(args.names, exc.strerror or str(exc)) from None
-        extract(comm, args.input, args.output, names=names)
+        extract(comm, args.input, args.output, names=names, mate=args.paired_output)
+    return 0
+
+
+def _cmd_split(args: argparse.Namespace, comm: Any) -> int:
+    import phyngsc
+    infos = phyngsc.split(args.input, args.prefix, args.parts, comm, args.threads,
+                          gzip=args.gzip)
+    if comm.rank == 0 and not args.quiet:
+        for info in infos:
+            sizes = " + ".join(f"{s:,}" for s in info.sizes)
+            sys.stderr.write(f"{' '.join(info.paths)}: {info.records:,} "
+                             f"{'pairs' if len(info.paths) == 2 else 'records'}, "
+                             f"{sizes} bytes\n")
+    return 0
+
+
+def _cmd_view(args: argparse.Namespace, comm: Any) -> int:
+    from .viewer.app import create_app
+    if comm.size > 1:
+        raise UsageError("view runs as one process (not under mpiexec/srun)")
+    app = create_app(args.input)
+    sys.stderr.write(f"phyngsc: viewing {args.input} at http://{args.host}:{args.port}/ "
+                     "(Ctrl-C stops)\n")
+    app.run(host=args.host, port=args.port, debug=False)
     return 0
 
 
@@ -343,7 +385,8 @@ def _cmd_stripe(args: argparse.Namespace, comm: Any) -> int:
 _COMMANDS = {"compress": _cmd_compress, "decompress": _cmd_decompress, "info": _cmd_info,
              "verify": _cmd_verify, "count": _cmd_count, "stats": _cmd_stats,
              "grep": _cmd_grep, "fasta": _cmd_fasta, "filter": _cmd_filter,
-             "extract": _cmd_extract, "stripe": _cmd_stripe}
+             "extract": _cmd_extract, "split": _cmd_split, "view": _cmd_view,
+             "stripe": _cmd_stripe}
 
 
 def _cleanup() -> None:

@@ -74,8 +74,8 @@ class Archive:
             raise
 
     def _read(self, offset: int, n: int) -> bytes:
-        self._f.seek(offset)
-        return self._f.read(n)
+        """``n`` bytes at ``offset`` (fewer at the end); safe to call from several threads."""
+        return os.pread(self._f.fileno(), n, offset)
 
     def _load(self) -> None:
         try:

@@ -13,7 +13,7 @@ check() {  # pytest exits 5 when it collected nothing: say so, and count it as a
   if [ "$rc" -eq 5 ]; then echo "ERROR: $what collected no tests"; fi
   if [ "$rc" -ne 0 ]; then status=1; fi
 }
-rc=0; python -m pytest -q -rs tests/unit tests/cli tests/slurm || rc=$?; check "$rc" "serial tests"
+rc=0; python -m pytest -q -rs tests/unit tests/cli tests/viz tests/slurm || rc=$?; check "$rc" "serial tests"
 for n in 1 2 3 4; do
   echo "== MPI tests with $n rank(s)"
   rc=0; mpiexec -n "$n" python -m pytest -q --with-mpi tests/mpi || rc=$?

@@ -439,58 +439,67 @@ def _write_command(comm: Any, path: str, dst: str | None, stdout: BinaryIO | Non
 # -- extract --------------------------------------------------------------------------
 def extract(comm: Any, path: str, dst: str | None, *, start: int | None = None,
             stop: int | None = None, names: set[bytes] | None = None,
-            stdout: BinaryIO | None = None) -> int:
+            stdout: BinaryIO | None = None, mate: str | None = None) -> int:
     """Write records ``start``..``stop``-1 (0-based, file order), or the records whose
     name (title up to the first space) or whole title is in ``names``; exact original text.
-    Decodes only the sub-blocks that hold them."""
+    Decodes only the sub-blocks that hold them. Returns the records written.
+
+    Paired archives work by pairs: numbers count pairs, a name matching either mate
+    selects the pair, and both mates are written: R1 to ``dst`` and R2 to ``mate``, or
+    interleaved (R1, R2, ...) to ``dst`` when ``mate`` is None."""
+    from .selection import SelectionWriter, range_selection
     arch = _open(comm, path)
-    total = arch.count()
-    if names is None:
-        if start is None or stop is None or not 0 <= start < stop <= total:
-            arch.close()
-            raise UsageError(f"{path}: record range {start}:{stop} is outside the archive's "
-                             f"{total} records (valid: 0 <= A < B <= {total})")
+    paired = arch.index.paired
+    total = arch.count() // 2 if paired else arch.count()
+    unit = "pairs" if paired else "records"
+    problem = None
+    if mate is not None and not paired:
+        problem = UsageError(f"{path}: not a paired archive (-p needs one)")
+    elif names is None and (start is None or stop is None or not 0 <= start < stop <= total):
+        problem = UsageError(f"{path}: record range {start}:{stop} is outside the archive's "
+                             f"{total} {unit} (valid: 0 <= A < B <= {total})")
+    if problem is not None:
+        arch.close()
+        raise problem
+    step = 2 if paired else 1
+    out = SelectionWriter(comm, [dst] if mate is None else [dst, mate], stdout=stdout)
 
-    def local(out: OrderedOutput, arch: Archive) -> int:
-        ix = arch.index
+    def local() -> int:
         if names is None:
-            first, n = ix.first_record, ix.n_records
-            subset = np.nonzero((first < stop) & (first + n > start))[0]
-            wanted = None
+            selection = range_selection(arch, start * step, stop * step)
         else:
-            subset, wanted = _find_names(comm, arch, names)
-        written = 0
-        for batch in _my_batches(comm, arch, subset):
-            headers, text, starts = _decode_text(arch, batch)
-            for j, h in enumerate(headers):
-                i = int(batch[j])
-                t = text[starts[j]:starts[j + 1]]
-                rs = _records_of(arch, i, t, h.n_records)
-                if wanted is None:
-                    a = max(start - int(ix.first_record[i]), 0)
-                    b = min(stop - int(ix.first_record[i]), h.n_records)
-                    out.write(t[rs[a]:rs[b]])
-                    written += b - a
-                else:
-                    for r in wanted[i]:
-                        out.write(t[rs[r]:rs[r + 1]])
-                        written += 1
-        return written
+            selection = _find_names(comm, arch, names, step)
+        out.write(arch, selection)
+        return out.records // step
 
-    return _write_command(comm, path, dst, stdout, local)
+    try:
+        written = _collective(comm, local)
+    except BaseException:
+        out.discard()
+        arch.close()
+        raise
+    arch.close()
+    out.close()
+    return comm.allreduce_sum(written)
 
 
-def _find_names(comm: Any, arch: Archive, names: set[bytes]) -> tuple[np.ndarray, dict]:
-    """Sub-blocks holding the named records and, per sub-block, their record numbers."""
-    mine: dict[int, list[int]] = {}
+def _find_names(comm: Any, arch: Archive, names: set[bytes], step: int) -> dict:
+    """Selection of the named records (whole pairs when ``step`` is 2), gathered on
+    every rank: only titles are decoded."""
+    mine: dict[int, list[tuple[int, int]]] = {}
     for batch in _my_batches(comm, arch):
         headers, streams = _decode(arch, batch, (SID_TITLES,))
         for i, s in zip(batch, streams):
+            picked: list[int] = []
             for r, title in enumerate(s[SID_TITLES].tobytes().split(b"\n")[:-1]):
-                if title in names or title.split(None, 1)[0:1] and \
-                        title.split(None, 1)[0] in names:
-                    mine.setdefault(int(i), []).append(r)
-    found: dict[int, list[int]] = {}
+                name = title.split(None, 1)[0] if title.strip() else b""
+                if title in names or name in names:
+                    first = r - r % step
+                    if not picked or picked[-1] != first:
+                        picked.append(first)
+            if picked:
+                mine[int(i)] = [(r, r + step) for r in picked]
+    found: dict[int, list[tuple[int, int]]] = {}
     for part in comm.allgather(mine):
         found.update(part)
-    return np.array(sorted(found), np.int64), found
+    return found

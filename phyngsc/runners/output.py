@@ -56,8 +56,12 @@ class OrderedOutput:
                 return
             yield chunk
 
-    def close(self) -> int:
-        """Collective: write every part in rank order; return the total size."""
+    def close(self, rename: bool = True) -> int:
+        """Collective: write every part in rank order; return the total size.
+
+        ``rename=False`` leaves the output under its temporary name until
+        :meth:`commit` (or :meth:`abandon`), so that a command writing several
+        files can publish all of them or none."""
         comm = self.comm
         mine = self.spool.tell()
         sizes = comm.allgather(mine)
@@ -84,10 +88,21 @@ class OrderedOutput:
                 out.write_at(pos, chunk)
                 pos += len(chunk)
             out.close()
-            finish_output(self.tmp, self.dst, comm.rank)
+            if rename:
+                finish_output(self.tmp, self.dst, comm.rank)
         self.spool.close()
         comm.barrier()
         return total
+
+    def commit(self) -> None:
+        """Rename an output closed with ``rename=False`` into place (rank 0; not collective)."""
+        if self.tmp is not None:
+            finish_output(self.tmp, self.dst, self.comm.rank)
+
+    def abandon(self) -> None:
+        """Remove an output closed with ``rename=False`` (rank 0; not collective)."""
+        if self.tmp is not None:
+            finish_output(self.tmp, None, self.comm.rank)
 
     def discard(self) -> None:
         """Collective: drop the output (after an agreed error)."""

@@ -72,6 +72,22 @@ def _starts(infile: Any, src: str, size: int, pos: int, n: int) -> np.ndarray:
         want *= 2
 
 
+def _require_final_newline(r1: str, size: int) -> None:
+    """R1 records are followed by R2 records in a sub-block, so R1 must end in a newline
+    (R2 may not). Raises FastqFormatError naming the last line otherwise."""
+    if size == 0:
+        return
+    with open(r1, "rb") as f:
+        f.seek(size - 1)
+        if f.read(1) == b"\n":
+            return
+        f.seek(0)
+        lines = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
+    raise FastqFormatError(r1, size, "R1 ends without a final newline; a paired-end archive "
+                           "needs one there (R2 may lack it): append one, e.g. "
+                           "`echo >> R1.fastq`", line=lines)
+
+
 def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) -> CompressResult:
     """Compress mates ``r1`` and ``r2`` into ``dst`` (collective)."""
     r1, r2, dst = comm.bcast((r1, r2, dst), root=0)   # one view of the paths everywhere
@@ -81,6 +97,7 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
             if os.path.exists(r1) and os.path.exists(r2) and os.path.samefile(r1, r2):
                 raise UsageError(f"{r1} and {r2} are the same file")
             setup = (_check_paths(r1, dst), _check_paths(r2, dst), temp_name(dst))
+            _require_final_newline(r1, setup[0])
         except Exception as exc:  # noqa: BLE001 - reported on every rank
             setup = exc
     setup = comm.bcast(setup, root=0)

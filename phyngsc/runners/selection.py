@@ -1,0 +1,127 @@
+"""Writing selected records of an archive, exactly as they were, on any number of ranks.
+
+A *selection* maps sub-block numbers (input order) to record ranges local to
+the sub-block. Ranks take contiguous shares of the selected sub-blocks balanced
+by original bytes, decode them a batch at a time and append the selected text
+to ordered outputs, so the result is in file order whatever the rank count.
+Paired archives interleave R1 and R2 records in every sub-block; their text is
+written interleaved to one output or split into R1 and R2 outputs. ``extract``,
+``split`` and :func:`phyngsc.partition` are built on this.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from ..bgzf import EOF_BLOCK, compress_blocks, wants_bgzf
+from ..errors import ArchiveError
+from ..partitions import mate_offsets
+from ..reader import Archive
+from .output import OrderedOutput
+
+#: {sub-block: [(first local record, end local record), ...]}, ranges in order.
+Selection = dict[int, list[tuple[int, int]]]
+
+
+class SubBlockText:
+    """The decoded text of one sub-block, sliced by local record numbers."""
+
+    def __init__(self, arch: Archive, i: int, text: np.ndarray, n_records: int,
+                 raw_length1: int) -> None:
+        from ..compresso.kernels import record_starts
+        self.text = text
+        self.starts = record_starts(text, n_records)
+        if n_records and self.starts[0] < 0:
+            raise _fail(arch, i, "decoded text does not split into its records")
+        self.paired = bool(arch.index.paired)
+        if self.paired:
+            from ..fastq.pairs import deinterleave
+            one, two, ok = deinterleave(text, self.starts, raw_length1)
+            if not ok or n_records % 2:
+                raise _fail(arch, i, "paired sub-block does not split into its mates")
+            self.one, self.two = one, two
+            self.off1, self.off2 = mate_offsets(self.starts)
+
+    def records(self, a: int, b: int) -> np.ndarray:
+        """Records ``a``..``b``-1 as stored (interleaved mates in a paired archive)."""
+        return self.text[self.starts[a]:self.starts[b]]
+
+    def mates(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """R1 and R2 text of the pairs in records ``a``..``b``-1 (both even)."""
+        p, q = a // 2, b // 2
+        return self.one[self.off1[p]:self.off1[q]], self.two[self.off2[p]:self.off2[q]]
+
+
+def _fail(arch: Archive, i: int, reason: str) -> ArchiveError:
+    ix = arch.index
+    return ArchiveError(arch.path, reason, block=int(ix.block[i]), subblock=int(i),
+                        offset=int(ix.offset[i]))
+
+
+def range_selection(arch: Archive, start: int, stop: int) -> Selection:
+    """Records ``[start, stop)`` (archive record numbers) as a selection."""
+    ix = arch.index
+    first, n = ix.first_record, ix.n_records
+    sel: Selection = {}
+    for i in np.nonzero((first < stop) & (first + n > start))[0].tolist():
+        sel[i] = [(max(start - int(first[i]), 0), min(stop - int(first[i]), int(n[i])))]
+    return sel
+
+
+class SelectionWriter:
+    """Ordered outputs (one, or R1 and R2 for split mates) fed from selections (collective)."""
+
+    def __init__(self, comm: Any, dsts: list[str | None], *, bgzf: bool = False,
+                 stdout: BinaryIO | None = None) -> None:
+        """``None`` or ``"-"`` in ``dsts``: standard output (or ``stdout``)."""
+        self.comm = comm
+        self.outs = [OrderedOutput(comm, d, stdout) for d in dsts]
+        self.bgzf = [bgzf or wants_bgzf(d) for d in dsts]
+        self.records = 0        # records (pairs count as two) this rank wrote
+
+    def _put(self, k: int, data: np.ndarray) -> None:
+        if len(data):
+            self.outs[k].write(compress_blocks(data) if self.bgzf[k] else data)
+
+    def write(self, arch: Archive, selection: Selection, batch: int = 16) -> None:
+        """Write this rank's share of ``selection`` (local; errors are the caller's to agree
+        on). Mates go apart when there are two outputs."""
+        from .compresso import _decode_text, _my_batches
+        subset = np.array(sorted(selection), np.int64)
+        for chunk in _my_batches(self.comm, arch, subset):
+            headers, text, starts = _decode_text(arch, chunk)
+            for j, h in enumerate(headers):
+                i = int(chunk[j])
+                sb = SubBlockText(arch, i, text[starts[j]:starts[j + 1]], h.n_records,
+                                  h.raw_length1)
+                for a, b in selection[i]:
+                    if len(self.outs) == 2:
+                        one, two = sb.mates(a, b)
+                        self._put(0, one)
+                        self._put(1, two)
+                    else:
+                        self._put(0, sb.records(a, b))
+                    self.records += b - a
+
+    def close(self, rename: bool = True) -> list[int]:
+        """Collective: finish every output (BGZF ones get their EOF block); sizes in bytes."""
+        if self.comm.rank == self.comm.size - 1:
+            for k, out in enumerate(self.outs):
+                if self.bgzf[k]:
+                    out.write(EOF_BLOCK)
+        return [out.close(rename) for out in self.outs]
+
+    def commit(self) -> None:
+        for out in self.outs:
+            out.commit()
+
+    def abandon(self) -> None:
+        for out in self.outs:
+            out.abandon()
+
+    def discard(self) -> None:
+        """Collective: drop the outputs after an agreed error."""
+        for out in self.outs:
+            out.discard()

@@ -1,0 +1,261 @@
+"""What the viewer shows, computed from an archive with numpy (no Dash here).
+
+:class:`ViewerData` opens the archive (footer and sub-block headers only) and
+decodes a sub-block when one is shown, keeping the last few decoded, so that
+moving a slider within a sub-block costs no decoding. Every method returns plain
+Python/numpy values; :mod:`phyngsc.viewer.callbacks` turns them into figures.
+
+Record numbers passed here are local to a sub-block (0 = its first record);
+positions are 0-based read positions; ranges are half-open ``[a, b)``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..format.constants import SID_DNA, SID_LENGTHS, SID_QUAL, SID_TITLES
+from ..reader import Archive
+
+#: Decoded sub-blocks kept in memory.
+CACHE = 4
+#: Most sub-blocks sampled for the across-sub-blocks heatmap.
+SAMPLE = 24
+BASES = "ACGTN"
+
+
+@dataclass
+class SubBlockReads:
+    """One decoded sub-block: titles, read lengths, and sequence/quality bytes end to end."""
+
+    index: int
+    first_record: int
+    titles: list[str]
+    lengths: np.ndarray      # int64, one per record
+    starts: np.ndarray       # int64, n + 1: offsets of each read in dna/qual
+    dna: np.ndarray          # uint8
+    qual: np.ndarray         # uint8
+
+    @property
+    def n(self) -> int:
+        return len(self.lengths)
+
+
+class ViewerData:
+    """An archive as the viewer sees it."""
+
+    def __init__(self, path: str) -> None:
+        from ..runners.compresso import guess_encoding
+        self.path = path
+        self.arch = Archive(path)
+        ix = self.arch.index
+        self.headers = [self.arch.subblock_header(i) for i in range(self.arch.n_subblocks)]
+        mask = 0
+        for h in self.headers:
+            mask |= h.quality_mask
+        alphabet = [33 + k for k in range(94) if mask >> k & 1]
+        self.encoding, self.offset, self.evidence = guess_encoding(
+            alphabet[0] if alphabet else None, alphabet[-1] if alphabet else None)
+        self.paired = bool(ix.paired)
+        self._cache: OrderedDict[int, SubBlockReads] = OrderedDict()
+        # the web server runs callbacks in threads: one decodes at a time (Numba's
+        # parallel kernels must not be entered from two threads at once)
+        self._lock = threading.RLock()
+        self._sample: dict[tuple[int, int], tuple[list[int], np.ndarray]] = {}
+
+    def close(self) -> None:
+        self.arch.close()
+
+    # -- archive-wide, from the footer and headers --------------------------------------
+    def summary(self) -> dict:
+        """Records, bases, ratio, quality encoding, files, sub-blocks."""
+        s = self.arch.summary()
+        records = sum(h.n_records for h in self.headers)
+        return {"archive": self.path, "records": records,
+                "pairs": records // 2 if self.paired else None,
+                "bases": sum(h.n_bases for h in self.headers), "ratio": s.ratio,
+                "archive_size": s.archive_size, "input_size": s.input_size,
+                "encoding": self.encoding, "offset": self.offset, "evidence": self.evidence,
+                "files": [f.name for f in self.arch.footer.files], "paired": self.paired,
+                "subblocks": self.arch.n_subblocks, "level": s.level,
+                "max_length": max((h.max_seq for h in self.headers), default=0)}
+
+    def subblock_options(self) -> list[dict]:
+        """Drop-down entries: one per sub-block with its record range (archive numbers)."""
+        ix = self.arch.index
+        return [{"label": f"sub-block {i}: records {int(ix.first_record[i]):,}–"
+                          f"{int(ix.first_record[i] + ix.n_records[i]) - 1:,}", "value": i}
+                for i in range(self.arch.n_subblocks)]
+
+    def n_records(self, i: int) -> int:
+        return int(self.headers[i].n_records)
+
+    def max_length(self, i: int) -> int:
+        return int(self.headers[i].max_seq)
+
+    # -- one sub-block ------------------------------------------------------------------
+    def reads(self, i: int) -> SubBlockReads:
+        """Sub-block ``i`` decoded (titles, DNA, qualities, lengths), from the cache if shown
+        recently. Thread-safe."""
+        with self._lock:
+            return self._reads(i)
+
+    def _reads(self, i: int) -> SubBlockReads:
+        if i in self._cache:
+            self._cache.move_to_end(i)
+            return self._cache[i]
+        if not 0 <= i < self.arch.n_subblocks:
+            raise ValueError(f"sub-block {i} is outside 0..{self.arch.n_subblocks - 1}")
+        from ..compresso.kernels import read_lengths
+        from ..runners.compresso import _decode
+        headers, (s,) = _decode(self.arch, np.array([i], np.int64),
+                                (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS))
+        n = headers[0].n_records
+        lengths = read_lengths(s[SID_LENGTHS], n)
+        titles = s[SID_TITLES].tobytes().decode("utf-8", "replace").split("\n")[:n]
+        sb = SubBlockReads(i, int(self.arch.index.first_record[i]), titles, lengths,
+                           np.concatenate(([0], np.cumsum(lengths))), s[SID_DNA].copy(),
+                           s[SID_QUAL].copy())
+        self._cache[i] = sb
+        while len(self._cache) > CACHE:
+            self._cache.popitem(last=False)
+        return sb
+
+    def _bases(self, sb: SubBlockReads, a: int, b: int, p0: int, p1: int):
+        """Flat indices into dna/qual of the bases of reads [a, b) at positions [p0, p1),
+        with their positions and read numbers (local to the range)."""
+        a, b = max(0, a), min(sb.n, b)
+        lens = sb.lengths[a:b]
+        if b <= a or not lens.sum():
+            z = np.zeros(0, np.int64)
+            return z, z, z
+        rel = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        read = np.repeat(np.arange(b - a), lens)
+        flat = sb.starts[a] + np.arange(int(lens.sum()))
+        keep = (rel >= p0) & (rel < p1)
+        return flat[keep], rel[keep], read[keep]
+
+    def quality_distribution(self, i: int, a: int, b: int, p0: int, p1: int) -> tuple[
+            np.ndarray, np.ndarray, np.ndarray]:
+        """(positions, quality scores, counts[score, position]) of reads [a, b) of sub-block
+        ``i`` at positions [p0, p1); scores are Phred values (byte - offset)."""
+        sb = self.reads(i)
+        flat, pos, _ = self._bases(sb, a, b, p0, p1)
+        width = max(0, min(p1, self.max_length(i)) - p0)
+        if not len(flat) or width == 0:
+            return np.arange(p0, p0 + width), np.zeros(0, np.int64), np.zeros((0, width), np.int64)
+        q = sb.qual[flat].astype(np.int64) - self.offset
+        lo, hi = int(q.min()), int(q.max())
+        counts = np.zeros((hi - lo + 1, width), np.int64)
+        np.add.at(counts, (q - lo, pos - p0), 1)
+        return np.arange(p0, p0 + width), np.arange(lo, hi + 1), counts
+
+    def read_qualities(self, i: int, a: int, b: int, p0: int, p1: int,
+                       max_reads: int = 500) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(positions, record numbers, matrix[read, position]) of Phred scores of the first
+        ``max_reads`` reads of [a, b); NaN where a read is shorter."""
+        sb = self.reads(i)
+        b = min(b, a + max_reads, sb.n)
+        flat, pos, read = self._bases(sb, a, b, p0, p1)
+        width = max(0, min(p1, self.max_length(i)) - p0)
+        m = np.full((max(b - a, 0), width), np.nan)
+        if len(flat):
+            m[read, pos - p0] = sb.qual[flat].astype(np.int64) - self.offset
+        return np.arange(p0, p0 + width), np.arange(a, max(a, b)), m
+
+    def composition(self, i: int, a: int, b: int, p0: int, p1: int) -> tuple[np.ndarray, dict]:
+        """(positions, {"A": fractions, ..., "N": ..., "other": ...}) per position."""
+        sb = self.reads(i)
+        flat, pos, _ = self._bases(sb, a, b, p0, p1)
+        width = max(0, min(p1, self.max_length(i)) - p0)
+        codes = np.full(256, 5, np.int64)
+        for k, c in enumerate(BASES):
+            codes[ord(c)] = codes[ord(c.lower())] = k
+        counts = np.zeros((6, width), np.int64)
+        if len(flat):
+            np.add.at(counts, (codes[sb.dna[flat]], pos - p0), 1)
+        total = np.maximum(counts.sum(axis=0), 1)
+        return np.arange(p0, p0 + width), {k: counts[j] / total
+                                           for j, k in enumerate([*BASES, "other"])}
+
+    def length_histogram(self, i: int, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
+        """(read lengths, number of reads) over reads [a, b)."""
+        values, counts = np.unique(self.reads(i).lengths[a:b], return_counts=True)
+        return values, counts
+
+    def table_rows(self, i: int, a: int, b: int, p0: int = 0, p1: int | None = None,
+                   limit: int = 2000) -> list[dict]:
+        """Rows for the table: record (archive number), mate, title, length, mean quality,
+        GC % and the sequence at positions [p0, p1); at most ``limit`` rows."""
+        sb = self.reads(i)
+        b = min(b, sb.n, a + limit)
+        rows = []
+        dna, qual = sb.dna, sb.qual
+        gc_table = np.zeros(256, np.int64)
+        for c in "GCgc":
+            gc_table[ord(c)] = 1
+        for r in range(max(a, 0), b):
+            s, e = int(sb.starts[r]), int(sb.starts[r + 1])
+            n = e - s
+            q = qual[s:e].astype(np.int64)
+            rows.append({
+                "record": sb.first_record + r,
+                "mate": 1 + r % 2 if self.paired else None,
+                "title": sb.titles[r], "length": n,
+                "mean_quality": round(float(q.mean()) - self.offset, 2) if n else None,
+                "gc": round(100.0 * float(gc_table[dna[s:e]].sum()) / n, 2) if n else None,
+                "sequence": dna[s + min(p0, n):s + min(n, n if p1 is None else p1)]
+                .tobytes().decode("ascii", "replace")})
+        return rows
+
+    def matching(self, i: int, pattern: str, revcomp: bool = True) -> np.ndarray:
+        """Local numbers of the reads of sub-block ``i`` that contain ``pattern`` (IUPAC)."""
+        from ..compresso.kernels import grep_records, pattern_masks, reverse_complement_masks
+        sb = self.reads(i)
+        fwd = pattern_masks(pattern)
+        with self._lock:
+            hits = grep_records(sb.dna, sb.lengths, fwd, reverse_complement_masks(fwd),
+                                revcomp)
+        return np.nonzero(hits)[0]
+
+    def alignment_fasta(self, i: int, reads: np.ndarray | list[int], p0: int, p1: int) -> str:
+        """FASTA of the given reads cut to positions [p0, p1), padded with '-' to one width
+        (what an alignment chart expects); ids are archive record numbers."""
+        sb = self.reads(i)
+        width = max(0, min(p1, self.max_length(i)) - p0)
+        lines = []
+        for r in reads:
+            s, e = int(sb.starts[r]), int(sb.starts[r + 1])
+            seq = sb.dna[s + min(p0, e - s):s + min(p1, e - s)].tobytes().decode("ascii",
+                                                                                 "replace")
+            lines.append(f">{sb.first_record + int(r)}\n{seq.upper().ljust(width, '-')}")
+        return "\n".join(lines) + ("\n" if lines else "")
+
+    def subblock_quality(self, p0: int, p1: int) -> tuple[list[int], np.ndarray]:
+        """(sub-blocks, mean Phred score[sub-block, position]) over up to ``SAMPLE`` evenly
+        spaced sub-blocks (all when there are fewer); cached per position range."""
+        key = (p0, p1)
+        with self._lock:
+            return self._subblock_quality(key, p0, p1)
+
+    def _subblock_quality(self, key: tuple[int, int], p0: int, p1: int):
+        if key not in self._sample:
+            n = self.arch.n_subblocks
+            picked = sorted(set(np.linspace(0, n - 1, min(n, SAMPLE)).round().astype(int)
+                                .tolist())) if n else []
+            width = max(0, min(p1, max((self.max_length(i) for i in picked), default=0)) - p0)
+            m = np.full((len(picked), width), np.nan)
+            for row, i in enumerate(picked):
+                _pos, qs, counts = self.quality_distribution(i, 0, self.n_records(i), p0,
+                                                             p0 + width)
+                if counts.size:
+                    tot = counts.sum(axis=0)
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        m[row, :counts.shape[1]] = np.where(
+                            tot > 0, (qs[:, None] * counts).sum(axis=0) / np.maximum(tot, 1),
+                            np.nan)
+            self._sample[key] = (picked, m)
+        return self._sample[key]
