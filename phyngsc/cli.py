@@ -54,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="phyngsc", description="Parallel lossless FASTQ compression (NGSC format).")
-    p.add_argument("--version", action="version", version="phyngsc 0.2.0")
+    p.add_argument("--version", action="version", version="phyngsc 0.3.0")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(sp: argparse.ArgumentParser, threads: bool = True) -> None:

@@ -11,6 +11,7 @@ containing a pattern). The callbacks are thin wrappers around
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 from ..errors import UsageError
@@ -35,6 +36,14 @@ TABLE_COLUMNS = [("record", "record", "numeric"), ("mate", "mate", "numeric"),
                  ("sequence", "sequence", "text")]
 
 
+def _warm(data: ViewerData, first: dict) -> None:
+    try:
+        data.reads(0)
+        data.subblock_quality(0, first["positions_max"] + 1)
+    except Exception:  # noqa: BLE001 - the callbacks will report it to the page
+        pass
+
+
 def create_app(path: str) -> Any:
     """The Dash app for archive ``path`` (reads its footer and sub-block headers now)."""
     dash, dash_bio, dash_table, dcc, html, Input, Output = _imports()
@@ -43,6 +52,8 @@ def create_app(path: str) -> Any:
         data.close()
         raise UsageError(f"{path}: the archive holds no records: nothing to view")
     first = cb.on_subblock(data, 0)
+    # decode what the first page shows while the browser loads it
+    threading.Thread(target=_warm, args=(data, first), daemon=True).start()
     app = dash.Dash(__name__, title=f"phyngsc: {os.path.basename(path)}",
                     assets_folder=os.path.join(os.path.dirname(__file__), "assets"))
     app.phyngsc_data = data   # for tests and for closing

@@ -23,7 +23,7 @@ from ..reader import Archive
 #: Decoded sub-blocks kept in memory.
 CACHE = 4
 #: Most sub-blocks sampled for the across-sub-blocks heatmap.
-SAMPLE = 24
+SAMPLE = 16
 BASES = "ACGTN"
 
 
@@ -64,7 +64,7 @@ class ViewerData:
         # the web server runs callbacks in threads: one decodes at a time (Numba's
         # parallel kernels must not be entered from two threads at once)
         self._lock = threading.RLock()
-        self._sample: dict[tuple[int, int], tuple[list[int], np.ndarray]] = {}
+        self._sample: tuple[list[int], np.ndarray] | None = None
 
     def close(self) -> None:
         self.arch.close()
@@ -235,27 +235,36 @@ class ViewerData:
         return "\n".join(lines) + ("\n" if lines else "")
 
     def subblock_quality(self, p0: int, p1: int) -> tuple[list[int], np.ndarray]:
-        """(sub-blocks, mean Phred score[sub-block, position]) over up to ``SAMPLE`` evenly
-        spaced sub-blocks (all when there are fewer); cached per position range."""
-        key = (p0, p1)
+        """(sub-blocks, mean Phred score[sub-block, position]) at positions [p0, p1) over up
+        to ``SAMPLE`` evenly spaced sub-blocks (all when there are fewer). The full-width
+        matrix is computed once (the app starts it in the background) and sliced."""
         with self._lock:
-            return self._subblock_quality(key, p0, p1)
+            if self._sample is None:
+                self._sample = self._sample_quality()
+        picked, m = self._sample
+        width = max(0, min(p1, m.shape[1]) - p0)
+        return picked, m[:, p0:p0 + width]
 
-    def _subblock_quality(self, key: tuple[int, int], p0: int, p1: int):
-        if key not in self._sample:
-            n = self.arch.n_subblocks
-            picked = sorted(set(np.linspace(0, n - 1, min(n, SAMPLE)).round().astype(int)
-                                .tolist())) if n else []
-            width = max(0, min(p1, max((self.max_length(i) for i in picked), default=0)) - p0)
-            m = np.full((len(picked), width), np.nan)
-            for row, i in enumerate(picked):
-                _pos, qs, counts = self.quality_distribution(i, 0, self.n_records(i), p0,
-                                                             p0 + width)
-                if counts.size:
-                    tot = counts.sum(axis=0)
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        m[row, :counts.shape[1]] = np.where(
-                            tot > 0, (qs[:, None] * counts).sum(axis=0) / np.maximum(tot, 1),
-                            np.nan)
-            self._sample[key] = (picked, m)
-        return self._sample[key]
+    def _sample_quality(self) -> tuple[list[int], np.ndarray]:
+        from ..compresso.kernels import read_lengths
+        from ..runners.compresso import _decode
+        n = self.arch.n_subblocks
+        picked = sorted(set(np.linspace(0, n - 1, min(n, SAMPLE)).round().astype(int)
+                            .tolist())) if n else []
+        width = max((self.max_length(i) for i in picked), default=0)
+        m = np.full((len(picked), width), np.nan)
+        # qualities and lengths only, all sampled sub-blocks in one parallel batch
+        headers, streams = _decode(self.arch, np.array(picked, np.int64),
+                                   (SID_LENGTHS, SID_QUAL)) if picked else ([], [])
+        for row, (h, st) in enumerate(zip(headers, streams)):
+            lens = read_lengths(st[SID_LENGTHS], h.n_records)
+            total = int(lens.sum())
+            if not total:
+                continue
+            pos = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+            q = st[SID_QUAL][:total].astype(np.int64) - self.offset
+            sums = np.bincount(pos, weights=q, minlength=width)
+            cnts = np.bincount(pos, minlength=width)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                m[row] = np.where(cnts > 0, sums / np.maximum(cnts, 1), np.nan)
+        return picked, m

@@ -156,3 +156,25 @@ def test_decoded_subblocks_are_cached(archives):
     assert len(data._cache) <= 4
     with pytest.raises(ValueError, match="outside"):
         data.reads(data.arch.n_subblocks)
+
+
+def test_core_and_callbacks_do_not_need_dash():
+    import subprocess
+    import sys
+    code = ("import sys, phyngsc, phyngsc.viewer.callbacks, phyngsc.cli; "
+            "assert not [m for m in sys.modules if m.split('.')[0] in ('dash', 'dash_bio')]")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_view_command_errors(tmp_path):
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "phyngsc", "view", str(tmp_path / "no.ngsc")],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 1
+    assert r.stderr.decode().strip() == f"phyngsc: error: {tmp_path / 'no.ngsc'}: no such file"
+    (tmp_path / "empty.fq").write_bytes(b"")
+    phyngsc.compress(str(tmp_path / "empty.fq"), str(tmp_path / "e.ngsc"), threads=1)
+    r = subprocess.run([sys.executable, "-m", "phyngsc", "view", str(tmp_path / "e.ngsc")],
+                       capture_output=True, timeout=120)
+    assert r.returncode == 2 and b"holds no records: nothing to view" in r.stderr
