@@ -69,7 +69,8 @@ def main() -> None:
     pos = [0, 71]
     timed("start-up, in the background: across-sub-blocks sample (16 sub-blocks)",
           lambda: cb.heatmap(data, 0, None, pos, "subblocks"))
-    timed("metric: across sub-blocks, positions 0-71", lambda: cb.heatmap(data, 0, None, pos, "subblocks"))
+    timed("metric: across sub-blocks, positions 0-71",
+          lambda: cb.heatmap(data, 0, None, pos, "subblocks"))
     size = src.stat().st_size
     print(f"archive {arc.name}: {arc.stat().st_size:,} bytes from {size:,} bytes of FASTQ "
           f"({size / 2**30:.2f} GiB), level {args.level}, {n} sub-blocks, "

@@ -7,8 +7,9 @@ order, balanced by bases, mates together) and streams the exact FASTQ text into
 ``bwa mem``'s standard input (interleaved pairs with ``-p`` for a paired
 archive): nothing is written to disk but the alignments. Rank 0 indexes the
 reference first (into OUTDIR) unless an index is there. Outputs:
-``OUTDIR/part.NNN.sam`` (and bwa's messages in ``part.NNN.log``) per rank and ``OUTDIR/aligned.sam``, their
-concatenation (one header), which is in the order of the original reads.
+``OUTDIR/part.NNN.sam`` (and bwa's messages in ``part.NNN.log``) per rank and
+``OUTDIR/aligned.sam``, their concatenation (one header), which is in the order of the
+original reads.
 
 Try it on the lambda phage reads (reference from Debian's bowtie2-examples):
 

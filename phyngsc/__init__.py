@@ -160,5 +160,5 @@ def split(archive: str, prefix: str, parts: int, comm: Any = None, threads: int 
     return _split(c, archive, prefix, parts, gzip=gzip)
 
 
-__all__ = ["compress", "decompress", "verify", "open", "partition", "split", "Archive", "PhyngscError",
-           "DataError", "UsageError", "FastqFormatError", "ArchiveError", "InputFileError"]
+__all__ = ["compress", "decompress", "verify", "open", "partition", "split", "Archive",
+           "PhyngscError", "DataError", "UsageError", "FastqFormatError", "ArchiveError", "InputFileError"]

@@ -419,18 +419,25 @@ def _phred_offset(arch: Archive) -> int:
                           alphabet[-1] if alphabet else None)[1]
 
 
-def _write_command(comm: Any, path: str, dst: str | None, stdout: BinaryIO | None, local,
-                   reduce: bool = False):
-    arch = _open(comm, path)
-    out = OrderedOutput(comm, dst, stdout)
+def _finish(comm: Any, arch: Archive, out: Any, local) -> Any:
+    """Run ``local()`` collectively, then close ``arch`` and ``out``; on an agreed error
+    drop the output (``out``: an OrderedOutput or a SelectionWriter)."""
     try:
-        value = _collective(comm, local, out, arch)
+        value = _collective(comm, local)
     except BaseException:
         out.discard()
         arch.close()
         raise
     arch.close()
     out.close()
+    return value
+
+
+def _write_command(comm: Any, path: str, dst: str | None, stdout: BinaryIO | None, local,
+                   reduce: bool = False):
+    arch = _open(comm, path)
+    out = OrderedOutput(comm, dst, stdout)
+    value = _finish(comm, arch, out, lambda: local(out, arch))
     if reduce:
         return tuple(sum(v) for v in zip(*comm.allgather(value)))
     return comm.allreduce_sum(value)
@@ -472,15 +479,7 @@ def extract(comm: Any, path: str, dst: str | None, *, start: int | None = None,
         out.write(arch, selection)
         return out.records // step
 
-    try:
-        written = _collective(comm, local)
-    except BaseException:
-        out.discard()
-        arch.close()
-        raise
-    arch.close()
-    out.close()
-    return comm.allreduce_sum(written)
+    return comm.allreduce_sum(_finish(comm, arch, out, local))
 
 
 def _find_names(comm: Any, arch: Archive, names: set[bytes], step: int) -> dict:

@@ -21,6 +21,7 @@ from ..reader import Archive
 from ..subblocks import SubBlockCorrupt, decode_subblocks
 from .common import Progress, agree, finish_output, register_output, temp_name
 from .plan import batches, even_share, weighted_share
+from .selection import SubBlockText
 
 #: Most original bytes decoded per batch and thread.
 _BATCH_BYTES = 32 << 20
@@ -54,9 +55,10 @@ def _to_ordered(comm: Any, arch: Archive, dsts: list[str], opts: DecompressOptio
                 put(0, text)
                 continue
             for k, h in enumerate(headers):
-                one, two = _split_mates(arch, a + k, text[starts[k]:starts[k + 1]], h)
-                put(0, one)
-                put(1, two)
+                sb = SubBlockText(arch, a + k, text[starts[k]:starts[k + 1]], h.n_records,
+                                  h.raw_length1)
+                put(0, sb.one)
+                put(1, sb.two)
         if comm.rank == comm.size - 1:
             for k in range(len(outs)):
                 if bgzf[k]:
@@ -182,10 +184,10 @@ def _to_file(comm: Any, arch: Archive, dsts: list[str], opts: DecompressOptions)
                 if len(outs) == 1:
                     reqs.append(outs[0].iwrite_at(h.sof, part))
                     continue
-                one, two = _split_mates(arch, a + k, part, h)
-                keep += [one, two]
-                reqs.append(outs[0].iwrite_at(h.sof, one))
-                reqs.append(outs[1].iwrite_at(h.sof2, two))
+                sb = SubBlockText(arch, a + k, part, h.n_records, h.raw_length1)
+                keep += [sb.one, sb.two]
+                reqs.append(outs[0].iwrite_at(h.sof, sb.one))
+                reqs.append(outs[1].iwrite_at(h.sof2, sb.two))
             outs[0].wait_all(pending)        # the previous batch's writes are done:
             pending, in_flight = reqs, keep  # its buffers may go; keep these alive
             progress.add(int(starts[-1]))
@@ -210,19 +212,6 @@ def _to_file(comm: Any, arch: Archive, dsts: list[str], opts: DecompressOptions)
         finish_output(tmp, dst, comm.rank)
     comm.barrier()
     return total
-
-
-def _split_mates(arch: Archive, i: int, text, header):
-    """R1 and R2 parts of paired sub-block ``i``'s interleaved text."""
-    from ..compresso.kernels import record_starts as all_starts
-    from ..fastq.pairs import deinterleave
-    starts = all_starts(text, header.n_records)
-    one, two, ok = deinterleave(text, starts, header.raw_length1)
-    if not ok or (header.n_records and starts[0] < 0):
-        raise ArchiveError(arch.path, "paired sub-block does not split into its mates",
-                           block=int(arch.index.block[i]), subblock=i,
-                           offset=int(arch.index.offset[i]))
-    return one, two
 
 
 def _to_stream(comm: Any, arch: Archive, opts: DecompressOptions, stream: BinaryIO) -> int:

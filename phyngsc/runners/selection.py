@@ -16,9 +16,9 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..bgzf import EOF_BLOCK, compress_blocks, wants_bgzf
-from ..errors import ArchiveError
 from ..partitions import mate_offsets
 from ..reader import Archive
+from .compresso import _decode_text, _fail, _my_batches, _records_of
 from .output import OrderedOutput
 
 #: {sub-block: [(first local record, end local record), ...]}, ranges in order.
@@ -30,11 +30,8 @@ class SubBlockText:
 
     def __init__(self, arch: Archive, i: int, text: np.ndarray, n_records: int,
                  raw_length1: int) -> None:
-        from ..compresso.kernels import record_starts
         self.text = text
-        self.starts = record_starts(text, n_records)
-        if n_records and self.starts[0] < 0:
-            raise _fail(arch, i, "decoded text does not split into its records")
+        self.starts = _records_of(arch, i, text, n_records)
         self.paired = bool(arch.index.paired)
         if self.paired:
             from ..fastq.pairs import deinterleave
@@ -52,12 +49,6 @@ class SubBlockText:
         """R1 and R2 text of the pairs in records ``a``..``b``-1 (both even)."""
         p, q = a // 2, b // 2
         return self.one[self.off1[p]:self.off1[q]], self.two[self.off2[p]:self.off2[q]]
-
-
-def _fail(arch: Archive, i: int, reason: str) -> ArchiveError:
-    ix = arch.index
-    return ArchiveError(arch.path, reason, block=int(ix.block[i]), subblock=int(i),
-                        offset=int(ix.offset[i]))
 
 
 def range_selection(arch: Archive, start: int, stop: int) -> Selection:
@@ -85,10 +76,9 @@ class SelectionWriter:
         if len(data):
             self.outs[k].write(compress_blocks(data) if self.bgzf[k] else data)
 
-    def write(self, arch: Archive, selection: Selection, batch: int = 16) -> None:
+    def write(self, arch: Archive, selection: Selection) -> None:
         """Write this rank's share of ``selection`` (local; errors are the caller's to agree
         on). Mates go apart when there are two outputs."""
-        from .compresso import _decode_text, _my_batches
         subset = np.array(sorted(selection), np.int64)
         for chunk in _my_batches(self.comm, arch, subset):
             headers, text, starts = _decode_text(arch, chunk)

@@ -73,6 +73,7 @@ def split(comm: Any, path: str, prefix: str, parts: int, *, gzip: bool = False) 
     arch = _open(comm, path)
     try:
         paired = arch.index.paired
+        step = 2 if paired else 1
         plan = cuts(comm, arch, parts)
         names = part_paths(prefix, parts, paired, gzip)
         problem = None
@@ -97,7 +98,6 @@ def split(comm: Any, path: str, prefix: str, parts: int, *, gzip: bool = False) 
                     out.discard()
                     raise
                 sizes = out.close(rename=False)
-                step = 2 if paired else 1
                 infos.append(PartInfo(names[k], int(plan[k + 1] - plan[k]) // step, sizes))
         except BaseException:
             for out in done:

@@ -25,6 +25,18 @@ CACHE = 4
 #: Most sub-blocks sampled for the across-sub-blocks heatmap.
 SAMPLE = 16
 BASES = "ACGTN"
+#: byte -> row of the composition: A, C, G, T, N (either case), anything else 5
+_BASE_ROW = np.full(256, 5, np.int64)
+for _k, _c in enumerate(BASES):
+    _BASE_ROW[ord(_c)] = _BASE_ROW[ord(_c.lower())] = _k
+#: byte -> 1 for G and C (either case)
+_GC = np.zeros(256, np.int64)
+_GC[[ord(c) for c in "GCgc"]] = 1
+
+
+def _positions(lengths: np.ndarray) -> np.ndarray:
+    """Position within its read of every base of reads with these lengths, end to end."""
+    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
 @dataclass
@@ -73,7 +85,7 @@ class ViewerData:
     def summary(self) -> dict:
         """Records, bases, ratio, quality encoding, files, sub-blocks."""
         s = self.arch.summary()
-        records = sum(h.n_records for h in self.headers)
+        records = self.arch.count()
         return {"archive": self.path, "records": records,
                 "pairs": records // 2 if self.paired else None,
                 "bases": sum(h.n_bases for h in self.headers), "ratio": s.ratio,
@@ -132,7 +144,7 @@ class ViewerData:
         if b <= a or not lens.sum():
             z = np.zeros(0, np.int64)
             return z, z, z
-        rel = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+        rel = _positions(lens)
         read = np.repeat(np.arange(b - a), lens)
         flat = sb.starts[a] + np.arange(int(lens.sum()))
         keep = (rel >= p0) & (rel < p1)
@@ -171,12 +183,9 @@ class ViewerData:
         sb = self.reads(i)
         flat, pos, _ = self._bases(sb, a, b, p0, p1)
         width = max(0, min(p1, self.max_length(i)) - p0)
-        codes = np.full(256, 5, np.int64)
-        for k, c in enumerate(BASES):
-            codes[ord(c)] = codes[ord(c.lower())] = k
         counts = np.zeros((6, width), np.int64)
         if len(flat):
-            np.add.at(counts, (codes[sb.dna[flat]], pos - p0), 1)
+            np.add.at(counts, (_BASE_ROW[sb.dna[flat]], pos - p0), 1)
         total = np.maximum(counts.sum(axis=0), 1)
         return np.arange(p0, p0 + width), {k: counts[j] / total
                                            for j, k in enumerate([*BASES, "other"])}
@@ -194,9 +203,6 @@ class ViewerData:
         b = min(b, sb.n, a + limit)
         rows = []
         dna, qual = sb.dna, sb.qual
-        gc_table = np.zeros(256, np.int64)
-        for c in "GCgc":
-            gc_table[ord(c)] = 1
         for r in range(max(a, 0), b):
             s, e = int(sb.starts[r]), int(sb.starts[r + 1])
             n = e - s
@@ -206,7 +212,7 @@ class ViewerData:
                 "mate": 1 + r % 2 if self.paired else None,
                 "title": sb.titles[r], "length": n,
                 "mean_quality": round(float(q.mean()) - self.offset, 2) if n else None,
-                "gc": round(100.0 * float(gc_table[dna[s:e]].sum()) / n, 2) if n else None,
+                "gc": round(100.0 * float(_GC[dna[s:e]].sum()) / n, 2) if n else None,
                 "sequence": dna[s + min(p0, n):s + min(n, n if p1 is None else p1)]
                 .tobytes().decode("ascii", "replace")})
         return rows
@@ -261,7 +267,7 @@ class ViewerData:
             total = int(lens.sum())
             if not total:
                 continue
-            pos = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+            pos = _positions(lens)
             q = st[SID_QUAL][:total].astype(np.int64) - self.offset
             sums = np.bincount(pos, weights=q, minlength=width)
             cnts = np.bincount(pos, minlength=width)

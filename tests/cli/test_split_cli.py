@@ -44,7 +44,8 @@ def test_split_command(paired, tmp_path, mpi):
 def test_split_usage_errors(paired, tmp_path):
     _r1, _r2, arc = paired
     r = run("split", arc, "--parts", "0", "--prefix", tmp_path / "x")
-    assert r.returncode == 2 and r.stderr.decode().strip().endswith("--parts must be at least 1 (got 0)")
+    assert r.returncode == 2
+    assert r.stderr.decode().strip().endswith("--parts must be at least 1 (got 0)")
     r = run("split", tmp_path / "missing.ngsc", "--parts", "2", "--prefix", tmp_path / "x")
     assert r.returncode == 1 and b"missing.ngsc: no such file" in r.stderr
     assert b"Traceback" not in r.stderr

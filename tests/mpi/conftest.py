@@ -13,6 +13,13 @@ def world():
     return MPI.COMM_WORLD
 
 
+@pytest.fixture(scope="module")
+def comm(world):
+    """The world as phyngsc's runners take it (MPIComm)."""
+    from phyngsc.runners.comm import get_comm
+    return get_comm(world)
+
+
 @pytest.fixture()
 def shared_tmp(world):
     """A fresh directory, the same path on every rank, removed afterwards."""

@@ -12,19 +12,12 @@ import pytest
 import phyngsc
 from phyngsc.errors import UsageError
 from phyngsc.runners import compresso
-from phyngsc.runners.comm import get_comm
 from tests.reference import ref_compresso
 
 from ..conftest import DATA
 
 pytestmark = pytest.mark.mpi(min_size=1)
 EDGE = sorted((DATA / "edge").glob("*.fq"))
-
-
-@pytest.fixture(scope="module")
-def comm():
-    from mpi4py import MPI
-    return get_comm(MPI.COMM_WORLD)
 
 
 @pytest.fixture(scope="module")

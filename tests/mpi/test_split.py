@@ -11,17 +11,10 @@ import pytest
 import phyngsc
 from phyngsc.errors import UsageError
 from phyngsc.runners import compresso
-from phyngsc.runners.comm import get_comm
 from tests.reference import ref_compresso
 from tests.unit.test_partitions import reference_cuts
 
 pytestmark = pytest.mark.mpi(min_size=1)
-
-
-@pytest.fixture(scope="module")
-def comm():
-    from mpi4py import MPI
-    return get_comm(MPI.COMM_WORLD)
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +36,6 @@ def archives(comm, shared_fastq):
         shutil.rmtree(d, ignore_errors=True)
 
 
-@pytest.fixture()
-def tmp(comm):
-    path = Path(comm.bcast(tempfile.mkdtemp(prefix="phyngsc-parts-") if comm.rank == 0
-                           else None))
-    yield path
-    comm.barrier()
-    if comm.rank == 0:
-        shutil.rmtree(path, ignore_errors=True)
-
-
 def interleaved_records(srcs):
     """Records of the input file(s) in archive order (mates alternate)."""
     per_file = [ref_compresso.records(p.read_bytes()) for p in srcs]
@@ -63,9 +46,10 @@ def interleaved_records(srcs):
 
 @pytest.mark.parametrize("name", ["err_pe", "sim_pe", "ont", "err_se"])
 @pytest.mark.parametrize("parts,gz", [(1, False), (3, False), (7, True), (50, False)])
-def test_split_parts(comm, archives, tmp, name, parts, gz):
+def test_split_parts(comm, archives, shared_tmp, name, parts, gz):
     srcs, arc = archives[name]
-    infos = phyngsc.split(str(arc), str(tmp / "p"), parts, comm=comm.comm, threads=1, gzip=gz)
+    infos = phyngsc.split(str(arc), str(shared_tmp / "p"), parts, comm=comm.comm, threads=1,
+                          gzip=gz)
     if comm.rank != 0:
         return
     paired = len(srcs) == 2
@@ -87,7 +71,7 @@ def test_split_parts(comm, archives, tmp, name, parts, gz):
             assert texts[1] == b"".join(r["text"] for r in recs[a + 1:b:2])
         else:
             assert texts[0] == b"".join(r["text"] for r in recs[a:b])
-    assert sorted(p.name for p in tmp.iterdir()) == sorted(
+    assert sorted(p.name for p in shared_tmp.iterdir()) == sorted(
         Path(p).name for info in infos for p in info.paths)   # nothing else left behind
 
 
@@ -113,9 +97,9 @@ def test_partition_is_this_ranks_part(comm, archives, name):
         assert b"".join(a for a, _ in pairs).count(b"\n") == 4 * part.n_records
 
 
-def test_partition_matches_split_parts(comm, archives, tmp):
+def test_partition_matches_split_parts(comm, archives, shared_tmp):
     srcs, arc = archives["sim_pe"]
-    infos = phyngsc.split(str(arc), str(tmp / "q"), 5, comm=comm.comm, threads=1)
+    infos = phyngsc.split(str(arc), str(shared_tmp / "q"), 5, comm=comm.comm, threads=1)
     if comm.rank == 0:
         from mpi4py import MPI
         for k, info in enumerate(infos):   # any part can be read by one process alone
@@ -126,35 +110,36 @@ def test_partition_matches_split_parts(comm, archives, tmp):
             assert p.n_records == info.records
 
 
-def test_paired_extract(comm, archives, tmp):
+def test_paired_extract(comm, archives, shared_tmp):
     srcs, arc = archives["err_pe"]
     r1, r2 = (ref_compresso.records(p.read_bytes()) for p in srcs)
-    n = compresso.extract(comm, str(arc), str(tmp / "a.fq"), start=10, stop=5000,
-                          mate=str(tmp / "b.fq"))
-    inter = compresso.extract(comm, str(arc), str(tmp / "i.fq"), start=4999, stop=5001)
+    n = compresso.extract(comm, str(arc), str(shared_tmp / "a.fq"), start=10, stop=5000,
+                          mate=str(shared_tmp / "b.fq"))
+    inter = compresso.extract(comm, str(arc), str(shared_tmp / "i.fq"), start=4999, stop=5001)
     names = {r1[7]["title"].split()[0], r2[12345]["title"].split()[0]}
-    by_name = compresso.extract(comm, str(arc), str(tmp / "n1.fq"), names=names,
-                                mate=str(tmp / "n2.fq"))
+    by_name = compresso.extract(comm, str(arc), str(shared_tmp / "n1.fq"), names=names,
+                                mate=str(shared_tmp / "n2.fq"))
     if comm.rank == 0:
+        out = shared_tmp
         assert (n, inter, by_name) == (4990, 2, 2)
-        assert (tmp / "a.fq").read_bytes() == b"".join(r["text"] for r in r1[10:5000])
-        assert (tmp / "b.fq").read_bytes() == b"".join(r["text"] for r in r2[10:5000])
-        assert (tmp / "i.fq").read_bytes() == b"".join(
+        assert (out / "a.fq").read_bytes() == b"".join(r["text"] for r in r1[10:5000])
+        assert (out / "b.fq").read_bytes() == b"".join(r["text"] for r in r2[10:5000])
+        assert (out / "i.fq").read_bytes() == b"".join(
             r1[i]["text"] + r2[i]["text"] for i in (4999, 5000))
-        assert (tmp / "n1.fq").read_bytes() == r1[7]["text"] + r1[12345]["text"]
-        assert (tmp / "n2.fq").read_bytes() == r2[7]["text"] + r2[12345]["text"]
+        assert (out / "n1.fq").read_bytes() == r1[7]["text"] + r1[12345]["text"]
+        assert (out / "n2.fq").read_bytes() == r2[7]["text"] + r2[12345]["text"]
     with pytest.raises(UsageError, match="outside the archive's 20000 pairs"):
         compresso.extract(comm, str(arc), None, start=0, stop=20_001)
 
 
-def test_split_errors_leave_nothing(comm, archives, tmp):
+def test_split_errors_leave_nothing(comm, archives, shared_tmp):
     srcs, arc = archives["err_se"]
     with pytest.raises(UsageError, match="at least 1"):
-        phyngsc.split(str(arc), str(tmp / "x"), 0, comm=comm.comm, threads=1)
+        phyngsc.split(str(arc), str(shared_tmp / "x"), 0, comm=comm.comm, threads=1)
     with pytest.raises(UsageError, match="does not exist"):
-        phyngsc.split(str(arc), str(tmp / "nodir" / "x"), 2, comm=comm.comm, threads=1)
+        phyngsc.split(str(arc), str(shared_tmp / "nodir" / "x"), 2, comm=comm.comm, threads=1)
     # a damaged sub-block in the last part: the parts written before it go too
-    bad = tmp / "bad.ngsc"
+    bad = shared_tmp / "bad.ngsc"
     if comm.rank == 0:
         data = bytearray(arc.read_bytes())
         with phyngsc.open(str(arc)) as a:
@@ -164,7 +149,7 @@ def test_split_errors_leave_nothing(comm, archives, tmp):
         bad.write_bytes(bytes(data))
     comm.barrier()
     with pytest.raises(phyngsc.ArchiveError, match="checksum"):
-        phyngsc.split(str(bad), str(tmp / "y"), 4, comm=comm.comm, threads=1)
+        phyngsc.split(str(bad), str(shared_tmp / "y"), 4, comm=comm.comm, threads=1)
     comm.barrier()
     if comm.rank == 0:
-        assert sorted(p.name for p in tmp.iterdir()) == ["bad.ngsc"]
+        assert sorted(p.name for p in shared_tmp.iterdir()) == ["bad.ngsc"]
