@@ -60,8 +60,8 @@ def _threads(comm: Any, threads: int | None) -> int:
         threads = default_threads(comm.node_size())
     if threads < 1:
         raise UsageError("--threads must be at least 1")
-    import numba
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    from .codecs.jit import set_threads
+    set_threads(threads)
     return threads
 
 

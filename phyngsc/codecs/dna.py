@@ -74,7 +74,7 @@ def dna2_decode(src: np.ndarray, out: np.ndarray) -> int:
         d, pos = get_varint(src, pos, src.size)
         at += d
         if at >= out.size:
-            return 1
+            break           # beyond a decoded prefix
         out[at] = src[pos]
         pos += 1
     return 0

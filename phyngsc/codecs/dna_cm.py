@@ -71,7 +71,7 @@ def _learn_revcomp(F: np.ndarray, codes: np.ndarray, a: int, n: int, k: int, inc
     mask = (1 << (2 * k)) - 1
     ctx = 0
     for i in range(a + n - 1, a - 1, -1):
-        s = 3 - codes[i]
+        s = 3 - int(codes[i])
         _bump(F, ctx, s, inc)
         ctx = ((ctx << 2) | s) & mask
 

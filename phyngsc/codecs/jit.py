@@ -1,15 +1,120 @@
-"""One place that decides how kernels are compiled.
+"""One place that decides how kernels are compiled — and when.
 
-Kernels are cached on disk (``cache=True``) so only the first run of a
-machine pays compile time; ``phyngsc/__init__.py`` points ``NUMBA_CACHE_DIR``
-to a writable directory when the package directory is not writable.
+A kernel is a plain Python function over numpy arrays and integers, wrapped in
+:class:`Kernel`. Numba is imported and the kernel compiled (``cache=True``, so
+only the first run of a machine pays compile time) on the first call, not at
+import: modules full of kernels import in milliseconds, and commands that never
+call one (``count``, ``info``, header-only ``stats``) never load Numba.
+
+Inside :func:`interpreted` the same kernels run as plain Python, without
+importing Numba at all. That is slow per operation (microseconds instead of
+nanoseconds) but starts instantly, which pays for tiny jobs such as ``grep
+--first`` looking at the first reads of an archive. Kernels are written so that
+both ways give the same result (integers are cast with ``int()`` where numpy
+scalar types would otherwise narrow them); tests check it codec by codec.
+
+``phyngsc/__init__.py`` points ``NUMBA_CACHE_DIR`` to a writable directory when
+the package directory is not writable.
 """
 
 from __future__ import annotations
 
-import numba
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
-#: Decorator for sequential kernels.
-kernel = numba.njit(cache=True, nogil=True, boundscheck=False)
-#: Decorator for kernels with a ``prange`` loop.
-parallel_kernel = numba.njit(cache=True, nogil=True, parallel=True, boundscheck=False)
+_OPTIONS = dict(cache=True, nogil=True, boundscheck=False)
+_state = threading.local()
+_registered = False
+_pending_threads: int | None = None
+
+
+def set_threads(n: int) -> None:
+    """Use ``n`` Numba threads (capped at ``NUMBA_NUM_THREADS``) for parallel kernels
+    launched from this thread; applied when Numba is loaded if it is not yet."""
+    global _pending_threads
+    import sys
+    if "numba" not in sys.modules:
+        _pending_threads = n
+        return
+    import numba
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+
+
+def _register_with_numba() -> None:
+    """Teach Numba that a :class:`Kernel` global is its compiled dispatcher, so kernels
+    calling kernels compile to direct calls."""
+    global _registered
+    if _registered:
+        return
+    from numba.core import types
+    from numba.extending import typeof_impl
+
+    @typeof_impl.register(Kernel)
+    def _typeof_kernel(val: Kernel, c: Any) -> Any:
+        return types.Dispatcher(val.dispatcher())
+
+    _registered = True
+
+
+class Kernel:
+    """A Numba kernel compiled on first call; ``py_func`` is the plain function."""
+
+    def __init__(self, fn: Callable, parallel: bool = False) -> None:
+        self.py_func = fn
+        self.parallel = parallel
+        self._dispatcher: Any = None
+        self._lock = threading.Lock()
+        self.__name__ = fn.__name__
+        self.__qualname__ = fn.__qualname__
+        self.__module__ = fn.__module__
+        self.__doc__ = fn.__doc__
+        self.__wrapped__ = fn
+
+    def dispatcher(self) -> Any:
+        """The Numba dispatcher (imports Numba the first time)."""
+        if self._dispatcher is None:
+            with self._lock:
+                if self._dispatcher is None:
+                    import numba
+                    _register_with_numba()
+                    if _pending_threads is not None:
+                        set_threads(_pending_threads)
+                    self._dispatcher = numba.njit(parallel=self.parallel,
+                                                  **_OPTIONS)(self.py_func)
+        return self._dispatcher
+
+    def __call__(self, *args: Any) -> Any:
+        if getattr(_state, "interpreted", False):
+            return self.py_func(*args)
+        return self.dispatcher()(*args)
+
+    def __repr__(self) -> str:
+        return f"<phyngsc kernel {self.__module__}.{self.__qualname__}>"
+
+
+def kernel(fn: Callable) -> Kernel:
+    """Decorator for sequential kernels."""
+    return Kernel(fn)
+
+
+def parallel_kernel(fn: Callable) -> Kernel:
+    """Decorator for kernels with a ``prange`` loop (interpreted, ``prange`` is ``range``)."""
+    return Kernel(fn, parallel=True)
+
+
+@contextmanager
+def interpreted() -> Iterator[None]:
+    """Run kernels called in this thread as plain Python (no Numba import, no compile)."""
+    before = getattr(_state, "interpreted", False)
+    _state.interpreted = True
+    try:
+        yield
+    finally:
+        _state.interpreted = before
+
+
+def numba_loaded() -> bool:
+    """Whether Numba has been imported in this process (for tests and benchmarks)."""
+    import sys
+    return "numba" in sys.modules

@@ -90,11 +90,12 @@ def encode_stream(codec: int, param: int, src: np.ndarray, aux: np.ndarray,
 
 @kernel
 def decode_stream(codec: int, src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
-    """Decode into ``out`` (its size is the decoded length); 0 ok, 1 corrupt, 2 unknown codec."""
+    """Decode into ``out``; 0 ok, 1 corrupt, 2 unknown codec. ``out``'s size is the decoded
+    length, or less: every codec can decode just a prefix of its stream."""
     if codec == CODEC_STORED:
-        if src.size != out.size:
+        if src.size < out.size:
             return 1
-        out[:] = src
+        out[:] = src[:out.size]
         return 0
     if codec == CODEC_RC_O1:
         return rc_o1_decode(src, out)

@@ -187,7 +187,8 @@ def title_tok_encode(src: np.ndarray, out: np.ndarray) -> int:
 
 @kernel
 def title_tok_decode(src: np.ndarray, out: np.ndarray) -> int:
-    """Fills ``out`` (exact decoded length, or a prefix); 0 ok, 1 corrupt."""
+    """Fills ``out`` (the exact decoded length, or any prefix: tokens are cut where
+    ``out`` ends); 0 ok, 1 corrupt."""
     n = out.size
     prev = np.zeros(n + 1, np.uint8)
     pstarts = np.empty(n + 2, np.int64)
@@ -215,10 +216,8 @@ def title_tok_decode(src: np.ndarray, out: np.ndarray) -> int:
             if kind == MATCH:
                 if t >= np_tok:
                     return 1
-                m = pends[t] - pstarts[t]
-                if o + m > n:
-                    return 1
-                out[o:o + m] = prev[pstarts[t]:pends[t]]
+                m = min(pends[t] - pstarts[t], n - o)   # a prefix may end inside
+                out[o:o + m] = prev[pstarts[t]:pstarts[t] + m]
                 o += m
             elif kind == DELTA:
                 if t >= np_tok:
@@ -232,27 +231,24 @@ def title_tok_decode(src: np.ndarray, out: np.ndarray) -> int:
                     k += 1
                     if v == 0:
                         break
-                if o + k > n:
-                    return 1
-                for j in range(k):
+                w = min(k, n - o)
+                for j in range(w):
                     out[o + j] = digits[k - 1 - j]
-                o += k
+                o += w
             elif kind == DIGITS:
-                m = dec_symbol(ds, src, Fl, Tl, tc, INC) + 1
-                if o + m > n:
-                    return 1
+                m = min(dec_symbol(ds, src, Fl, Tl, tc, INC) + 1, n - o)
                 for k in range(m):
                     out[o + k] = 48 + dec_symbol(ds, src, Fg, Tg, tc * 16 + min(k, 15), INC)
                 o += m
             else:
-                m = dec_symbol(ds, src, Fs, Ts, tc, INC) + 1
-                if o + m > n:
-                    return 1
+                m = min(dec_symbol(ds, src, Fs, Ts, tc, INC) + 1, n - o)
                 pc = 0
                 for k in range(m):
                     pc = dec_symbol(ds, src, Fc, Tc, pc, INC)
                     out[o + k] = pc
                 o += m
+            if o >= n:
+                return 0    # a prefix ends in this token
             ends[t] = o - a
             t += 1
         np_tok = _remember(out, a, o, starts, ends, 0, types, t, np_tok, prev, pstarts, pends,

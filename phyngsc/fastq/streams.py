@@ -263,8 +263,20 @@ def assemble_records(titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
     streams are inconsistent (corrupted archive)."""
     if n_records == 0:
         return 0 if out.size == 0 else 1
+    o, _last = assemble_first(titles, dna, qual, lens, layout, n_records, out)
+    return 0 if o == out.size else 1
+
+
+@kernel
+def assemble_first(titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
+                   lens: np.ndarray, layout: np.ndarray, n_records: int,
+                   out: np.ndarray) -> tuple:
+    """Rebuild the text of the first ``n_records`` records (streams may be prefixes that
+    hold at least those records) into ``out``, which must be large enough. Returns
+    ``(bytes written, offset of the last record)``, or ``(-1, -1)`` if the streams are
+    inconsistent."""
     if layout.size < 1:
-        return 1
+        return -1, -1
     def_crlf = (layout[0] & LAYOUT_DEFAULT_CRLF) != 0
     def_plus_title = (layout[0] & LAYOUT_DEFAULT_PLUS_TITLE) != 0
     ly = 1
@@ -272,22 +284,23 @@ def assemble_records(titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
     if ly < layout.size:
         d, ly = get_varint(layout, ly, layout.size)
         if ly < 0:
-            return 1
+            return -1, -1
         next_exc = d
     tp = 0
     dp = 0
     qp = 0
     lp = 0
     o = 0
+    last = 0
     for i in range(n_records):
         seq_len, lp = get_varint(lens, lp, lens.size)
         if lp < 0:
-            return 1
+            return -1, -1
         t0 = tp
         while tp < titles.size and titles[tp] != 10:
             tp += 1
         if tp >= titles.size:
-            return 1
+            return -1, -1
         t1 = tp
         tp += 1
         flags = 0
@@ -300,55 +313,56 @@ def assemble_records(titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
         bits_at = -1
         if i == next_exc:
             if ly >= layout.size:
-                return 1
+                return -1, -1
             flags = int(layout[ly])
             ly += 1
             if flags & EXC_PLUS:
                 n, ly = get_varint(layout, ly, layout.size)
                 if ly < 0 or ly + n > layout.size:
-                    return 1
+                    return -1, -1
                 plus0 = ly
                 plus1 = ly + n
                 ly += n
             if flags & EXC_SEQL:
                 n_seq, seq_at, ly = _line_lengths(layout, ly)
                 if ly < 0:
-                    return 1
+                    return -1, -1
             if flags & EXC_QUALL:
                 n_qual, qual_at, ly = _line_lengths(layout, ly)
                 if ly < 0:
-                    return 1
+                    return -1, -1
             if flags & EXC_EOLS:
                 n, ly = get_varint(layout, ly, layout.size)
                 if ly < 0:
-                    return 1
+                    return -1, -1
                 bits_at = ly
                 ly += (n + 7) >> 3
             if ly < layout.size:
                 d, ly = get_varint(layout, ly, layout.size)
                 if ly < 0:
-                    return 1
+                    return -1, -1
                 next_exc = i + 1 + d
         n_lines = n_seq + n_qual + 2
+        last = o
         noeol = (flags & EXC_NOEOL) != 0
         line = 0
         # title
         if o >= out.size:
-            return 1
+            return -1, -1
         out[o] = 64
         o = _put(out, o + 1, titles, t0, t1)
         if o < 0:
-            return 1
+            return -1, -1
         o = _eol(out, o, _line_crlf(layout, bits_at, line, def_crlf))
         line += 1
         # sequence lines
         o, dp, line = _emit_lines(out, o, dna, dp, n_seq, seq_len, layout, seq_at, bits_at,
                                   line, def_crlf, -1)
         if o < 0:
-            return 1
+            return -1, -1
         # '+' line
         if o >= out.size:
-            return 1
+            return -1, -1
         out[o] = 43
         o += 1
         if flags & EXC_PLUS:
@@ -356,16 +370,15 @@ def assemble_records(titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
         elif def_plus_title:
             o = _put(out, o, titles, t0, t1)
         if o < 0:
-            return 1
+            return -1, -1
         o = _eol(out, o, _line_crlf(layout, bits_at, line, def_crlf))
         if o < 0:
-            return 1
+            return -1, -1
         line += 1
         # quality lines
         o, qp, line = _emit_lines(out, o, qual, qp, n_qual, seq_len, layout, qual_at, bits_at,
                                   line, def_crlf, n_lines - 1 if noeol else -1)
         if o < 0:
-            return 1
-    if o != out.size:
-        return 1
-    return 0
+            return -1, -1
+    return o, last
+

@@ -281,9 +281,13 @@ def grep(comm: Any, path: str, pattern: str, *, first: bool = False, revcomp: bo
     arch = _open(comm, path)
     out = OrderedOutput(comm, dst, stdout)
     try:
-        batches = _my_batches(comm, arch, growing=first)
-        found = _collective(comm, _grep_local, comm, arch, batches, fwd, rev, revcomp, limit,
-                            first)
+        settled, found = (_first_look(arch, fwd, rev, revcomp) if first else (False, []))
+        if settled:   # every rank saw the same: rank 0 prints it
+            found = found if comm.rank == 0 else []
+        else:
+            batches = _my_batches(comm, arch, growing=first)
+            found = _collective(comm, _grep_local, comm, arch, batches, fwd, rev, revcomp,
+                                limit, first)
         n_before = sum(comm.allgather(len(found))[:comm.rank])
         take = len(found) if limit is None else max(0, min(len(found), limit - n_before))
         for rec in found[:take]:
@@ -296,6 +300,24 @@ def grep(comm: Any, path: str, pattern: str, *, first: bool = False, revcomp: bo
         arch.close()
     out.close()
     return total
+
+
+def _first_look(arch: Archive, fwd: np.ndarray, rev: np.ndarray,
+                revcomp: bool) -> tuple[bool, list[bytes]]:
+    """``grep --first`` on the first reads of the archive, without Numba: ``(True,
+    [record])`` or ``(True, [])`` (no sub-block holds a match) when that settles it,
+    else ``(False, [])``. Every rank computes the same answer from the same bytes; any
+    error leaves the question to the full path, which reports it."""
+    from ..compresso.head import first_match
+    if arch.n_subblocks == 0:
+        return True, []
+    try:   # sub-blocks are indexed in file order
+        settled, text = first_match(arch.subblock_bytes(0), fwd, rev, revcomp)
+    except Exception:  # noqa: BLE001 - the full path decides and reports
+        return False, []
+    if text is not None:
+        return True, [text]
+    return settled and arch.n_subblocks == 1, []
 
 
 def _grep_local(comm: Any, arch: Archive, batches: list[np.ndarray], fwd: np.ndarray,

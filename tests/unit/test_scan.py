@@ -1,10 +1,10 @@
 """The record scanner against the plain-Python grammar: truncation at every byte,
 record-start detection at every offset of the shared data."""
 
-import numba
 import numpy as np
 import pytest
 
+from phyngsc.codecs.jit import kernel
 from phyngsc.fastq import scan
 from phyngsc.fastq.scan import OK, find_record_start, scan_span
 from tests.reference import ref_fastq
@@ -67,7 +67,7 @@ def test_malformed_records(bad, status, offset):
     assert ref_parse(bad) == (status, offset)
 
 
-@numba.njit(cache=False)
+@kernel
 def _resync_all(buf, step, confirm):
     """find_record_start from every offset (stride ``step``): the offsets found."""
     n = buf.size

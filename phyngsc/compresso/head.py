@@ -1,0 +1,146 @@
+"""The first records of a sub-block, decoded by the kernels run as plain Python.
+
+Every stream decodes from its start, so the first ``r`` records of a sub-block cost
+time in proportion to ``r``, not to the sub-block. Run interpreted (see
+:func:`phyngsc.codecs.jit.interpreted`) a base costs about 10 µs instead of 10 ns,
+but nothing has to be imported or loaded first: Numba's import and its cached
+kernels take 0.3-0.4 s, which is what the first few hundred bases cost this way.
+``grep --first`` therefore looks at the first reads of an archive here before it
+starts Numba (:func:`first_match`).
+
+Nothing here trusts the streams: any inconsistency makes these functions return
+``None`` and the caller falls back to the full decoder, which reports errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..codecs.jit import interpreted
+from ..codecs.registry import KNOWN_CODECS, decode_stream
+from ..fastq.streams import assemble_first
+from ..format.constants import N_STREAMS, SID_DNA, SID_LAYOUT, SID_LENGTHS, SID_QUAL, SID_TITLES
+from ..format.container import FormatViolation
+from ..format.subblock import SubBlockHeader
+from .kernels import grep_records
+
+#: Bases looked at by :func:`first_match` (at least one whole read): about 0.05 s.
+HEAD_BASES = 4096
+#: Largest LAYOUT stream decoded interpreted (it is decoded whole).
+_MAX_LAYOUT = 1024
+
+
+@dataclass
+class Head:
+    """The first ``len(lengths)`` records' read lengths and bases of one sub-block."""
+
+    header: SubBlockHeader
+    streams: dict[int, tuple[int, np.ndarray, int]]   # sid -> (codec, encoded, decoded length)
+    lengths: np.ndarray                                # int64, one per record
+    dna: np.ndarray                                    # uint8, sum(lengths) bases
+    raw_lengths: np.ndarray                            # LENGTHS prefix: their varints
+
+
+def _decode(head_streams: dict, sid: int, n: int, aux: np.ndarray) -> np.ndarray | None:
+    codec, enc, total = head_streams[sid]
+    out = np.zeros(min(n, total), np.uint8)
+    return out if decode_stream(codec, enc, aux, out) == 0 else None
+
+
+def read_head(data: bytes, max_bases: int = HEAD_BASES) -> Head | None:
+    """Lengths and bases of the first reads of sub-block ``data`` (its bytes, header
+    included) whose bases add up to at most ``max_bases`` (at least one read);
+    ``None`` if the sub-block cannot be read this way."""
+    try:
+        hdr, hsize = SubBlockHeader.unpack(data)
+    except FormatViolation:
+        return None
+    if hsize + hdr.encoded_streams_length != len(data) or \
+            [s.sid for s in hdr.streams] != list(range(N_STREAMS)) or \
+            any(s.codec not in KNOWN_CODECS for s in hdr.streams) or hdr.n_records == 0:
+        return None
+    enc = np.frombuffer(data, np.uint8)[hsize:]
+    streams, p = {}, 0
+    for s in hdr.streams:
+        streams[s.sid] = (s.codec, enc[p:p + s.encoded_length], s.decoded_length)
+        p += s.encoded_length
+    with interpreted():
+        # read lengths are varints of at most width bytes each
+        want = max(1, min(hdr.n_records, max_bases // max(hdr.min_seq, 1) + 1))
+        width = max(1, (max(hdr.max_seq, 1).bit_length() + 6) // 7)
+        raw = _decode(streams, SID_LENGTHS, want * width, np.zeros(0, np.int64))
+        if raw is None:
+            return None
+        lengths, used = _complete_varints(raw, want)
+        keep = max(int(np.searchsorted(np.cumsum(lengths), max_bases, side="right")), 1)
+        if lengths.size == 0:
+            return None
+        lengths, used = lengths[:keep], int(used[min(keep, used.size) - 1])
+        dna = _decode(streams, SID_DNA, int(lengths.sum()), lengths)
+    if dna is None or dna.size != int(lengths.sum()):
+        return None
+    return Head(hdr, streams, lengths, dna, raw[:used])
+
+
+def _complete_varints(raw: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """The whole varints at the start of ``raw`` (at most ``limit``), and the bytes
+    used up to the end of each."""
+    values, ends, v, shift = [], [], 0, 0
+    for k, b in enumerate(raw.tolist()):
+        v |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            values.append(v)
+            ends.append(k + 1)
+            v, shift = 0, 0
+            if len(values) == limit:
+                break
+    return np.array(values, np.int64), np.array(ends, np.int64)
+
+
+def record_text(head: Head, r: int) -> bytes | None:
+    """The exact FASTQ text of record ``r`` of the head (``r < len(head.lengths)``);
+    ``None`` if it cannot be rebuilt from stream prefixes."""
+    n = r + 1
+    lengths = head.lengths[:n]
+    bases = int(lengths.sum())
+    if head.streams[SID_LAYOUT][2] > _MAX_LAYOUT:
+        return None
+    hdr = head.header
+    with interpreted():
+        qual = _decode(head.streams, SID_QUAL, bases, lengths)
+        layout = _decode(head.streams, SID_LAYOUT, _MAX_LAYOUT, np.zeros(0, np.int64))
+        # titles: each ends in '\n' and is at most max_title bytes long
+        size = n * (hdr.max_title + 1)
+        titles = _decode(head.streams, SID_TITLES, size, lengths)
+        if qual is None or layout is None or titles is None or \
+                int(np.count_nonzero(titles == 10)) < n:
+            return None
+        out = np.zeros(2 * (titles.size + bases) + 3 * layout.size + 16 * n + 64, np.uint8)
+        o, last = assemble_first(titles, head.dna[:bases], qual, head.raw_lengths, layout, n,
+                                 out)
+    if o < 0:
+        return None
+    return out[last:o].tobytes()
+
+
+def first_match(data: bytes, fwd: np.ndarray, rev: np.ndarray, revcomp: bool,
+                max_bases: int = HEAD_BASES) -> tuple[bool, bytes | None]:
+    """Look for the pattern in the first reads of sub-block ``data`` without Numba.
+
+    Returns ``(True, text)`` with the first matching record's exact text,
+    ``(True, None)`` if the whole sub-block was looked at and nothing matches, and
+    ``(False, None)`` when the answer lies beyond the reads looked at (or the
+    sub-block could not be read this way).
+    """
+    head = read_head(data, max_bases)
+    if head is None:
+        return False, None
+    with interpreted():
+        hits = grep_records(head.dna, head.lengths, fwd, rev, revcomp)
+    if hits.any():
+        text = record_text(head, int(np.argmax(hits)))
+        return (text is not None), text
+    return head.lengths.size == head.header.n_records, None

@@ -1,0 +1,130 @@
+"""Kernels run interpreted (no Numba) give what Numba gives, for every codec and any
+stream prefix; the first records of a sub-block and grep --first's first look."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import phyngsc
+from phyngsc.codecs.jit import interpreted
+from phyngsc.codecs.registry import decode_stream
+from phyngsc.compresso import kernels
+from phyngsc.compresso.head import first_match, read_head, record_text
+from phyngsc.format.constants import N_STREAMS, SID_LENGTHS
+from phyngsc.format.subblock import SubBlockHeader
+from phyngsc.reader import Archive
+from tests.reference import ref_compresso
+
+from ..conftest import DATA, ROOT
+
+FILES = [DATA / "err127302_1_200.fastq", DATA / "ont_5.fastq", DATA / "sim_reads_1_200.fastq",
+         *sorted((DATA / "edge").glob("*.fq"))]
+LEVELS = (1, 5, 9)
+
+
+@pytest.fixture(scope="module")
+def archives(tmp_path_factory):
+    """(source bytes, archive path) for every file at every level; one sub-block each
+    is enough for the first look, so the window is large."""
+    d = tmp_path_factory.mktemp("head")
+    out = {}
+    for f in FILES:
+        for level in LEVELS:
+            a = d / f"{f.stem}.{level}.ngsc"
+            phyngsc.compress(str(f), str(a), threads=1, level=level)
+            out[f.stem, level] = (f.read_bytes(), a)
+    return out
+
+
+def _streams(data: bytes):
+    hdr, hsize = SubBlockHeader.unpack(data)
+    enc = np.frombuffer(data, np.uint8)[hsize:]
+    p, out = 0, []
+    for s in hdr.streams:
+        out.append((s.codec, enc[p:p + s.encoded_length], s.decoded_length))
+        p += s.encoded_length
+    return hdr, out
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_interpreted_prefixes_equal_compiled(archives, path, level):
+    _, a = archives[path.stem, level]
+    with Archive(str(a)) as arch:
+        if arch.n_subblocks == 0:
+            pytest.skip("empty archive")
+        data = arch.subblock_bytes(0)
+    hdr, streams = _streams(data)
+    codec, enc, n = streams[SID_LENGTHS]
+    lens = np.zeros(n, np.uint8)
+    assert decode_stream(codec, enc, np.zeros(0, np.int64), lens) == 0
+    aux = kernels.read_lengths(lens, hdr.n_records)
+    for sid in range(N_STREAMS):
+        codec, enc, n = streams[sid]
+        full = np.zeros(n, np.uint8)
+        assert decode_stream(codec, enc, aux, full) == 0
+        for k in sorted({min(k, n) for k in (0, 1, 7, n // 3, n - 1, n) if k >= 0}):
+            got = np.zeros(k, np.uint8)
+            with interpreted():
+                assert decode_stream(codec, enc, aux, got) == 0, (sid, codec, k)
+            assert got.tobytes() == full[:k].tobytes(), (sid, codec, k)
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_first_match_agrees_with_reference(archives, path, level):
+    src, a = archives[path.stem, level]
+    recs = ref_compresso.records(src)
+    with Archive(str(a)) as arch:
+        if arch.n_subblocks == 0:
+            pytest.skip("empty archive")
+        data = arch.subblock_bytes(0)
+    head = read_head(data, 1 << 30)   # the whole sub-block: every record's text rebuilt
+    assert head is not None and head.lengths.size == len(recs) == head.header.n_records
+    for r in sorted({0, 1, len(recs) // 2, len(recs) - 1} & set(range(len(recs)))):
+        assert record_text(head, r) == recs[r]["text"]
+    patterns = {r["seq"][:6].decode().upper() for r in (recs[1:2] + recs[-1:])
+                if len(r["seq"]) >= 6}
+    patterns.add("ACGTTGCAACGTTGCATTT")      # in none of these files
+    for pattern in sorted(patterns):
+        fwd = kernels.pattern_masks(pattern)
+        rev = kernels.reverse_complement_masks(fwd)
+        for revcomp in (False, True):
+            ref = ref_compresso.grep(src, pattern, revcomp)
+            for max_bases in (1, 300, 1 << 30):
+                settled, text = first_match(data, fwd, rev, revcomp, max_bases)
+                if text is not None:
+                    assert settled and text == ref[0]
+                elif settled:   # looked at every record
+                    assert ref == []
+                if max_bases == 1 << 30:
+                    assert settled and (text == ref[0] if ref else text is None)
+
+
+def test_grep_first_on_a_damaged_sub_block_reports_it(archives, tmp_path):
+    """The first look trusts nothing: a damaged sub-block 0 is reported by the full path."""
+    src, a = archives["err127302_1_200", 5]
+    with Archive(str(a)) as arch:
+        at = int(arch.index.offset[0]) + 200
+    bad = tmp_path / "bad.ngsc"
+    data = bytearray(a.read_bytes())
+    data[at] ^= 0xFF
+    bad.write_bytes(bytes(data))
+    first = ref_compresso.records(src)[0]["seq"][:12].decode()
+    r = subprocess.run([sys.executable, "-m", "phyngsc", "grep", "--first", str(bad), first],
+                       capture_output=True, cwd=ROOT)
+    assert r.returncode != 0 and r.stdout == b""
+    assert b"sub-block 0" in r.stderr and b"Traceback" not in r.stderr
+
+
+def test_grep_first_early_match_does_not_load_numba(archives):
+    src, a = archives["err127302_1_200", 5]
+    first = ref_compresso.records(src)[2]["seq"][10:30].decode()
+    code = ("import sys; from phyngsc.cli import main; rc = main(['grep', '--first', "
+            f"{str(a)!r}, {first!r}]); sys.stderr.write(str('numba' in sys.modules)); "
+            "raise SystemExit(rc)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT)
+    assert r.returncode == 0 and r.stderr == b"False"
+    assert r.stdout == ref_compresso.grep(src, first)[0]
