@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import numpy as np
 from numba import prange
 
-from .codecs.jit import parallel_kernel
+from .codecs.jit import kernel, parallel_kernel
 from .codecs.registry import KNOWN_CODECS, decode_stream, encode_stream, level_codecs
 from .codecs.varint import varints_to_array
-from .format.constants import CODEC_STORED, N_STREAMS, SID_LENGTHS
+from .format.constants import CODEC_STORED, N_STREAMS, SID_DNA, SID_LENGTHS, SID_QUAL
 from .format.container import FormatViolation
 from .format.subblock import StreamInfo, SubBlockHeader
 from .fastq.scan import OK
@@ -35,6 +35,42 @@ _M_COLS = _M_QMASK + 2
 def slot_capacity(raw_length: int) -> int:
     """Scratch bytes that always hold the streams of ``raw_length`` bytes of text."""
     return 4 * raw_length + 1024
+
+
+#: Bytes of a stream (whole reads for DNA and qualities) coded with every candidate
+#: codec to choose the one that codes the whole stream.
+TRIAL_BYTES = 1 << 18
+
+
+@kernel
+def _trial_prefix(sid: int, src: np.ndarray, aux: np.ndarray) -> tuple:
+    """The trial prefix of stream ``src`` and the read lengths it holds: whole reads
+    for DNA and qualities (their codecs need the lengths to add up), bytes otherwise."""
+    if sid != SID_DNA and sid != SID_QUAL:
+        return src[:min(src.size, TRIAL_BYTES)], aux[:0]
+    total = 0
+    r = 0
+    while r < aux.size and (r == 0 or total + aux[r] <= TRIAL_BYTES):
+        total += aux[r]
+        r += 1
+    return src[:total], aux[:r]
+
+
+@kernel
+def _best_on_trial(sid: int, src: np.ndarray, aux: np.ndarray, codecs: np.ndarray,
+                   params: np.ndarray) -> int:
+    """Index of the candidate that codes the trial prefix of ``src`` smallest (-1: none)."""
+    tsrc, taux = _trial_prefix(sid, src, aux)
+    trial = np.empty(2 * tsrc.size + 1024, np.uint8)
+    best = -1
+    best_size = 0
+    for j in range(codecs.size):
+        if codecs[j] < 0:
+            continue
+        n = encode_stream(codecs[j], params[j], tsrc, taux, trial)
+        if n >= 0 and (best < 0 or n < best_size):
+            best, best_size = j, n
+    return best
 
 
 @parallel_kernel
@@ -86,23 +122,34 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
                 src = lens[:stats[ST_LEN_LENGTHS]]
             else:
                 src = layout[:stats[ST_LEN_LAYOUT]]
-            # try each candidate codec, keep the smallest (stored if none is smaller)
             codec = CODEC_STORED
             used = src.size
-            for j in range(codecs.shape[1]):
-                c = codecs[sid, j]
-                if c < 0 or src.size == 0:
-                    continue
-                if j == 0:
-                    n = encode_stream(c, params[sid, j], src, aux, slot[pos:])
+            if src.size > 0 and sid != SID_QUAL and codecs[sid, 1] >= 0:
+                # candidates of different kinds (titles, DNA): the best on a trial
+                # prefix codes the whole stream
+                best = _best_on_trial(sid, src, aux, codecs[sid], params[sid])
+                if best >= 0:
+                    n = encode_stream(codecs[sid, best], params[sid, best], src, aux,
+                                      slot[pos:])
                     if n >= 0 and n < used:
-                        codec, used = c, n
-                else:
-                    trial = np.empty(slot.size - pos, np.uint8)
-                    n = encode_stream(c, params[sid, j], src, aux, trial)
-                    if n >= 0 and n < used:
-                        codec, used = c, n
-                        slot[pos:pos + n] = trial[:n]
+                        codec, used = codecs[sid, best], n
+            elif src.size > 0:
+                # each candidate codes the whole stream; quality variants differ in how
+                # fast they learn, so a prefix would favour the poorer one
+                for j in range(codecs.shape[1]):
+                    c = codecs[sid, j]
+                    if c < 0:
+                        continue
+                    if j == 0:
+                        n = encode_stream(c, params[sid, j], src, aux, slot[pos:])
+                        if n >= 0 and n < used:
+                            codec, used = c, n
+                    else:
+                        trial = np.empty(slot.size - pos, np.uint8)
+                        n = encode_stream(c, params[sid, j], src, aux, trial)
+                        if n >= 0 and n < used:
+                            codec, used = c, n
+                            slot[pos:pos + n] = trial[:n]
             if codec == CODEC_STORED:
                 used = encode_stream(CODEC_STORED, 0, src, aux, slot[pos:])
             meta[i, _M_STREAMS + 3 * sid] = codec
