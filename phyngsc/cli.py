@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any
 
+from . import __version__
 from .errors import PhyngscError, UsageError
 
 _RANK_VARS = ("PMI_RANK", "PMIX_RANK", "OMPI_COMM_WORLD_RANK")
@@ -54,7 +55,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="phyngsc", description="Parallel lossless FASTQ compression (NGSC format).")
-    p.add_argument("--version", action="version", version="phyngsc 0.3.0")
+    p.add_argument("--version", action="version", version=f"phyngsc {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def common(sp: argparse.ArgumentParser, threads: bool = True) -> None:

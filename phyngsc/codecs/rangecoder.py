@@ -139,23 +139,40 @@ def _adapt(F: np.ndarray, T: np.ndarray, ctx: int, s: int, inc: int) -> None:
 def enc_symbol(st: np.ndarray, out: np.ndarray, F: np.ndarray, T: np.ndarray,
                ctx: int, s: int, inc: int) -> None:
     """Code symbol ``s`` in context ``ctx``, then add ``inc`` to its frequency."""
+    total = int(T[ctx])
+    n = F.shape[1]
     cum = 0
-    for i in range(s):
-        cum += F[ctx, i]
-    enc_code(st, out, cum, F[ctx, s], T[ctx])
+    if 2 * s < n:
+        for i in range(s):
+            cum += F[ctx, i]
+    else:   # from the top: fewer terms
+        cum = total
+        for i in range(s, n):
+            cum -= F[ctx, i]
+    enc_code(st, out, cum, F[ctx, s], total)
     _adapt(F, T, ctx, s, inc)
 
 
 @kernel
 def dec_symbol(ds: np.ndarray, src: np.ndarray, F: np.ndarray, T: np.ndarray, ctx: int,
                inc: int) -> int:
-    v = dec_target(ds, T[ctx])
-    cum = 0
-    s = 0
+    """Decode a symbol in context ``ctx`` (the one whose interval holds the target),
+    searching from whichever end of the cumulative frequencies is nearer to it."""
+    total = int(T[ctx])
+    v = dec_target(ds, total)
     last = F.shape[1] - 1
-    while s < last and cum + F[ctx, s] <= v:
-        cum += F[ctx, s]
-        s += 1
+    if 2 * v < total:
+        cum = 0
+        s = 0
+        while s < last and cum + F[ctx, s] <= v:
+            cum += F[ctx, s]
+            s += 1
+    else:   # every frequency is >= 1, so exactly one symbol's interval holds v
+        s = last
+        cum = total - int(F[ctx, last])
+        while s > 0 and cum > v:
+            s -= 1
+            cum -= F[ctx, s]
     dec_consume(ds, src, cum, F[ctx, s])
     _adapt(F, T, ctx, s, inc)
     return s

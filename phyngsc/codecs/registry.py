@@ -37,14 +37,14 @@ LEVELS = {
     1: (((CODEC_TITLE_COL, 0),), ((CODEC_DNA2, 0),), ((CODEC_QUAL_O2, 0),),
         ((CODEC_RC_O1, 0),), ((CODEC_RC_O1, 0),)),
     5: (((CODEC_TITLE_TOK, 0), (CODEC_TITLE_COL, 0)),
-        ((CODEC_DNA_CM, 11 | 256 | 4 << 16), (CODEC_DNA2, 0)),
+        ((CODEC_DNA_CM, 11 | 256 | 4 << 16), (CODEC_DNA_CM, 4 | 4 << 16), (CODEC_DNA2, 0)),
         ((CODEC_QUAL_CM, 1), (CODEC_QUAL_CM, 0)), ((CODEC_RC_O1, 0),), ((CODEC_RC_O1, 0),)),
     9: (((CODEC_TITLE_TOK, 0), (CODEC_TITLE_COL, 0)),
-        ((CODEC_DNA_CM, 12 | 256 | 4 << 16), (CODEC_DNA2, 0)),
+        ((CODEC_DNA_CM, 12 | 256 | 4 << 16), (CODEC_DNA_CM, 4 | 4 << 16), (CODEC_DNA2, 0)),
         ((CODEC_QUAL_CM, 1), (CODEC_QUAL_CM, 0)), ((CODEC_RC_O1, 0),), ((CODEC_RC_O1, 0),)),
 }
 DEFAULT_LEVEL = 5
-MAX_CANDIDATES = 2
+MAX_CANDIDATES = 3
 
 
 def level_codecs(level: int) -> tuple[np.ndarray, np.ndarray]:

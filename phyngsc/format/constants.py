@@ -18,7 +18,7 @@ SUBBLOCK_PREFIX_SIZE = 12
 #: Target payload size of a block, in bytes (the paper's 8 MiB).
 BLOCK_TARGET = 8 * 1024 * 1024
 #: Default input window size in bytes: one sub-block per window.
-DEFAULT_WINDOW = 4 * 1024 * 1024
+DEFAULT_WINDOW = 8 * 1024 * 1024
 #: Smallest window size accepted.
 MIN_WINDOW = 1024
 
