@@ -14,6 +14,7 @@ Nothing here trusts the streams: any inconsistency makes these functions return
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,10 +50,8 @@ def _decode(head_streams: dict, sid: int, n: int, aux: np.ndarray) -> np.ndarray
     return out if decode_stream(codec, enc, aux, out) == 0 else None
 
 
-def read_head(data: bytes, max_bases: int = HEAD_BASES) -> Head | None:
-    """Lengths and bases of the first reads of sub-block ``data`` (its bytes, header
-    included) whose bases add up to at most ``max_bases`` (at least one read);
-    ``None`` if the sub-block cannot be read this way."""
+def _parse(data: bytes) -> tuple[SubBlockHeader, dict] | None:
+    """Header and ``{sid: (codec, encoded bytes, decoded length)}`` of sub-block ``data``."""
     try:
         hdr, hsize = SubBlockHeader.unpack(data)
     except FormatViolation:
@@ -66,6 +65,26 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES) -> Head | None:
     for s in hdr.streams:
         streams[s.sid] = (s.codec, enc[p:p + s.encoded_length], s.decoded_length)
         p += s.encoded_length
+    return hdr, streams
+
+
+def head_of_decoded(data: bytes, raw_lengths: np.ndarray, lengths: np.ndarray,
+                    dna: np.ndarray) -> Head | None:
+    """A :class:`Head` over a sub-block whose LENGTHS (``raw_lengths``, varints; and
+    ``lengths``) and DNA are decoded already, so that :func:`record_text` can rebuild
+    one record from prefixes of the other streams."""
+    parsed = _parse(data)
+    return None if parsed is None else Head(parsed[0], parsed[1], lengths, dna, raw_lengths)
+
+
+def read_head(data: bytes, max_bases: int = HEAD_BASES) -> Head | None:
+    """Lengths and bases of the first reads of sub-block ``data`` (its bytes, header
+    included) whose bases add up to at most ``max_bases`` (at least one read),
+    decoded interpreted; ``None`` if the sub-block cannot be read this way."""
+    parsed = _parse(data)
+    if parsed is None:
+        return None
+    hdr, streams = parsed
     with interpreted():
         # read lengths are varints of at most width bytes each
         want = max(1, min(hdr.n_records, max_bases // max(hdr.min_seq, 1) + 1))
@@ -100,18 +119,20 @@ def _complete_varints(raw: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarr
     return np.array(values, np.int64), np.array(ends, np.int64)
 
 
-def record_text(head: Head, r: int) -> bytes | None:
-    """The exact FASTQ text of record ``r`` of the head (``r < len(head.lengths)``);
+def record_text(head: Head, r: int, interpret: bool = True) -> bytes | None:
+    """The exact FASTQ text of record ``r`` of the head (``r < len(head.lengths)``),
+    decoding the streams only as far as record ``r`` (interpreted, or compiled);
     ``None`` if it cannot be rebuilt from stream prefixes."""
     n = r + 1
     lengths = head.lengths[:n]
     bases = int(lengths.sum())
-    if head.streams[SID_LAYOUT][2] > _MAX_LAYOUT:
+    layout_size = head.streams[SID_LAYOUT][2]
+    if interpret and layout_size > _MAX_LAYOUT:
         return None
     hdr = head.header
-    with interpreted():
+    with interpreted() if interpret else nullcontext():
         qual = _decode(head.streams, SID_QUAL, bases, lengths)
-        layout = _decode(head.streams, SID_LAYOUT, _MAX_LAYOUT, np.zeros(0, np.int64))
+        layout = _decode(head.streams, SID_LAYOUT, layout_size, np.zeros(0, np.int64))
         # titles: each ends in '\n' and is at most max_title bytes long
         size = n * (hdr.max_title + 1)
         titles = _decode(head.streams, SID_TITLES, size, lengths)

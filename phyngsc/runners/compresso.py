@@ -369,6 +369,16 @@ def _grep_batch(arch: Archive, batch: np.ndarray, fwd: np.ndarray, rev: np.ndarr
             hit_blocks.append((j, np.nonzero(hits)[0]))
     if not hit_blocks:
         return 1 << 62
+    if limit == 1:   # one record: decode the other streams only as far as it
+        from ..compresso.head import head_of_decoded, record_text
+        j, recs = hit_blocks[0]
+        h, s = headers[j], streams[j]
+        head = head_of_decoded(arch.subblock_bytes(int(batch[j])), s[SID_LENGTHS],
+                               read_lengths(s[SID_LENGTHS], h.n_records), s[SID_DNA])
+        text = None if head is None else record_text(head, int(recs[0]), interpret=False)
+        if text is not None:
+            found.append(text)
+            return int(batch[j])
     sel = np.array([batch[j] for j, _ in hit_blocks])
     th, text, starts = _decode_text(arch, sel)
     for (j, recs), h, a, b in zip(hit_blocks, th, starts[:-1], starts[1:]):

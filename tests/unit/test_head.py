@@ -85,6 +85,7 @@ def test_first_match_agrees_with_reference(archives, path, level):
     assert head is not None and head.lengths.size == len(recs) == head.header.n_records
     for r in sorted({0, 1, len(recs) // 2, len(recs) - 1} & set(range(len(recs)))):
         assert record_text(head, r) == recs[r]["text"]
+        assert record_text(head, r, interpret=False) == recs[r]["text"]
     patterns = {r["seq"][:6].decode().upper() for r in (recs[1:2] + recs[-1:])
                 if len(r["seq"]) >= 6}
     patterns.add("ACGTTGCAACGTTGCATTT")      # in none of these files
