@@ -274,17 +274,9 @@ def decode_subblocks(encoded: list[bytes | memoryview]) -> tuple[list[SubBlockHe
     pos = 0
     for i, data in enumerate(encoded):
         try:
-            hdr, hsize = SubBlockHeader.unpack(data)
+            hdr, hsize = SubBlockHeader.unpack_checked(data, KNOWN_CODECS)
         except FormatViolation as exc:
             raise SubBlockCorrupt(i, str(exc)) from None
-        if hsize + hdr.encoded_streams_length != len(data):
-            raise SubBlockCorrupt(i, "stream lengths do not match the sub-block size")
-        for s in hdr.streams:
-            if s.codec not in KNOWN_CODECS:
-                raise SubBlockCorrupt(i, f"unknown codec id {s.codec} (archive written by "
-                                         "a newer phyngsc?)")
-        if len(hdr.streams) != N_STREAMS or [s.sid for s in hdr.streams] != list(range(N_STREAMS)):
-            raise SubBlockCorrupt(i, "unexpected stream list")
         headers.append(hdr)
         parts.append(np.frombuffer(data, np.uint8)[hsize:])
         starts[i] = pos
@@ -348,15 +340,9 @@ def decode_streams(encoded: list[bytes], wanted: tuple[int, ...]) -> tuple[
     headers, parts = [], []
     for i, data in enumerate(encoded):
         try:
-            hdr, hsize = SubBlockHeader.unpack(data)
+            hdr, hsize = SubBlockHeader.unpack_checked(data, KNOWN_CODECS, wanted)
         except FormatViolation as exc:
             raise SubBlockCorrupt(i, str(exc)) from None
-        if hsize + hdr.encoded_streams_length != len(data) or \
-                [s.sid for s in hdr.streams] != list(range(N_STREAMS)):
-            raise SubBlockCorrupt(i, "unexpected stream layout")
-        for s in hdr.streams:
-            if s.sid in wanted and s.codec not in KNOWN_CODECS:
-                raise SubBlockCorrupt(i, f"unknown codec id {s.codec}")
         headers.append(hdr)
         parts.append(np.frombuffer(data, np.uint8)[hsize:])
     n = len(headers)

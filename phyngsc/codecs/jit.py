@@ -113,8 +113,3 @@ def interpreted() -> Iterator[None]:
     finally:
         _state.interpreted = before
 
-
-def numba_loaded() -> bool:
-    """Whether Numba has been imported in this process (for tests and benchmarks)."""
-    import sys
-    return "numba" in sys.modules

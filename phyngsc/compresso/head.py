@@ -22,7 +22,7 @@ import numpy as np
 from ..codecs.jit import interpreted
 from ..codecs.registry import KNOWN_CODECS, decode_stream
 from ..fastq.streams import assemble_first
-from ..format.constants import N_STREAMS, SID_DNA, SID_LAYOUT, SID_LENGTHS, SID_QUAL, SID_TITLES
+from ..format.constants import SID_DNA, SID_LAYOUT, SID_LENGTHS, SID_QUAL, SID_TITLES
 from ..format.container import FormatViolation
 from ..format.subblock import SubBlockHeader
 from .kernels import grep_records
@@ -50,15 +50,14 @@ def _decode(head_streams: dict, sid: int, n: int, aux: np.ndarray) -> np.ndarray
     return out if decode_stream(codec, enc, aux, out) == 0 else None
 
 
-def _parse(data: bytes) -> tuple[SubBlockHeader, dict] | None:
-    """Header and ``{sid: (codec, encoded bytes, decoded length)}`` of sub-block ``data``."""
+def parse_subblock(data: bytes) -> tuple[SubBlockHeader, dict] | None:
+    """Header and ``{sid: (codec, encoded bytes, decoded length)}`` of sub-block ``data``;
+    ``None`` if it is not a well-formed sub-block with records."""
     try:
-        hdr, hsize = SubBlockHeader.unpack(data)
+        hdr, hsize = SubBlockHeader.unpack_checked(data, KNOWN_CODECS)
     except FormatViolation:
         return None
-    if hsize + hdr.encoded_streams_length != len(data) or \
-            [s.sid for s in hdr.streams] != list(range(N_STREAMS)) or \
-            any(s.codec not in KNOWN_CODECS for s in hdr.streams) or hdr.n_records == 0:
+    if hdr.n_records == 0:
         return None
     enc = np.frombuffer(data, np.uint8)[hsize:]
     streams, p = {}, 0
@@ -73,7 +72,7 @@ def head_of_decoded(data: bytes, raw_lengths: np.ndarray, lengths: np.ndarray,
     """A :class:`Head` over a sub-block whose LENGTHS (``raw_lengths``, varints; and
     ``lengths``) and DNA are decoded already, so that :func:`record_text` can rebuild
     one record from prefixes of the other streams."""
-    parsed = _parse(data)
+    parsed = parse_subblock(data)
     return None if parsed is None else Head(parsed[0], parsed[1], lengths, dna, raw_lengths)
 
 
@@ -81,7 +80,7 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES) -> Head | None:
     """Lengths and bases of the first reads of sub-block ``data`` (its bytes, header
     included) whose bases add up to at most ``max_bases`` (at least one read),
     decoded interpreted; ``None`` if the sub-block cannot be read this way."""
-    parsed = _parse(data)
+    parsed = parse_subblock(data)
     if parsed is None:
         return None
     hdr, streams = parsed
@@ -93,9 +92,9 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES) -> Head | None:
         if raw is None:
             return None
         lengths, used = _complete_varints(raw, want)
-        keep = max(int(np.searchsorted(np.cumsum(lengths), max_bases, side="right")), 1)
         if lengths.size == 0:
             return None
+        keep = max(int(np.searchsorted(np.cumsum(lengths), max_bases, side="right")), 1)
         lengths, used = lengths[:keep], int(used[min(keep, used.size) - 1])
         dna = _decode(streams, SID_DNA, int(lengths.sum()), lengths)
     if dna is None or dna.size != int(lengths.sum()):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass, field
+from typing import Collection
 
 from .bitpack import BitReader, BitWriter
-from .constants import SUBBLOCK_MAGIC, SUBBLOCK_PREFIX_SIZE
+from .constants import N_STREAMS, SUBBLOCK_MAGIC, SUBBLOCK_PREFIX_SIZE
 from .container import FormatViolation
 
 _PREFIX = struct.Struct("<4sII")
@@ -100,6 +101,24 @@ class SubBlockHeader:
         hdr = cls(fi, sof, rl, rcrc, nr, mtl, minsl, msl, nb, nf, qsc, streams,  # type: ignore[arg-type]
                   sof2, rl1)
         return hdr, SUBBLOCK_PREFIX_SIZE + hlen
+
+    @classmethod
+    def unpack_checked(cls, data: bytes | memoryview, known_codecs: Collection[int],
+                       wanted: Collection[int] | None = None) -> tuple["SubBlockHeader", int]:
+        """:meth:`unpack` a whole sub-block's header and check it against the sub-block:
+        the five streams in id order, their encoded lengths adding up to the bytes after
+        the header, and the codec of each ``wanted`` stream (default: all) among
+        ``known_codecs``. Raises :class:`FormatViolation` saying what is wrong."""
+        hdr, size = cls.unpack(data)
+        if size + hdr.encoded_streams_length != len(data):
+            raise FormatViolation("stream lengths do not match the sub-block size")
+        if [s.sid for s in hdr.streams] != list(range(N_STREAMS)):
+            raise FormatViolation("unexpected stream list")
+        for s in hdr.streams:
+            if (wanted is None or s.sid in wanted) and s.codec not in known_codecs:
+                raise FormatViolation(f"unknown codec id {s.codec} (archive written by a "
+                                      "newer phyngsc?)")
+        return hdr, size
 
     def quality_alphabet(self) -> bytes:
         """The quality bytes that occur, ascending."""

@@ -56,10 +56,15 @@ def _fail(arch: Archive, i: int, reason: str) -> ArchiveError:
                         offset=int(ix.offset[i]))
 
 
-def _decode(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...]):
+def _decode(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
+            data: list[bytes] | None = None):
+    """Decode the ``wanted`` streams of the sub-blocks in ``batch`` (whose bytes are
+    ``data`` when the caller has read them already)."""
     from ..subblocks import SubBlockCorrupt, decode_streams
+    if data is None:
+        data = [arch.subblock_bytes(int(i)) for i in batch]
     try:
-        return decode_streams([arch.subblock_bytes(int(i)) for i in batch], wanted)
+        return decode_streams(data, wanted)
     except SubBlockCorrupt as exc:
         raise _fail(arch, int(batch[exc.index]), exc.reason) from None
 
@@ -360,21 +365,23 @@ def _grep_batch(arch: Archive, batch: np.ndarray, fwd: np.ndarray, rev: np.ndarr
     """Append the matching records of one batch to ``found``; return the sub-block index
     of the first match in this batch (or a huge number)."""
     from ..compresso.kernels import grep_records, read_lengths
-    headers, streams = _decode(arch, batch, (SID_DNA, SID_LENGTHS))
+    data = [arch.subblock_bytes(int(i)) for i in batch]
+    headers, streams = _decode(arch, batch, (SID_DNA, SID_LENGTHS), data)
     hit_blocks = []
     for j, (h, s) in enumerate(zip(headers, streams)):
         lengths = read_lengths(s[SID_LENGTHS], h.n_records)
         hits = grep_records(s[SID_DNA], lengths, fwd, rev, revcomp)
         if hits.any():
             hit_blocks.append((j, np.nonzero(hits)[0]))
+            if limit == 1:
+                break
     if not hit_blocks:
         return 1 << 62
     if limit == 1:   # one record: decode the other streams only as far as it
         from ..compresso.head import head_of_decoded, record_text
         j, recs = hit_blocks[0]
-        h, s = headers[j], streams[j]
-        head = head_of_decoded(arch.subblock_bytes(int(batch[j])), s[SID_LENGTHS],
-                               read_lengths(s[SID_LENGTHS], h.n_records), s[SID_DNA])
+        s = streams[j]
+        head = head_of_decoded(data[j], s[SID_LENGTHS], lengths, s[SID_DNA])
         text = None if head is None else record_text(head, int(recs[0]), interpret=False)
         if text is not None:
             found.append(text)

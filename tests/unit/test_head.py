@@ -11,9 +11,8 @@ import phyngsc
 from phyngsc.codecs.jit import interpreted
 from phyngsc.codecs.registry import decode_stream
 from phyngsc.compresso import kernels
-from phyngsc.compresso.head import first_match, read_head, record_text
+from phyngsc.compresso.head import first_match, parse_subblock, read_head, record_text
 from phyngsc.format.constants import N_STREAMS, SID_LENGTHS
-from phyngsc.format.subblock import SubBlockHeader
 from phyngsc.reader import Archive
 from tests.reference import ref_compresso
 
@@ -38,16 +37,6 @@ def archives(tmp_path_factory):
     return out
 
 
-def _streams(data: bytes):
-    hdr, hsize = SubBlockHeader.unpack(data)
-    enc = np.frombuffer(data, np.uint8)[hsize:]
-    p, out = 0, []
-    for s in hdr.streams:
-        out.append((s.codec, enc[p:p + s.encoded_length], s.decoded_length))
-        p += s.encoded_length
-    return hdr, out
-
-
 @pytest.mark.parametrize("level", LEVELS)
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_interpreted_prefixes_equal_compiled(archives, path, level):
@@ -57,7 +46,7 @@ def test_interpreted_prefixes_equal_compiled(archives, path, level):
             assert path.stat().st_size == 0 and arch.count() == 0
             return
         data = arch.subblock_bytes(0)
-    hdr, streams = _streams(data)
+    hdr, streams = parse_subblock(data)
     codec, enc, n = streams[SID_LENGTHS]
     lens = np.zeros(n, np.uint8)
     assert decode_stream(codec, enc, np.zeros(0, np.int64), lens) == 0

@@ -1,0 +1,93 @@
+"""Per-codec kernel speed on one sub-block: where the time of a level goes.
+
+    python benchmarks/bench_kernels.py [--mib 4] [FILE ...]
+
+Splits the first MIB of each FASTQ (default: ERR127302_1 and ont_1k from
+../shared/data) into phyngsc's streams, then codes each stream with every codec a
+level may pick and prints bits per symbol and nanoseconds per symbol to encode and
+decode (one thread, kernels compiled and warm, best of 3). Each round trip is checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_core import SHARED  # noqa: E402
+
+from phyngsc.codecs.registry import decode_stream, encode_stream  # noqa: E402
+from phyngsc.codecs.varint import varints_to_array  # noqa: E402
+from phyngsc.fastq.streams import (N_STATS, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_NB,  # noqa: E402
+                                   ST_NR, layout_capacity, split_records)
+from phyngsc.format.constants import (CODEC_DNA2, CODEC_DNA_CM, CODEC_QUAL_CM,  # noqa: E402
+                                      CODEC_QUAL_O2, CODEC_TITLE_COL, CODEC_TITLE_TOK)
+
+CANDIDATES = [
+    ("titles", CODEC_TITLE_TOK, 0, "title-tok"), ("titles", CODEC_TITLE_COL, 0, "title-col"),
+    ("dna", CODEC_DNA_CM, 11 | 256 | 4 << 16, "dna-cm k=11 rc"),
+    ("dna", CODEC_DNA_CM, 4 | 4 << 16, "dna-cm k=4"), ("dna", CODEC_DNA2, 0, "dna2"),
+    ("qual", CODEC_QUAL_CM, 1, "qual-cm v1"), ("qual", CODEC_QUAL_CM, 0, "qual-cm v0"),
+    ("qual", CODEC_QUAL_O2, 0, "qual-o2"),
+]
+
+
+def streams_of(text: bytes) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    buf = np.frombuffer(text, np.uint8)
+    n = buf.size
+    titles, dna, qual = np.empty(n + 1, np.uint8), np.empty(n, np.uint8), np.empty(n, np.uint8)
+    lens, layout = np.empty(n + 16, np.uint8), np.empty(layout_capacity(n), np.uint8)
+    stats, qseen = np.zeros(N_STATS, np.int64), np.zeros(256, np.bool_)
+    st = split_records(buf, 0, n, True, titles, dna, qual, lens, layout, stats, qseen)
+    if st[0] != 0:
+        raise SystemExit(f"not FASTQ: status {st}")
+    aux = varints_to_array(lens[:stats[ST_LEN_LENGTHS]], stats[ST_NR])
+    return {"titles": titles[:stats[ST_LEN_TITLES]], "dna": dna[:stats[ST_NB]],
+            "qual": qual[:stats[ST_NB]]}, aux
+
+
+def best_of(fn, runs: int = 3) -> tuple[float, object]:
+    best, value = float("inf"), None
+    for _ in range(runs):
+        t = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - t)
+    return best, value
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("files", nargs="*", type=Path)
+    ap.add_argument("--mib", type=float, default=4)
+    args = ap.parse_args()
+    files = args.files or [SHARED / "ERR127302_1.fastq.gz", SHARED / "ont_1k.fastq.gz"]
+    print(f"{'file':<22} {'stream':<7} {'codec':<15} {'symbols':>9} {'bits/sym':>8} "
+          f"{'enc ns/sym':>10} {'dec ns/sym':>10}")
+    for path in files:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as f:
+            text = f.read(int(args.mib * 2**20))
+        text = text[:text.rfind(b"\n@") + 1]
+        streams, aux = streams_of(text)
+        for name, codec, param, label in CANDIDATES:
+            src = streams[name]
+            out = np.empty(2 * src.size + 1024, np.uint8)
+            encode_stream(codec, param, src[:1000], aux[:1], out)          # compile / load
+            t_enc, m = best_of(lambda: encode_stream(codec, param, src, aux, out))
+            enc = out[:m].copy()
+            dst = np.empty(src.size, np.uint8)
+            t_dec, status = best_of(lambda: decode_stream(codec, enc, aux, dst))
+            if status != 0 or not np.array_equal(dst, src):
+                raise SystemExit(f"{path.name} {label}: round trip failed")
+            print(f"{path.name[:22]:<22} {name:<7} {label:<15} {src.size:>9,} "
+                  f"{8 * m / src.size:>8.3f} {1e9 * t_enc / src.size:>10.1f} "
+                  f"{1e9 * t_dec / src.size:>10.1f}")
+
+
+if __name__ == "__main__":
+    main()
