@@ -78,21 +78,35 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
 
     ``threads``: Numba threads per rank (default: ``SLURM_CPUS_PER_TASK``, else
     this rank's CPUs divided among the ranks on its node). ``window``: input
-    bytes per sub-block (default 4 MiB). ``writer``: ``"ticket"`` or
+    bytes per sub-block (default 8 MiB). ``writer``: ``"ticket"`` or
     ``"shared"``. Returns a ``CompressResult`` (footer on rank 0).
     """
     from .format.constants import DEFAULT_WINDOW
     from .runners.comm import get_comm
-    from .runners.compress import CompressOptions, compress_file
-    from .runners.stream import compress_stream, is_stream_input
+    from .runners.compress import CompressOptions, validate
+    from .runners.targets import check_outputs, staged
     c = get_comm(comm)
     opts = CompressOptions(threads=_threads(c, threads), level=level,
-                           window=window or DEFAULT_WINDOW, writer=writer,
+                           window=DEFAULT_WINDOW if window is None else window, writer=writer,
                            hints=dict(hints or {}), progress=progress)
+    validate(opts)
+    if isinstance(src, (tuple, list)) and len(src) != 2:
+        raise UsageError("paired-end compression takes exactly two files (R1 and R2)")
+    inputs = list(src) if isinstance(src, (tuple, list)) else [src]
+    dest = check_outputs(c, inputs, [dst])[0]
+    if dest.is_file:
+        return _compress_to(c, src, dst, opts)
+    if c.size > 1:
+        raise UsageError(f"{dst}: not a regular file; with more than one rank an archive must "
+                         "be written to a regular file (write one, then copy it)")
+    return staged(c, dest, lambda path: _compress_to(c, src, path, opts), "archive.ngsc")
+
+
+def _compress_to(c: Any, src: str | tuple[str, str], dst: str, opts: Any) -> Any:
+    from .runners.compress import compress_file
+    from .runners.stream import compress_stream, is_stream_input
     if isinstance(src, (tuple, list)):
         from .runners.paired import compress_pair
-        if len(src) != 2:
-            raise UsageError("paired-end compression takes exactly two files (R1 and R2)")
         streams = c.bcast([is_stream_input(s) for s in src] if c.rank == 0 else None, root=0)
         if any(streams):
             raise UsageError("paired-end input must be plain FASTQ files (decompress gzip "

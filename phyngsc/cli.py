@@ -9,13 +9,14 @@ never hangs.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
 from typing import Any
 
 from . import __version__
-from .errors import PhyngscError, UsageError
+from .errors import OutputError, PhyngscError, UsageError
 
 _RANK_VARS = ("PMI_RANK", "PMIX_RANK", "OMPI_COMM_WORLD_RANK")
 
@@ -58,29 +59,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"phyngsc {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    def common(sp: argparse.ArgumentParser, threads: bool = True) -> None:
+    def common(sp: argparse.ArgumentParser, threads: bool = True,
+               progress: bool = False) -> None:
         if threads:
             sp.add_argument("--threads", "-t", type=int, default=None,
                             help="Numba threads per rank (default: SLURM_CPUS_PER_TASK, else "
                                  "this rank's CPUs / ranks on the node)")
-        sp.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+        sp.add_argument("--quiet", "-q", action="store_true",
+                        help="no progress and no notes on stderr (errors are still printed)")
+        if progress:
+            sp.add_argument("--progress", type=float, default=None, metavar="SECONDS",
+                            help="when stderr is not a terminal (mpiexec, srun, batch jobs): "
+                                 "rank 0 prints a progress line every SECONDS (default: "
+                                 "$PHYNGSC_PROGRESS, else none); on a terminal a bar is drawn")
 
     c = sub.add_parser("compress", help="FASTQ -> NGSC archive")
     c.add_argument("input", nargs="+", metavar="INPUT",
                    help="FASTQ file, gzip/BGZF FASTQ, or - for standard input; two FASTQ "
                         "files (R1 R2) make a paired-end archive")
     c.add_argument("-o", "--output", required=True, help="archive to write")
-    c.add_argument("--level", type=int, default=5, choices=range(1, 10), metavar="1..9",
+    c.add_argument("--level", type=int, default=5, choices=(1, 5, 9), metavar="{1,5,9}",
                    help="1: fastest (order-2 models, 2-bit DNA); 5 (default): context "
-                        "models, tokenised titles; 9: best ratio")
+                        "models, tokenised titles; 9: best ratio (order-12 DNA)")
     c.add_argument("--window", type=_size, default=None,
-                   help="input bytes per sub-block, e.g. 4M (default 4 MiB)")
+                   help="input bytes per sub-block, e.g. 4M (default 8 MiB; at least 1 KiB)")
     c.add_argument("--writer", choices=("ticket", "shared"), default="ticket",
                    help="block writer: atomic ticket + write_at (default) or MPI shared "
                         "file pointer")
     c.add_argument("--mpi-hint", type=_hint, action="append", default=[], metavar="KEY=VALUE",
                    help="MPI-IO hint for the output (e.g. striping_unit=8388608); repeatable")
-    common(c)
+    common(c, progress=True)
 
     d = sub.add_parser("decompress", help="NGSC archive -> original FASTQ, byte for byte")
     d.add_argument("input", help="archive")
@@ -92,8 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="paired archives: R1, R2, R1, ... records into one output")
     d.add_argument("--bgzf", action="store_true",
                    help="write BGZF (blocked gzip); implied by a .gz or .bgz output name")
-    d.add_argument("--mpi-hint", type=_hint, action="append", default=[], metavar="KEY=VALUE")
-    common(d)
+    d.add_argument("--mpi-hint", type=_hint, action="append", default=[], metavar="KEY=VALUE",
+                   help="MPI-IO hint for the output (e.g. striping_unit=8388608); repeatable")
+    common(d, progress=True)
 
     i = sub.add_parser("info", help="print the footer: sizes, ratio, blocks, streams")
     i.add_argument("input", help="archive")
@@ -120,7 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("pattern", help="nucleotides, IUPAC codes allowed (N matches anything)")
     g.add_argument("--first", action="store_true", help="only the first match in file order")
     g.add_argument("--revcomp", action="store_true", help="also match the reverse complement")
-    g.add_argument("--max", type=int, default=None, metavar="N", help="at most N records")
+    g.add_argument("--max", type=int, default=None, metavar="N",
+                   help="at most N records (N >= 1); exit status 1 when nothing matches")
     g.add_argument("-o", "--output", default="-", help="FASTQ to write (default: stdout)")
     common(g)
 
@@ -132,9 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     fl = sub.add_parser("filter", help="trim and filter records into FASTQ")
     fl.add_argument("input", help="archive")
     fl.add_argument("-o", "--output", required=True, help="FASTQ to write, or - for stdout")
-    fl.add_argument("--min-mean-quality", type=float, default=0.0, metavar="Q")
-    fl.add_argument("--max-n", type=int, default=-1, metavar="N")
-    fl.add_argument("--min-length", type=int, default=0, metavar="L")
+    fl.add_argument("--min-mean-quality", type=float, default=0.0, metavar="Q",
+                    help="drop reads whose mean Phred quality (after trimming) is below Q")
+    fl.add_argument("--max-n", type=int, default=-1, metavar="N",
+                    help="drop reads with more than N 'N' bases (default: no limit)")
+    fl.add_argument("--min-length", type=int, default=0, metavar="L",
+                    help="drop reads shorter than L bases (after trimming)")
     fl.add_argument("--trim-quality", type=int, default=-1, metavar="Q",
                     help="trim low-quality 3' ends as BWA/cutadapt -q Q do")
     common(fl)
@@ -142,8 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("extract", help="records by number range or by name")
     ex.add_argument("input", help="archive")
     sel = ex.add_mutually_exclusive_group(required=True)
-    sel.add_argument("--records", metavar="A:B", help="records A to B-1 (0-based, file order)")
-    sel.add_argument("--names", metavar="FILE", help="file of read names, one per line")
+    sel.add_argument("--records", metavar="A:B",
+                     help="records A to B-1 (0-based, file order); A: runs to the end, :B "
+                          "starts at the first")
+    sel.add_argument("--names", metavar="FILE",
+                     help="file of read names (or whole titles), one per line; says on stderr "
+                          "how many were not found")
     ex.add_argument("-o", "--output", required=True,
                     help="FASTQ to write, or - for stdout (paired archives: R1, or both "
                          "mates interleaved when -p is not given)")
@@ -154,7 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     spl = sub.add_parser("split", help="N FASTQ partitions in file order, balanced by bases, "
                                        "pairs together")
     spl.add_argument("input", help="archive")
-    spl.add_argument("--parts", "-n", type=int, required=True, metavar="N")
+    spl.add_argument("--parts", "-n", type=int, required=True, metavar="N",
+                     help="number of parts (N >= 1)")
     spl.add_argument("--prefix", required=True, metavar="P",
                      help="parts are P.000.fastq ... (paired: P.000.1.fastq, P.000.2.fastq)")
     spl.add_argument("--gzip", action="store_true", help="write BGZF P.000.fastq.gz ...")
@@ -162,11 +180,11 @@ def build_parser() -> argparse.ArgumentParser:
     vw = sub.add_parser("view", help="web viewer of an archive (needs the viz extra)")
     vw.add_argument("input", help="archive")
     vw.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    vw.add_argument("--port", type=int, default=8050)
+    vw.add_argument("--port", type=int, default=8050, help="port to listen on (default 8050)")
 
     sp = sub.add_parser("stripe", help="Lustre-stripe an output directory (8 MiB stripes) "
                                        "and print the matching --mpi-hint options")
-    sp.add_argument("directory")
+    sp.add_argument("directory", help="directory that will hold the outputs")
     sp.add_argument("--count", type=int, default=-1, help="stripe count (-1: all OSTs)")
     sp.add_argument("--size", type=_size, default=8 << 20, help="stripe size (default 8M)")
     return p
@@ -305,9 +323,9 @@ def _cmd_stats(args: argparse.Namespace, comm: Any) -> int:
 def _cmd_grep(args: argparse.Namespace, comm: Any) -> int:
     from .runners.compresso import grep
     _threads_for(args, comm)
-    grep(comm, args.input, args.pattern, first=args.first, revcomp=args.revcomp,
-         max_records=args.max, dst=args.output)
-    return 0
+    n = grep(comm, args.input, args.pattern, first=args.first, revcomp=args.revcomp,
+             max_records=args.max, dst=args.output)
+    return 0 if n else 1   # grep's convention: 1 when nothing matched
 
 
 def _cmd_fasta(args: argparse.Namespace, comm: Any) -> int:
@@ -331,20 +349,34 @@ def _cmd_extract(args: argparse.Namespace, comm: Any) -> int:
     from .runners.compresso import extract
     _threads_for(args, comm)
     if args.records is not None:
-        try:
-            a, b = (int(x) for x in args.records.split(":"))
-        except ValueError:
-            raise UsageError(f"--records expects A:B, got {args.records!r}") from None
+        a, b = _record_range(args.records)
         extract(comm, args.input, args.output, start=a, stop=b, mate=args.paired_output)
-    else:
-        try:
-            with open(args.names, "rb") as f:
-                names = {line.strip().lstrip(b"@") for line in f if line.strip()}
-        except OSError as exc:
-            from .errors import InputFileError
-            raise InputFileError(args.names, exc.strerror or str(exc)) from None
-        extract(comm, args.input, args.output, names=names, mate=args.paired_output)
+        return 0
+    try:
+        with open(args.names, "rb") as f:
+            names = {line.strip().lstrip(b"@") for line in f if line.strip()}
+    except OSError as exc:
+        from .errors import InputFileError
+        raise InputFileError(args.names, exc.strerror or str(exc)) from None
+    missing: list[bytes] = []
+    extract(comm, args.input, args.output, names=names, mate=args.paired_output,
+            inputs=(args.names,), missing=missing)
+    if comm.rank == 0 and not args.quiet:
+        note = f"{len(missing)} of {len(names)} names not found"
+        if missing:
+            shown = ", ".join(m.decode("utf-8", "replace") for m in missing[:3])
+            note += f" ({shown}{', ...' if len(missing) > 3 else ''})"
+        sys.stderr.write(f"phyngsc: extract: {note}\n")
     return 0
+
+
+def _record_range(text: str) -> tuple[int | None, int | None]:
+    """``A:B``, ``A:`` (to the end) or ``:B`` (from the first) as (start, stop)."""
+    try:
+        a, b = text.split(":")
+        return (int(a) if a.strip() else None), (int(b) if b.strip() else None)
+    except ValueError:
+        raise UsageError(f"--records expects A:B, A: or :B, got {text!r}") from None
 
 
 def _cmd_split(args: argparse.Namespace, comm: Any) -> int:
@@ -393,10 +425,37 @@ _COMMANDS = {"compress": _cmd_compress, "decompress": _cmd_decompress, "info": _
 def _cleanup() -> None:
     """Remove unfinished outputs (and ROMIO .shfp files) before aborting."""
     try:
-        from .runners.common import cleanup_in_progress
+        from .runners.tempfiles import cleanup_in_progress
         cleanup_in_progress()
     except Exception:  # noqa: BLE001 - best effort on the way out
         pass
+
+
+#: Commands that write files: their processes get a watchdog (started before MPI).
+_WRITERS = {"compress", "decompress", "stats", "grep", "fasta", "filter", "extract", "split"}
+
+
+def _cold_compile_note() -> None:
+    sys.stderr.write("phyngsc: compiling kernels for their first use on this machine "
+                     "(about a minute, once; later runs load them from the cache)\n")
+    sys.stderr.flush()
+
+
+def _setup_process(args: argparse.Namespace) -> None:
+    """Before MPI starts: signals, the temporary-file watchdog, progress interval."""
+    import signal
+    # SIGTERM (Slurm's time limit, scancel, mpiexec) and SIGINT end the process at once,
+    # even inside an MPI call; the watchdog then removes its unfinished outputs.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if args.command in _WRITERS:
+        from .runners.tempfiles import start_watchdog
+        start_watchdog()
+    every = getattr(args, "progress", None)
+    if every is not None:
+        if every <= 0:
+            raise UsageError("--progress needs a positive number of seconds")
+        os.environ["PHYNGSC_PROGRESS"] = str(every)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -404,20 +463,24 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     comm = None
     try:
+        _setup_process(args)
         _prepare_threads(args)
         from .runners.comm import get_comm
         comm = get_comm(None)
+        if comm.rank == 0 and not getattr(args, "quiet", False):
+            from .codecs import jit
+            jit.on_cold_compile = _cold_compile_note
         return _COMMANDS[args.command](args, comm)
+    except OutputError as exc:
+        if (comm.rank if comm is not None else _env_rank()) == 0 and not (
+                exc.errno == errno.EPIPE and exc.path == "-"):   # `... -o - | head`: quiet
+            sys.stderr.write(f"phyngsc: error: {exc.one_line()}\n")
+        return exc.exit_status
     except PhyngscError as exc:
         # Raised on every rank alike (errors are agreed on collectively): rank 0 reports.
         if (comm.rank if comm is not None else _env_rank()) == 0:
             sys.stderr.write(f"phyngsc: error: {exc.one_line()}\n")
         return exc.exit_status
-    except KeyboardInterrupt:
-        _cleanup()
-        if comm is not None and comm.size > 1:
-            comm.abort(130)
-        return 130
     except BrokenPipeError:
         return 1
     except BaseException as exc:  # noqa: BLE001 - last resort: never hang, never trace back

@@ -3,7 +3,8 @@
 Every error a user can cause carries enough context to be reported as a single
 line: the file, and where it applies the line number (1-based), the record
 number (1-based) and the byte offset (0-based) in that file.  ``cli.py`` maps
-:class:`DataError` to exit status 1 and :class:`UsageError` to exit status 2.
+:class:`DataError` and :class:`OutputError` (the environment: disk full, read-only)
+to exit status 1 and :class:`UsageError` to exit status 2.
 """
 
 from __future__ import annotations
@@ -53,6 +54,38 @@ def open_input(path: str):
         raise InputFileError(path, "is a directory") from None
     except PermissionError:
         raise InputFileError(path, "permission denied") from None
+
+
+class OutputError(PhyngscError):
+    """An output cannot be written in full: disk full, quota, read-only file system,
+    permission denied, a closed pipe. The environment's fault, not a bug: exit status 1.
+
+    Attributes:
+        path: the output as the user named it (never a temporary name).
+        reason: the operating system's reason, e.g. ``"No space left on device"``.
+        errno: the error number when known (``errno.ENOSPC``...), else ``None``.
+    """
+
+    exit_status = 1
+
+    def __init__(self, path: str, reason: str, errno: int | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.errno = errno
+        super().__init__(f"{path}: cannot write: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.reason, self.errno))
+
+    @classmethod
+    def from_os(cls, path: str, exc: BaseException) -> "OutputError":
+        """The error for an ``OSError`` (or anything carrying ``errno``) raised while
+        writing ``path``."""
+        import os
+        code = getattr(exc, "errno", None)
+        if isinstance(code, int) and code > 0:
+            return cls(path, os.strerror(code), code)
+        return cls(path, str(exc) or type(exc).__name__)
 
 
 class FastqFormatError(DataError):

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import ArchiveError, open_input
+from .errors import ArchiveError, UsageError, open_input
 from .format.constants import (BLOCK_HEADER_SIZE, CODEC_NAMES, FILE_HEADER_SIZE,
                                STREAM_NAMES, TRAILER_SIZE, WRITER_NAMES)
 from .format.container import BlockHeader, FormatViolation, unpack_file_header, unpack_trailer
@@ -223,7 +223,7 @@ class Archive:
         total = self.count()
         stop = total if stop is None else stop
         if not 0 <= start <= stop <= total:
-            raise ValueError(f"record range {start}:{stop} is outside 0:{total}")
+            raise UsageError(f"{self.path}: record range {start}:{stop} is outside 0:{total}")
         ix = self.index
         for i in range(self.n_subblocks):
             first, n = int(ix.first_record[i]), int(ix.n_records[i])

@@ -28,6 +28,26 @@ _state = threading.local()
 _registered = False
 _pending_threads: int | None = None
 
+#: Called once per process, with no argument, just before the first kernel that has no
+#: cached machine code compiles (a first run on this machine or after an upgrade); the
+#: command-line tool sets it to print a one-line note on rank 0.
+on_cold_compile: Callable[[], None] | None = None
+_cold_noted = False
+
+
+def _note_if_cold(dispatcher: Any) -> None:
+    global _cold_noted
+    if _cold_noted or on_cold_compile is None:
+        return
+    try:
+        import os
+        cold = not os.path.exists(dispatcher._cache._cache_file._index_path)
+    except Exception:  # noqa: BLE001 - Numba internals moved: say nothing
+        return
+    if cold:
+        _cold_noted = True
+        on_cold_compile()
+
 
 def set_threads(n: int) -> None:
     """Use ``n`` Numba threads (capped at ``NUMBA_NUM_THREADS``) for parallel kernels
@@ -80,8 +100,9 @@ class Kernel:
                     _register_with_numba()
                     if _pending_threads is not None:
                         set_threads(_pending_threads)
-                    self._dispatcher = numba.njit(parallel=self.parallel,
-                                                  **_OPTIONS)(self.py_func)
+                    dispatcher = numba.njit(parallel=self.parallel, **_OPTIONS)(self.py_func)
+                    _note_if_cold(dispatcher)
+                    self._dispatcher = dispatcher
         return self._dispatcher
 
     def __call__(self, *args: Any) -> Any:

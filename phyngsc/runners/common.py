@@ -1,12 +1,10 @@
-"""Helpers shared by the runners: error agreement, temporary outputs, line numbers, progress."""
+"""Helpers shared by the runners: error agreement, line numbers, progress."""
 
 from __future__ import annotations
 
-import glob
 import os
 import sys
 import time
-import uuid
 from typing import Any
 
 import numpy as np
@@ -37,48 +35,6 @@ class InternalError(PhyngscError):
     exit_status = 3
 
 
-#: Temporary outputs of this process not yet renamed into place (removed on abort).
-IN_PROGRESS: set[str] = set()
-
-
-def temp_name(final: str) -> str:
-    """A hidden temporary name in the directory of ``final`` (same file system, so rename is atomic)."""
-    d, base = os.path.split(os.path.abspath(final))
-    return os.path.join(d, f".{base}.phyngsc-{uuid.uuid4().hex[:12]}.tmp")
-
-
-def register_output(tmp: str) -> None:
-    """Note ``tmp`` as an output being written (every rank calls this)."""
-    IN_PROGRESS.add(tmp)
-
-
-def finish_output(tmp: str, final: str | None, rank: int) -> None:
-    """Rank 0 renames ``tmp`` to ``final`` (or removes it if ``final`` is None)."""
-    IN_PROGRESS.discard(tmp)
-    if rank == 0:
-        if final is None:
-            remove_outputs(tmp)
-        else:
-            os.replace(tmp, final)
-
-
-def cleanup_in_progress() -> None:
-    """Remove every unfinished output (called before an abort; harmless twice)."""
-    for tmp in list(IN_PROGRESS):
-        remove_outputs(tmp)
-        IN_PROGRESS.discard(tmp)
-
-
-def remove_outputs(path: str) -> None:
-    """Remove a temporary output and ROMIO's hidden shared-file-pointer files for it."""
-    d, base = os.path.split(os.path.abspath(path))
-    for p in [path, *glob.glob(os.path.join(d, f".{base}.shfp.*"))]:
-        try:
-            os.unlink(p)
-        except FileNotFoundError:
-            pass
-
-
 def count_lines_before(comm: Any, infile: Any, offset: int, chunk: int = 1 << 24) -> int:
     """Collective: number of ``\\n`` bytes in ``[0, offset)`` of ``infile``, counted in parallel."""
     from .plan import even_share
@@ -98,16 +54,35 @@ def locate(comm: Any, infile: Any, error: FastqFormatError) -> FastqFormatError:
     return error.located(lines + 1, error.record)
 
 
+def progress_interval() -> float:
+    """Seconds between progress lines when standard error is not a terminal (under
+    ``mpiexec``/``srun``, in a batch job): ``PHYNGSC_PROGRESS`` (the CLI's ``--progress``
+    sets it); 0 or unset: no lines."""
+    try:
+        return max(0.0, float(os.environ.get("PHYNGSC_PROGRESS", "0") or 0))
+    except ValueError:
+        return 0.0
+
+
 class Progress:
-    """Progress bar on stderr, drawn by rank 0 from a counter all ranks add to."""
+    """Progress on stderr, drawn by rank 0 from a counter all ranks add to: a bar on a
+    terminal, or a line every :func:`progress_interval` seconds in a job's log."""
 
     def __init__(self, comm: Any, total: int, label: str, enabled: bool) -> None:
-        self.enabled = bool(comm.bcast(enabled and sys.stderr.isatty(), root=0))
+        mode = None
+        if enabled and comm.rank == 0:
+            if sys.stderr.isatty():
+                mode = "bar"
+            elif progress_interval() > 0:
+                mode = "lines"
+        self.mode = comm.bcast(mode, root=0)
+        self.enabled = self.mode is not None
+        self.every = 0.2 if self.mode == "bar" else progress_interval()
         self.total = max(1, total)
         self.label = label
         self.comm = comm
-        self._last = 0.0
         self._start = time.monotonic()
+        self._last = self._start
         self.counter = comm.counter(0) if self.enabled else None
 
     def add(self, n: int) -> None:
@@ -116,15 +91,23 @@ class Progress:
         done = self.counter.fetch_add(n) + n
         if self.comm.rank == 0:
             now = time.monotonic()
-            if now - self._last > 0.2:
+            if now - self._last >= self.every:
                 self._last = now
                 self._draw(done)
 
-    def _draw(self, done: int) -> None:
+    def _draw(self, done: int, final: bool = False) -> None:
         frac = min(1.0, done / self.total)
-        rate = done / max(1e-9, time.monotonic() - self._start) / 1e6
-        bar = "#" * int(frac * 30)
-        sys.stderr.write(f"\r{self.label} [{bar:<30}] {100 * frac:5.1f}% {rate:8.1f} MB/s")
+        elapsed = max(1e-9, time.monotonic() - self._start)
+        rate = done / elapsed / 1e6
+        if self.mode == "bar":
+            bar = "#" * int(frac * 30)
+            sys.stderr.write(f"\r{self.label} [{bar:<30}] {100 * frac:5.1f}% {rate:8.1f} MB/s")
+        else:
+            left = (f", about {(1 - frac) * elapsed / frac:.0f} s left"
+                    if 0 < frac < 1 else "")
+            sys.stderr.write(f"phyngsc: {self.label} {100 * frac:5.1f}% ({done:,} of "
+                             f"{self.total:,} bytes) {rate:.1f} MB/s, {elapsed:.0f} s"
+                             f"{left}{' (done)' if final else ''}\n")
         sys.stderr.flush()
 
     def close(self) -> None:
@@ -133,6 +116,7 @@ class Progress:
             return
         self.comm.barrier()
         if self.comm.rank == 0:
-            self._draw(self.counter.read())
-            sys.stderr.write("\n")
+            self._draw(self.counter.read(), final=True)
+            if self.mode == "bar":
+                sys.stderr.write("\n")
         self.counter.free()

@@ -19,14 +19,16 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import FastqFormatError, InputFileError, PhyngscError, UsageError
+from ..destinations import Destination, temp_name
+from ..errors import FastqFormatError, InputFileError, OutputError, PhyngscError, UsageError
 from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
 from ..format.constants import (DEFAULT_WINDOW, FILE_HEADER_SIZE, MIN_WINDOW, TRAILER_SIZE)
 from ..format.container import pack_file_header, pack_trailer
 from ..format.footer import BlockEntry, Footer, InputFile, SubBlockEntry
 from ..subblocks import SpanError, encode_spans
-from .common import (InternalError, Progress, agree, finish_output, locate, register_output,
-                     temp_name)
+from .common import InternalError, Progress, agree, locate
+from .targets import check_outputs, rename_all, require_files
+from .tempfiles import finish_output, register_output
 from .plan import even_share, n_windows
 from .writer import WRITERS, BlockPacker, OrderError
 
@@ -58,19 +60,37 @@ class CompressResult:
     redone: bool = False
 
 
-def _check_paths(src: str, dst: str) -> int:
+def check_input(src: str) -> int:
+    """Size of the FASTQ file ``src``, or a one-line InputFileError."""
     if not os.path.exists(src):
         raise InputFileError(src, "no such file")
     if os.path.isdir(src):
         raise InputFileError(src, "is a directory")
     if not os.access(src, os.R_OK):
         raise InputFileError(src, "permission denied")
-    d = os.path.dirname(os.path.abspath(dst))
-    if not os.path.isdir(d):
-        raise UsageError(f"{dst}: output directory {d} does not exist")
-    if os.path.exists(dst) and os.path.samefile(src, dst):
-        raise UsageError(f"{dst}: output would overwrite the input")
     return os.path.getsize(src)
+
+
+def validate(opts: CompressOptions) -> None:
+    """Refuse options that cannot work, before any work (UsageError, exit 2)."""
+    from ..codecs.registry import LEVELS
+    if opts.level not in LEVELS:
+        raise UsageError(f"level {opts.level} is not one of {', '.join(map(str, sorted(LEVELS)))}")
+    if opts.window < MIN_WINDOW:
+        raise UsageError(f"window must be at least {MIN_WINDOW} bytes (got {opts.window})")
+    if opts.writer not in WRITERS:
+        raise UsageError(f"unknown writer {opts.writer!r} (shared or ticket)")
+    if opts.threads < 1:
+        raise UsageError("--threads must be at least 1")
+
+
+def prepare(comm: Any, inputs: list[str], dst: str, opts: CompressOptions) -> Destination:
+    """Collective: options and the output checked before any work; the archive must be a
+    regular file (the caller stages it for a stream destination)."""
+    validate(opts)
+    dest = check_outputs(comm, inputs, [dst])[0]
+    require_files([dest], "an archive is written at many offsets by every rank")
+    return dest
 
 
 def compress_file(comm: Any, src: str, dst: str, opts: CompressOptions) -> CompressResult:
@@ -80,14 +100,11 @@ def compress_file(comm: Any, src: str, dst: str, opts: CompressOptions) -> Compr
     block order and footer are verified; on any error every rank raises the
     same exception and no output is left behind.
     """
-    if opts.window < MIN_WINDOW:
-        raise UsageError(f"window must be at least {MIN_WINDOW} bytes")
-    if opts.writer not in WRITERS:
-        raise UsageError(f"unknown writer {opts.writer!r} (shared or ticket)")
+    dest = prepare(comm, [src], dst, opts)
     setup: Any = None
     if comm.rank == 0:
         try:
-            setup = (_check_paths(src, dst), temp_name(dst))
+            setup = (check_input(src), temp_name(dest.path))
         except Exception as exc:  # noqa: BLE001 - reported on every rank below
             setup = exc
     setup = comm.bcast(setup, root=0)
@@ -101,7 +118,7 @@ def compress_file(comm: Any, src: str, dst: str, opts: CompressOptions) -> Compr
         starts = None
         redone = False
         while result is None:
-            result = _compress_pass(comm, infile, src, size, tmp, opts, starts)
+            result = _compress_pass(comm, infile, src, size, tmp, dest.name, opts, starts)
             if isinstance(result, list):   # resync disproved: redo with exact starts
                 starts, result, redone = result, None, True
     except PhyngscError:
@@ -110,18 +127,17 @@ def compress_file(comm: Any, src: str, dst: str, opts: CompressOptions) -> Compr
         infile.close()
         raise
     infile.close()
-    finish_output(tmp, dst, comm.rank)
-    comm.barrier()
+    publish(comm, tmp, dest)
     result.redone = redone
     return result
 
 
-def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str,
+def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str, name: str,
                    opts: CompressOptions, exact_starts: list[int] | None) -> Any:
     W = opts.window
     nwin = n_windows(size, W)
     w0, w1 = even_share(comm.rank, comm.size, nwin)
-    out = comm.open_write(tmp, opts.hints)
+    out = open_archive_output(comm, tmp, name, opts)
     writer = WRITERS[opts.writer](comm, out)
     progress = Progress(comm, size, "compress", opts.progress)
     error: BaseException | None = None
@@ -191,16 +207,27 @@ def finish_archive(comm: Any, out: Any, writer: Any, tmp: str, opts: CompressOpt
             out.write_at(content_end, packed + pack_trailer(packed))
             outcome = (footer, content_end + len(packed) + TRAILER_SIZE)
     except OrderError as exc:
+        outcome = InternalError(f"block order could not be verified: {exc}")
+    except OutputError as exc:
         outcome = exc
     outcome = comm.bcast(outcome if comm.rank == 0 else None, root=0)
-    if isinstance(outcome, BaseException):
+    error = outcome if isinstance(outcome, BaseException) else None
+    if error is None:
+        try:
+            out.set_size(outcome[1])   # collective; trims leftovers of an earlier pass
+        except OutputError as exc:
+            error = exc
+    try:
         out.close()
+    except OutputError as exc:
+        error = error or exc
+    try:
+        agree(comm, error)
+    except BaseException:
         finish_output(tmp, None, comm.rank)
-        raise InternalError(f"block order could not be verified: {outcome}")
-    footer, archive_size = outcome
-    out.set_size(archive_size)   # collective; trims leftovers of an earlier pass
-    out.close()
-    return footer, archive_size
+        comm.barrier()
+        raise
+    return outcome
 
 
 def _abandon(comm: Any, out: Any, writer: Any, tmp: str) -> None:
@@ -209,9 +236,27 @@ def _abandon(comm: Any, out: Any, writer: Any, tmp: str) -> None:
         if hasattr(writer, "counter"):
             writer.counter.free()
     finally:
-        out.close()
+        try:
+            out.close()
+        except OutputError:
+            pass
         finish_output(tmp, None, comm.rank)
         comm.barrier()
+
+
+def open_archive_output(comm: Any, tmp: str, name: str, opts: CompressOptions) -> Any:
+    """Collective: open the temporary archive ``tmp`` (errors name ``name``)."""
+    try:
+        return comm.open_write(tmp, opts.hints, name=name)
+    except OutputError:
+        finish_output(tmp, None, comm.rank)
+        raise
+
+
+def publish(comm: Any, tmp: str, dest: Destination) -> None:
+    """Collective: rename the finished archive into place."""
+    rename_all(comm, [(tmp, dest)])
+    comm.barrier()
 
 
 def _resync(infile: Any, size: int, x: int) -> int:

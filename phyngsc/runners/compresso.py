@@ -15,11 +15,12 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..errors import ArchiveError, PhyngscError, UsageError
+from ..errors import ArchiveError, OutputError, PhyngscError, UsageError
 from ..format.constants import SID_DNA, SID_LENGTHS, SID_QUAL, SID_TITLES
 from ..reader import Archive
 from .common import agree
 from .output import OrderedOutput
+from .targets import check_outputs, staged, write_file
 from .plan import weighted_share
 
 _BATCH = 16
@@ -134,7 +135,14 @@ class _Partial:
 
 def stats(comm: Any, path: str, *, headers_only: bool = False,
           hdf5: str | None = None) -> dict:
-    """Statistics of an archive (collective; the same dict on every rank)."""
+    """Statistics of an archive (collective; the same dict on every rank); with
+    ``hdf5``, per-sub-block arrays are also written there (rank 0 writes)."""
+    dest = None
+    if hdf5 is not None:
+        dest = check_outputs(comm, [path], [hdf5])[0]
+        import importlib.util
+        if importlib.util.find_spec("h5py") is None:   # checked before any work
+            raise UsageError("--hdf5 needs h5py (pip install h5py)")
     arch = _open(comm, path)
     try:
         batches = _my_batches(comm, arch)
@@ -158,8 +166,18 @@ def stats(comm: Any, path: str, *, headers_only: bool = False,
         if not headers_only:
             part = _collective(comm, _quality_pass, arch, batches, width)
         result = _combine(comm, arch, all_rows, part, width, headers_only)
-        if hdf5 is not None:
-            _collective(comm, _write_hdf5, comm, arch, all_rows, part, width, hdf5, result)
+        if dest is not None:
+            gathered = comm.gather((part.per_sb_qsum, part.per_sb_qcount) if part else None,
+                                   root=0)
+
+            def produce(target: str) -> None:
+                _collective(comm, lambda: _write_hdf5(comm.rank, arch, all_rows, gathered,
+                                                      width, target, dest.name, result))
+
+            if dest.is_file:
+                write_file(comm, dest, produce)
+            else:
+                staged(comm, dest, produce, "stats.h5")
         return result
     finally:
         arch.close()
@@ -226,17 +244,24 @@ def _combine(comm: Any, arch: Archive, rows: list[dict], part: _Partial | None, 
     return result
 
 
-def _write_hdf5(comm: Any, arch: Archive, rows: list[dict], part: _Partial | None, width: int,
-                path: str, result: dict) -> None:
+def _write_hdf5(rank: int, arch: Archive, rows: list[dict], gathered: list | None, width: int,
+                path: str, name: str, result: dict) -> None:
     """Per-sub-block arrays (input order) for notebooks: counts, offsets, record ranges,
-    per-position quality sums. Rank 0 writes."""
-    gathered = comm.gather((part.per_sb_qsum, part.per_sb_qcount) if part else None, root=0)
-    if comm.rank != 0:
+    per-position quality sums. Rank 0 writes ``path``; a failure is an OutputError
+    naming ``name``."""
+    if rank != 0:
         return
     try:
-        import h5py
-    except ImportError:
-        raise UsageError("--hdf5 needs h5py (pip install h5py)") from None
+        _hdf5_file(arch, rows, gathered, width, path, result)
+    except Exception as exc:  # noqa: BLE001 - h5py reports disk errors in many ways
+        if isinstance(getattr(exc, "errno", None), int) and exc.errno:
+            raise OutputError.from_os(name, exc) from None
+        raise OutputError(name, (str(exc).splitlines() or [type(exc).__name__])[0]) from None
+
+
+def _hdf5_file(arch: Archive, rows: list[dict], gathered: list | None, width: int,
+               path: str, result: dict) -> None:
+    import h5py
     ix = arch.index
     rows = sorted(rows, key=lambda r: r["index"])
     with h5py.File(path, "w") as f:
@@ -282,9 +307,12 @@ def grep(comm: Any, path: str, pattern: str, *, first: bool = False, revcomp: bo
     except ValueError as exc:
         raise UsageError(f"pattern {pattern!r}: {exc}") from None
     rev = reverse_complement_masks(fwd)
+    if max_records is not None and max_records < 1:
+        raise UsageError(f"--max must be at least 1 (got {max_records})")
     limit = 1 if first else max_records
+    dest = check_outputs(comm, [path], [dst])[0]
     arch = _open(comm, path)
-    out = OrderedOutput(comm, dst, stdout)
+    out = OrderedOutput(comm, dest, stdout)
     try:
         settled, found = (_first_look(arch, fwd, rev, revcomp) if first else (False, []))
         if settled:   # every rank saw the same: rank 0 prints it
@@ -474,8 +502,9 @@ def _finish(comm: Any, arch: Archive, out: Any, local) -> Any:
 
 def _write_command(comm: Any, path: str, dst: str | None, stdout: BinaryIO | None, local,
                    reduce: bool = False):
+    dest = check_outputs(comm, [path], [dst])[0]
     arch = _open(comm, path)
-    out = OrderedOutput(comm, dst, stdout)
+    out = OrderedOutput(comm, dest, stdout)
     value = _finish(comm, arch, out, lambda: local(out, arch))
     if reduce:
         return tuple(sum(v) for v in zip(*comm.allgather(value)))
@@ -485,46 +514,60 @@ def _write_command(comm: Any, path: str, dst: str | None, stdout: BinaryIO | Non
 # -- extract --------------------------------------------------------------------------
 def extract(comm: Any, path: str, dst: str | None, *, start: int | None = None,
             stop: int | None = None, names: set[bytes] | None = None,
-            stdout: BinaryIO | None = None, mate: str | None = None) -> int:
-    """Write records ``start``..``stop``-1 (0-based, file order), or the records whose
-    name (title up to the first space) or whole title is in ``names``; exact original text.
-    Decodes only the sub-blocks that hold them. Returns the records written.
+            stdout: BinaryIO | None = None, mate: str | None = None,
+            inputs: tuple[str, ...] = (), missing: list[bytes] | None = None) -> int:
+    """Write records ``start``..``stop``-1 (0-based, file order; ``None``: from the
+    first, to the last), or the records whose name (title up to the first space) or
+    whole title is in ``names``; exact original text. Decodes only the sub-blocks that
+    hold them. Returns the records written; the names that matched nothing are added
+    to ``missing`` when given. ``inputs``: other files the command read (a names
+    file), which the outputs must not overwrite.
 
     Paired archives work by pairs: numbers count pairs, a name matching either mate
     selects the pair, and both mates are written: R1 to ``dst`` and R2 to ``mate``, or
     interleaved (R1, R2, ...) to ``dst`` when ``mate`` is None."""
     from .selection import SelectionWriter, range_selection
+    dests = check_outputs(comm, [path, *inputs], [dst] if mate is None else [dst, mate])
     arch = _open(comm, path)
     paired = arch.index.paired
     total = arch.count() // 2 if paired else arch.count()
     unit = "pairs" if paired else "records"
+    start = 0 if start is None else start
+    stop = total if stop is None else stop
     problem = None
     if mate is not None and not paired:
         problem = UsageError(f"{path}: not a paired archive (-p needs one)")
-    elif names is None and (start is None or stop is None or not 0 <= start < stop <= total):
+    elif names is None and not 0 <= start < stop <= total:
         problem = UsageError(f"{path}: record range {start}:{stop} is outside the archive's "
                              f"{total} {unit} (valid: 0 <= A < B <= {total})")
     if problem is not None:
         arch.close()
         raise problem
     step = 2 if paired else 1
-    out = SelectionWriter(comm, [dst] if mate is None else [dst, mate], stdout=stdout)
+    out = SelectionWriter(comm, dests, stdout=stdout)
+    found: set[bytes] = set()
 
     def local() -> int:
         if names is None:
             selection = range_selection(arch, start * step, stop * step)
         else:
-            selection = _find_names(comm, arch, names, step)
+            selection = _find_names(comm, arch, names, step, found)
         out.write(arch, selection)
         return out.records // step
 
-    return comm.allreduce_sum(_finish(comm, arch, out, local))
+    written = comm.allreduce_sum(_finish(comm, arch, out, local))
+    if names is not None and missing is not None:
+        missing.extend(sorted(names - found))
+    return written
 
 
-def _find_names(comm: Any, arch: Archive, names: set[bytes], step: int) -> dict:
+def _find_names(comm: Any, arch: Archive, names: set[bytes], step: int,
+                found_names: set[bytes]) -> dict:
     """Selection of the named records (whole pairs when ``step`` is 2), gathered on
-    every rank: only titles are decoded."""
+    every rank: only titles are decoded. The names that matched go into
+    ``found_names`` (every rank gets all of them)."""
     mine: dict[int, list[tuple[int, int]]] = {}
+    hit: set[bytes] = set()
     for batch in _my_batches(comm, arch):
         headers, streams = _decode(arch, batch, (SID_TITLES,))
         for i, s in zip(batch, streams):
@@ -532,12 +575,14 @@ def _find_names(comm: Any, arch: Archive, names: set[bytes], step: int) -> dict:
             for r, title in enumerate(s[SID_TITLES].tobytes().split(b"\n")[:-1]):
                 name = title.split(None, 1)[0] if title.strip() else b""
                 if title in names or name in names:
+                    hit.update(x for x in (title, name) if x in names)
                     first = r - r % step
                     if not picked or picked[-1] != first:
                         picked.append(first)
             if picked:
                 mine[int(i)] = [(r, r + step) for r in picked]
     found: dict[int, list[tuple[int, int]]] = {}
-    for part in comm.allgather(mine):
+    for part, names_hit in comm.allgather((mine, hit)):
         found.update(part)
+        found_names.update(names_hit)
     return found

@@ -9,17 +9,19 @@ output, overlapping the writes of one batch with the decoding of the next.
 
 from __future__ import annotations
 
-import os
-import sys
 import zlib
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from ..bgzf import EOF_BLOCK, compress_blocks, wants_bgzf
-from ..errors import ArchiveError, PhyngscError, UsageError
+from ..destinations import Destination
+from ..errors import ArchiveError, OutputError, PhyngscError, UsageError
 from ..reader import Archive
 from ..subblocks import SubBlockCorrupt, decode_subblocks
-from .common import Progress, agree, finish_output, register_output, temp_name
+from .common import Progress, agree
+from .output import commit_all
+from .targets import (FileOutput, check_outputs, close_stream, open_stream, publish_all,
+                      write_stream)
 from .plan import batches, even_share, weighted_share
 from .selection import SubBlockText
 
@@ -35,23 +37,24 @@ class DecompressOptions:
     bgzf: bool = False      # BGZF output whatever the file names
 
 
-def _to_ordered(comm: Any, arch: Archive, dsts: list[str], opts: DecompressOptions,
-                interleaved: bool) -> int:
-    """Outputs whose pieces are not at known offsets (BGZF, interleaved): every rank writes
-    its share in order through :class:`OrderedOutput`; BGZF blocks are made per rank,
-    independently, and the last rank adds the EOF block."""
+def _to_ordered(comm: Any, arch: Archive, dests: list[Destination], opts: DecompressOptions,
+                interleaved: bool, stdout: BinaryIO | None) -> int:
+    """Outputs whose pieces are not at known offsets (BGZF, interleaved), or streams:
+    every rank writes its share in order through :class:`OrderedOutput`; BGZF blocks
+    are made per rank, independently, and the last rank adds the EOF block."""
     from .output import OrderedOutput
-    outs = [OrderedOutput(comm, d) for d in dsts]
-    bgzf = [opts.bgzf or wants_bgzf(d) for d in dsts]
+    outs = [OrderedOutput(comm, d, stdout) for d in dests]
+    bgzf = [opts.bgzf or wants_bgzf(d.name) for d in dests]
 
     def put(k: int, data) -> None:
         outs[k].write(compress_blocks(data) if bgzf[k] else data)
 
+    error = None
     try:
         i0, i1 = weighted_share(comm.rank, comm.size, arch.index.raw_length)
         for a, b in _batches(arch, i0, i1, opts.threads):
             headers, text, starts = _decode_range(arch, a, b)
-            if len(dsts) == 1:
+            if len(dests) == 1:
                 put(0, text)
                 continue
             for k, h in enumerate(headers):
@@ -63,11 +66,24 @@ def _to_ordered(comm: Any, arch: Archive, dsts: list[str], opts: DecompressOptio
             for k in range(len(outs)):
                 if bgzf[k]:
                     outs[k].write(EOF_BLOCK)
+    except Exception as exc:  # noqa: BLE001 - agreed on below
+        error = exc
+    try:
+        agree(comm, error, getattr(error, "offset", None) or 0)
     except BaseException:
         for out in outs:
             out.discard()
         raise
-    return sum(out.close() for out in outs)
+    closed = []
+    try:
+        for out in outs:
+            closed.append(out.close(rename=False))
+    except BaseException:
+        for out in outs:
+            out.abandon()
+        raise
+    commit_all(comm, outs)
+    return sum(closed)
 
 
 def _open_everywhere(comm: Any, path: str) -> Archive:
@@ -119,12 +135,18 @@ def _decode_range(arch: Archive, a: int, b: int):
 def decompress_file(comm: Any, src: str, dst: str | None, opts: DecompressOptions,
                     stdout: BinaryIO | None = None, mate: str | None = None,
                     interleaved: bool = False) -> int:
-    """Decompress archive ``src`` to ``dst`` (``None``: to ``stdout`` via rank 0).
+    """Decompress archive ``src`` to ``dst`` (``None`` or ``"-"``: standard output, or
+    ``stdout`` when given), R2 of a paired archive to ``mate``.
 
-    Collective. Returns the number of bytes written. The output is written to a
-    temporary name and renamed after every sub-block decoded and passed its
-    CRC-32; on error no output is left.
+    Collective. Returns the number of bytes written. Outputs are checked before any
+    work (:func:`check_outputs`). A regular file is written under a temporary name,
+    its whole size reserved first, and renamed after every sub-block decoded and
+    passed its CRC-32 and every write completed; on any error on any rank no output
+    is left. Devices, FIFOs and standard output are written in place by rank 0.
     """
+    if mate is not None and interleaved:
+        raise UsageError("give either -p or --interleaved, not both")
+    dests = check_outputs(comm, [src], [dst] if mate is None else [dst, mate])
     arch = _open_everywhere(comm, src)
     try:
         paired = arch.index.paired or len(arch.footer.files) == 2
@@ -133,41 +155,25 @@ def decompress_file(comm: Any, src: str, dst: str | None, opts: DecompressOption
         if paired and not interleaved and mate is None:
             raise UsageError(f"{src}: paired archive: give -p FILE for R2 (cutadapt's -o/-p) "
                              "or --interleaved")
-        if paired and interleaved and mate is not None:
-            raise UsageError("give either -p or --interleaved, not both")
-        if dst is None:
-            if paired and not interleaved:
-                raise UsageError("R1 and R2 cannot both go to standard output: use "
-                                 "--interleaved -o -")
-            return _to_stream(comm, arch, opts, stdout or sys.stdout.buffer)
-        dsts = [dst] if mate is None else [dst, mate]
-        if interleaved or opts.bgzf or any(wants_bgzf(d) for d in dsts):
-            return _to_ordered(comm, arch, dsts, opts, interleaved)
-        return _to_file(comm, arch, dsts, opts)
+        if interleaved or opts.bgzf or any(wants_bgzf(d.name) for d in dests):
+            return _to_ordered(comm, arch, dests, opts, interleaved, stdout)
+        if not all(d.is_file for d in dests):
+            return _to_streams(comm, arch, opts, dests, stdout)
+        return _to_file(comm, arch, dests, opts)
     finally:
         arch.close()
 
 
-def _to_file(comm: Any, arch: Archive, dsts: list[str], opts: DecompressOptions) -> int:
+def _to_file(comm: Any, arch: Archive, dests: list[Destination], opts: DecompressOptions) -> int:
     sizes = [f.size for f in arch.footer.files]
-    setup: Any = None
-    if comm.rank == 0:
-        setup = []
-        for dst in dsts:
-            d = os.path.dirname(os.path.abspath(dst))
-            if not os.path.isdir(d):
-                setup = UsageError(f"{dst}: output directory {d} does not exist")
-                break
-            setup.append(temp_name(dst))
-    setup = comm.bcast(setup, root=0)
-    if isinstance(setup, BaseException):
-        raise setup
-    tmps = setup
-    outs = []
-    for tmp, size in zip(tmps, sizes):
-        register_output(tmp)
-        outs.append(comm.open_write(tmp, opts.hints))
-        outs[-1].set_size(size)  # collective: pre-size the output
+    outs: list[FileOutput] = []
+    try:
+        for dest, size in zip(dests, sizes):
+            outs.append(FileOutput(comm, dest, opts.hints, size))   # full disk fails here
+    except BaseException:
+        for out in outs:
+            out.discard()
+        raise
     total = sum(sizes)
     progress = Progress(comm, total, "decompress", opts.progress)
     i0, i1 = weighted_share(comm.rank, comm.size, arch.index.raw_length)
@@ -175,74 +181,96 @@ def _to_file(comm: Any, arch: Archive, dsts: list[str], opts: DecompressOptions)
     key = 0
     pending: list[Any] = []
     in_flight = None
+    fh = [out.fh for out in outs]
     try:
         for a, b in _batches(arch, i0, i1, opts.threads):
             headers, text, starts = _decode_range(arch, a, b)
             reqs, keep = [], [text]
             for k, h in enumerate(headers):
                 part = text[starts[k]:starts[k + 1]]
-                if len(outs) == 1:
-                    reqs.append(outs[0].iwrite_at(h.sof, part))
+                if len(fh) == 1:
+                    reqs.append(fh[0].iwrite_at(h.sof, part))
                     continue
                 sb = SubBlockText(arch, a + k, part, h.n_records, h.raw_length1)
                 keep += [sb.one, sb.two]
-                reqs.append(outs[0].iwrite_at(h.sof, sb.one))
-                reqs.append(outs[1].iwrite_at(h.sof2, sb.two))
-            outs[0].wait_all(pending)        # the previous batch's writes are done:
+                reqs.append(fh[0].iwrite_at(h.sof, sb.one))
+                reqs.append(fh[1].iwrite_at(h.sof2, sb.two))
+            done, pending = pending, []
+            fh[0].wait_all(done)             # the previous batch's writes are done:
             pending, in_flight = reqs, keep  # its buffers may go; keep these alive
             progress.add(int(starts[-1]))
     except ArchiveError as exc:
         error, key = exc, exc.offset or 0
     except Exception as exc:  # noqa: BLE001 - agreed on below
         error, key = exc, 1 << 62
-    finally:
-        outs[0].wait_all(pending)
-        del in_flight
-    progress.close()
     try:
-        agree(comm, error, key)
-    except BaseException:
-        for out, tmp in zip(outs, tmps):
-            out.close()
-            finish_output(tmp, None, comm.rank)
-        comm.barrier()
-        raise
-    for out, tmp, dst in zip(outs, tmps, dsts):
-        out.close()
-        finish_output(tmp, dst, comm.rank)
-    comm.barrier()
+        fh[0].wait_all(pending)
+    except Exception as exc:  # noqa: BLE001 - agreed on below
+        if error is None:
+            error, key = exc, 1 << 62
+    del in_flight
+    progress.close()
+    publish_all(comm, outs, error, key)
     return total
 
 
-def _to_stream(comm: Any, arch: Archive, opts: DecompressOptions, stream: BinaryIO) -> int:
-    """Rounds: rank r decodes the r-th run of sub-blocks of each round, rank 0 writes in order."""
+def _to_streams(comm: Any, arch: Archive, opts: DecompressOptions, dests: list[Destination],
+                stdout: BinaryIO | None) -> int:
+    """Rounds: rank r decodes the r-th run of sub-blocks of each round, rank 0 writes in
+    order to the stream destinations (R1 and R2 apart for two of them)."""
+    streams = [open_stream(comm, d, stdout) for d in dests]
     n = arch.n_subblocks
     per = max(1, 2 * opts.threads)
     runs = batches(0, n, per)
     written = 0
+    failure: Any = None
     for first in range(0, len(runs), comm.size):
         mine = first + comm.rank
         payload: Any = None
         if mine < len(runs):
             try:
-                _h, text, _s = _decode_range(arch, *runs[mine])
-                payload = text
+                a, b = runs[mine]
+                headers, text, starts = _decode_range(arch, a, b)
+                if len(dests) == 1:
+                    payload = [text]
+                else:
+                    payload = [[], []]
+                    for k, h in enumerate(headers):
+                        sb = SubBlockText(arch, a + k, text[starts[k]:starts[k + 1]],
+                                          h.n_records, h.raw_length1)
+                        payload[0].append(sb.one)
+                        payload[1].append(sb.two)
             except ArchiveError as exc:
                 payload = exc
         gathered = comm.gather(payload, root=0)
-        failure = None
         if comm.rank == 0:
             failure = next((g for g in gathered if isinstance(g, BaseException)), None)
-            if failure is None:
-                for g in gathered:
-                    if g is not None:
-                        stream.write(memoryview(g))
-                        written += len(g)
+            try:
+                for g in gathered if failure is None else []:
+                    if g is None:
+                        continue
+                    if len(dests) == 1:
+                        write_stream(streams[0], dests[0], g[0])
+                        written += len(g[0])
+                        continue
+                    for k in range(2):
+                        for piece in g[k]:
+                            write_stream(streams[k], dests[k], piece)
+                            written += len(piece)
+            except OutputError as exc:
+                failure = exc
         failure = comm.bcast(failure, root=0)
         if failure is not None:
-            raise failure
-    if comm.rank == 0:
-        stream.flush()
+            break
+    if comm.rank == 0 and failure is None:
+        try:
+            for s, d in zip(streams, dests):
+                close_stream(s, d, stdout)
+        except OutputError as exc:
+            failure = exc
+    failure = comm.bcast(failure, root=0)
+    if failure is not None:
+        raise failure
     return written
 
 

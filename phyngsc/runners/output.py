@@ -1,52 +1,48 @@
 """Ordered parallel output: every rank produces its part, parts land in rank order.
 
-Each rank spools its part (memory up to 64 MiB, then a temporary file beside
-the output), so memory stays bounded whatever the output size. At close the
-part sizes are exchanged, each rank writes its part at its offset with
-MPI-IO (to standard output: rank 0 receives the parts in order), and the file
-is renamed into place.
+Each rank spools its part (memory up to 64 MiB, then an anonymous temporary file
+beside the output, gone with the process whatever ends it), so memory stays bounded
+whatever the output size. At close the part sizes are exchanged; a regular file is
+created under a temporary name with its whole size reserved, each rank writes its
+part at its offset with MPI-IO, every rank agrees on the outcome, and the file is
+renamed into place. A stream destination (standard output, a device, a FIFO) is
+written in place by rank 0, which receives the other parts in rank order.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..errors import UsageError
-from .common import finish_output, register_output, temp_name
+from ..destinations import Destination
+from ..errors import OutputError
+from .common import agree
+from .targets import FileOutput, close_stream, open_stream, rename_all, write_stream
 
 _SPOOL = 64 << 20
 _CHUNK = 16 << 20
 
 
 class OrderedOutput:
-    def __init__(self, comm: Any, dst: str | None, stdout: BinaryIO | None = None) -> None:
-        """Collective. ``dst`` None or ``"-"``: standard output (or ``stdout``)."""
+    def __init__(self, comm: Any, dest: Destination, stdout: BinaryIO | None = None) -> None:
+        """Collective. ``dest`` from :func:`~phyngsc.runners.targets.check_outputs`;
+        ``stdout`` replaces standard output for ``-`` (API callers pass a buffer)."""
         self.comm = comm
-        self.dst = None if dst in (None, "-") else dst
+        self.dest = dest
         self.stdout = stdout
-        self.tmp = None
-        spool_dir = None
-        if self.dst is not None:
-            setup: Any = None
-            if comm.rank == 0:
-                d = os.path.dirname(os.path.abspath(self.dst))
-                setup = temp_name(self.dst) if os.path.isdir(d) else \
-                    UsageError(f"{self.dst}: output directory {d} does not exist")
-            setup = comm.bcast(setup, root=0)
-            if isinstance(setup, BaseException):
-                raise setup
-            self.tmp = setup
-            register_output(self.tmp)
-            spool_dir = os.path.dirname(self.tmp)
+        self.file: FileOutput | None = None
+        spool_dir = os.path.dirname(os.path.abspath(dest.path)) if dest.is_file else None
         self.spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL, dir=spool_dir)
 
     def write(self, data: bytes | np.ndarray) -> None:
-        self.spool.write(memoryview(data).cast("B") if isinstance(data, np.ndarray) else data)
+        """Append to this rank's part (local); a full spool disk raises OutputError."""
+        try:
+            self.spool.write(memoryview(data).cast("B") if isinstance(data, np.ndarray) else data)
+        except OSError as exc:
+            raise OutputError.from_os(self.dest.name, exc) from None
 
     def _chunks(self):
         self.spool.seek(0)
@@ -59,54 +55,82 @@ class OrderedOutput:
     def close(self, rename: bool = True) -> int:
         """Collective: write every part in rank order; return the total size.
 
-        ``rename=False`` leaves the output under its temporary name until
+        ``rename=False`` leaves a file output under its temporary name until
         :meth:`commit` (or :meth:`abandon`), so that a command writing several
-        files can publish all of them or none."""
+        files can publish all of them or none. Any rank's write error is raised on
+        every rank, and the output is removed."""
         comm = self.comm
-        mine = self.spool.tell()
-        sizes = comm.allgather(mine)
+        sizes = comm.allgather(self.spool.tell())
         total = sum(sizes)
-        if self.dst is None:
-            stream = self.stdout or sys.stdout.buffer
-            if comm.rank == 0:
-                for chunk in self._chunks():
-                    stream.write(chunk)
-                for r in range(1, comm.size):
-                    while (chunk := comm.recv(r)) is not None:
-                        stream.write(chunk)
-                stream.flush()
+        try:
+            if self.dest.is_file:
+                self._to_file(sizes, rename)
             else:
-                for chunk in self._chunks():
-                    comm.send(chunk, 0)
-                comm.send(None, 0)
-        else:
-            offset = sum(sizes[:comm.rank])
-            out = comm.open_write(self.tmp)
-            out.set_size(total)
-            pos = offset
-            for chunk in self._chunks():
-                out.write_at(pos, chunk)
-                pos += len(chunk)
-            out.close()
-            if rename:
-                finish_output(self.tmp, self.dst, comm.rank)
-        self.spool.close()
+                self._to_stream()
+        finally:
+            self.spool.close()
         comm.barrier()
         return total
 
+    def _to_file(self, sizes: list[int], rename: bool) -> None:
+        comm = self.comm
+        self.file = FileOutput(comm, self.dest, size=sum(sizes))
+        error = None
+        try:
+            pos = sum(sizes[:comm.rank])
+            for chunk in self._chunks():
+                self.file.fh.write_at(pos, chunk)
+                pos += len(chunk)
+        except Exception as exc:  # noqa: BLE001 - agreed on in publish
+            error = exc
+        self.file.publish(error, rename=rename)
+
+    def _to_stream(self) -> None:
+        comm = self.comm
+        stream = open_stream(comm, self.dest, self.stdout)
+        error = None
+        if comm.rank == 0:
+            def put(chunk: bytes) -> None:
+                nonlocal error
+                if error is None:
+                    try:
+                        write_stream(stream, self.dest, chunk)
+                    except OutputError as exc:
+                        error = exc
+            for chunk in self._chunks():
+                put(chunk)
+            for r in range(1, comm.size):       # drain every part even after an error
+                while (chunk := comm.recv(r)) is not None:
+                    put(chunk)
+            if error is None:
+                try:
+                    close_stream(stream, self.dest, self.stdout)
+                except OutputError as exc:
+                    error = exc
+        else:
+            for chunk in self._chunks():
+                comm.send(chunk, 0)
+            comm.send(None, 0)
+        agree(comm, error)
+
     def commit(self) -> None:
-        """Rename an output closed with ``rename=False`` into place (rank 0; not collective)."""
-        if self.tmp is not None:
-            finish_output(self.tmp, self.dst, self.comm.rank)
+        """Collective: rename an output closed with ``rename=False`` into place."""
+        if self.file is not None:
+            rename_all(self.comm, [(self.file.tmp, self.dest)])
 
     def abandon(self) -> None:
-        """Remove an output closed with ``rename=False`` (rank 0; not collective)."""
-        if self.tmp is not None:
-            finish_output(self.tmp, None, self.comm.rank)
+        """Collective: remove an output closed with ``rename=False``."""
+        if self.file is not None:
+            self.file.discard()
 
     def discard(self) -> None:
         """Collective: drop the output (after an agreed error)."""
         self.spool.close()
-        if self.tmp is not None:
-            finish_output(self.tmp, None, self.comm.rank)
+        if self.file is not None:
+            self.file.discard()
         self.comm.barrier()
+
+
+def commit_all(comm: Any, outputs: list[OrderedOutput]) -> None:
+    """Collective: rename every output closed with ``rename=False`` into place, together."""
+    rename_all(comm, [(o.file.tmp, o.dest) for o in outputs if o.file is not None])

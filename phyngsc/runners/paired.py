@@ -26,8 +26,10 @@ from ..format.container import pack_file_header
 from ..format.footer import InputFile, SubBlockEntry
 from ..format.subblock import PAIRED
 from ..subblocks import encode_spans
-from .common import InternalError, agree, finish_output, locate, register_output, temp_name
-from .compress import (_TAIL, CompressOptions, CompressResult, _abandon, _check_paths, _resync,
+from ..destinations import temp_name
+from .common import InternalError, agree, locate
+from .tempfiles import register_output
+from .compress import (_TAIL, CompressOptions, CompressResult, _abandon, check_input, open_archive_output, prepare, publish, _resync,
                        _scan, finish_archive)
 from .plan import even_share, n_windows
 from .writer import WRITERS, BlockPacker
@@ -91,12 +93,13 @@ def _require_final_newline(r1: str, size: int) -> None:
 def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) -> CompressResult:
     """Compress mates ``r1`` and ``r2`` into ``dst`` (collective)."""
     r1, r2, dst = comm.bcast((r1, r2, dst), root=0)   # one view of the paths everywhere
+    dest = prepare(comm, [r1, r2], dst, opts)
     setup: Any = None
     if comm.rank == 0:
         try:
             if os.path.exists(r1) and os.path.exists(r2) and os.path.samefile(r1, r2):
                 raise UsageError(f"{r1} and {r2} are the same file")
-            setup = (_check_paths(r1, dst), _check_paths(r2, dst), temp_name(dst))
+            setup = (check_input(r1), check_input(r2), temp_name(dest.path))
             _require_final_newline(r1, setup[0])
         except Exception as exc:  # noqa: BLE001 - reported on every rank
             setup = exc
@@ -106,7 +109,7 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
     size1, size2, tmp = setup
     register_output(tmp)
     f1, f2 = comm.open_read(r1), comm.open_read(r2)
-    out = comm.open_write(tmp, opts.hints)
+    out = open_archive_output(comm, tmp, dest.name, opts)
     writer = WRITERS[opts.writer](comm, out)
     W = opts.window
     error: BaseException | None = None
@@ -164,8 +167,7 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
     footer, size = finish_archive(comm, out, writer, tmp, opts, files)
     f1.close()
     f2.close()
-    finish_output(tmp, dst, comm.rank)
-    comm.barrier()
+    publish(comm, tmp, dest)
     return CompressResult(footer, size, size1 + size2)
 
 

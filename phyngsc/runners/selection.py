@@ -19,7 +19,9 @@ from ..bgzf import EOF_BLOCK, compress_blocks, wants_bgzf
 from ..partitions import mate_offsets
 from ..reader import Archive
 from .compresso import _decode_text, _fail, _my_batches, _records_of
-from .output import OrderedOutput
+from ..destinations import Destination
+from .common import agree
+from .output import OrderedOutput, commit_all
 
 #: {sub-block: [(first local record, end local record), ...]}, ranges in order.
 Selection = dict[int, list[tuple[int, int]]]
@@ -64,12 +66,13 @@ def range_selection(arch: Archive, start: int, stop: int) -> Selection:
 class SelectionWriter:
     """Ordered outputs (one, or R1 and R2 for split mates) fed from selections (collective)."""
 
-    def __init__(self, comm: Any, dsts: list[str | None], *, bgzf: bool = False,
+    def __init__(self, comm: Any, dests: list[Destination], *, bgzf: bool = False,
                  stdout: BinaryIO | None = None) -> None:
-        """``None`` or ``"-"`` in ``dsts``: standard output (or ``stdout``)."""
+        """``dests`` from :func:`~phyngsc.runners.targets.check_outputs`; ``stdout``
+        replaces standard output for ``-``."""
         self.comm = comm
-        self.outs = [OrderedOutput(comm, d, stdout) for d in dsts]
-        self.bgzf = [bgzf or wants_bgzf(d) for d in dsts]
+        self.outs = [OrderedOutput(comm, d, stdout) for d in dests]
+        self.bgzf = [bgzf or wants_bgzf(d.name) for d in dests]
         self.records = 0        # records (pairs count as two) this rank wrote
 
     def _put(self, k: int, data: np.ndarray) -> None:
@@ -96,18 +99,33 @@ class SelectionWriter:
                     self.records += b - a
 
     def close(self, rename: bool = True) -> list[int]:
-        """Collective: finish every output (BGZF ones get their EOF block); sizes in bytes."""
+        """Collective: finish every output (BGZF ones get their EOF block); sizes in bytes.
+        Outputs are renamed into place together, only when all were written (or left for
+        :meth:`commit` with ``rename=False``); on any error none is left."""
+        error = None
         if self.comm.rank == self.comm.size - 1:
-            for k, out in enumerate(self.outs):
-                if self.bgzf[k]:
-                    out.write(EOF_BLOCK)
-        return [out.close(rename) for out in self.outs]
+            try:
+                for k, out in enumerate(self.outs):
+                    if self.bgzf[k]:
+                        out.write(EOF_BLOCK)
+            except Exception as exc:  # noqa: BLE001 - agreed on below
+                error = exc
+        try:
+            agree(self.comm, error)
+            sizes = [out.close(rename=False) for out in self.outs]
+        except BaseException:
+            self.abandon()
+            raise
+        if rename:
+            self.commit()
+        return sizes
 
     def commit(self) -> None:
-        for out in self.outs:
-            out.commit()
+        """Collective: rename outputs closed with ``rename=False`` into place."""
+        commit_all(self.comm, self.outs)
 
     def abandon(self) -> None:
+        """Collective: remove outputs closed with ``rename=False``."""
         for out in self.outs:
             out.abandon()
 

@@ -11,7 +11,6 @@ so a failure leaves none of them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +21,9 @@ from ..errors import UsageError
 from ..format.constants import SID_LENGTHS
 from ..partitions import part_paths, plan_cuts
 from ..reader import Archive, Record
-from .common import agree
 from .plan import even_share
+from .output import commit_all
+from .targets import check_outputs
 
 
 def subblock_bases(comm: Any, arch: Archive) -> np.ndarray:
@@ -70,25 +70,21 @@ def split(comm: Any, path: str, prefix: str, parts: int, *, gzip: bool = False) 
     (collective). Concatenating the parts in order gives the original file(s)."""
     from .compresso import _collective, _open
     from .selection import SelectionWriter, range_selection
+    if parts < 1:
+        raise UsageError(f"--parts must be at least 1 (got {parts})")
     arch = _open(comm, path)
     try:
         paired = arch.index.paired
         step = 2 if paired else 1
-        plan = cuts(comm, arch, parts)
         names = part_paths(prefix, parts, paired, gzip)
-        problem = None
-        if comm.rank == 0:
-            d = os.path.dirname(os.path.abspath(prefix))
-            if not os.path.isdir(d):
-                problem = UsageError(f"{prefix}: output directory {d} does not exist")
-            elif any(os.path.exists(p) and os.path.samefile(p, path) for ps in names for p in ps):
-                problem = UsageError(f"{path}: a part would overwrite the archive")
-        agree(comm, problem)
+        dests = check_outputs(comm, [path], [p for ps in names for p in ps])
+        per = len(names[0]) if names else 1
+        plan = cuts(comm, arch, parts)
         done: list[Any] = []
         infos = []
         try:
             for k in range(parts):
-                out = SelectionWriter(comm, names[k], bgzf=gzip)
+                out = SelectionWriter(comm, dests[k * per:(k + 1) * per], bgzf=gzip)
                 done.append(out)
                 selection = range_selection(arch, int(plan[k]), int(plan[k + 1]))
                 try:
@@ -104,8 +100,7 @@ def split(comm: Any, path: str, prefix: str, parts: int, *, gzip: bool = False) 
                 out.abandon()
             comm.barrier()
             raise
-        for out in done:
-            out.commit()
+        commit_all(comm, [o for out in done for o in out.outs])   # all parts, or none
         comm.barrier()
         return infos
     finally:

@@ -12,7 +12,7 @@ process the same loop runs inline.
 
 Memory is bounded: rank 0 holds one batch plus the part of the stream not yet
 cut (a sliding buffer), each encoder one batch; a batch is ``2 x threads``
-windows (8 MiB with one thread at the default 4 MiB window), read-ahead at most
+windows (16 MiB with one thread at the default 8 MiB window), read-ahead at most
 one record past it.
 
 Standard input under ``mpiexec``: MPICH's hydra forwards it through a pipe and gives
@@ -34,13 +34,15 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..errors import (DataError, FastqFormatError, InputFileError, PhyngscError, UsageError,
-                      open_input)
+from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, open_input
 from ..format.container import pack_file_header
 from ..format.footer import InputFile, SubBlockEntry
 from ..subblocks import encode_spans
-from .common import InternalError, agree, finish_output, register_output, temp_name
-from .compress import CompressOptions, CompressResult, _abandon, _scan, finish_archive
+from ..destinations import temp_name
+from .common import InternalError, agree
+from .compress import (CompressOptions, CompressResult, _abandon, _scan, finish_archive,
+                       open_archive_output, prepare, publish)
+from .tempfiles import register_output
 from .writer import WRITERS, BlockPacker
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -163,21 +165,19 @@ def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
 def compress_stream(comm: Any, src: str, dst: str, opts: CompressOptions) -> CompressResult:
     """Compress a pipe or gzip/BGZF input (collective). Rank 0 reads; with P > 1 ranks
     the other ranks encode."""
+    dest = prepare(comm, [src], dst, opts)
     setup: Any = None
     if comm.rank == 0:
-        d = os.path.dirname(os.path.abspath(dst))
-        if not os.path.isdir(d):
-            setup = UsageError(f"{dst}: output directory {d} does not exist")
-        elif src != "-" and not os.path.exists(src):
+        if src != "-" and not os.path.exists(src):
             setup = InputFileError(src, "no such file")
         else:
-            setup = temp_name(dst)
+            setup = temp_name(dest.path)
     setup = comm.bcast(setup, root=0)
     if isinstance(setup, BaseException):
         raise setup
     tmp = setup
     register_output(tmp)
-    out = comm.open_write(tmp, opts.hints)
+    out = open_archive_output(comm, tmp, dest.name, opts)
     writer = WRITERS[opts.writer](comm, out)
     error: BaseException | None = None
     total = 0
@@ -197,8 +197,7 @@ def compress_stream(comm: Any, src: str, dst: str, opts: CompressOptions) -> Com
     total = comm.bcast(total, root=0)
     name = "-" if src == "-" else os.path.basename(src)
     footer, size = finish_archive(comm, out, writer, tmp, opts, (InputFile(total, name),))
-    finish_output(tmp, dst, comm.rank)
-    comm.barrier()
+    publish(comm, tmp, dest)
     return CompressResult(footer, size, total)
 
 
@@ -216,7 +215,11 @@ def _read_side(comm: Any, src: str, opts: CompressOptions, writer: Any) -> int:
         pending = comm.size - 1          # encoders not yet told to stop
         try:
             for work in _batches(source, opts):
-                _ask, who = comm.recv_any()
+                ask, who = comm.recv_any()
+                if ask == "failed":      # e.g. a full disk: stop reading, release all
+                    comm.send(None, who)
+                    pending -= 1
+                    break
                 comm.send(work, who)
         finally:
             while pending:               # also on error: every encoder must be released
@@ -234,7 +237,7 @@ def _encoder_side(comm: Any, opts: CompressOptions, writer: Any) -> None:
     and the protocol goes on (answering without encoding) so the reader never waits."""
     failure: BaseException | None = None
     while True:
-        comm.send("ready", 0)
+        comm.send("ready" if failure is None else "failed", 0)
         work = comm.recv(0)
         if work is None:
             break
