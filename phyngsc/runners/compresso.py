@@ -248,19 +248,22 @@ def _write_hdf5(rank: int, arch: Archive, rows: list[dict], gathered: list | Non
                 path: str, name: str, result: dict) -> None:
     """Per-sub-block arrays (input order) for notebooks: counts, offsets, record ranges,
     per-position quality sums. Rank 0 writes ``path``; a failure is an OutputError
-    naming ``name``."""
+    naming ``name``. The file is built in memory (a few arrays per sub-block), then
+    written with checked writes."""
     if rank != 0:
         return
+    import io
+    buf = io.BytesIO()   # built in memory: HDF5 itself crashes on some disk-full paths
+    _hdf5_file(arch, rows, gathered, width, buf, result)
     try:
-        _hdf5_file(arch, rows, gathered, width, path, result)
-    except Exception as exc:  # noqa: BLE001 - h5py reports disk errors in many ways
-        if isinstance(getattr(exc, "errno", None), int) and exc.errno:
-            raise OutputError.from_os(name, exc) from None
-        raise OutputError(name, (str(exc).splitlines() or [type(exc).__name__])[0]) from None
+        with open(path, "wb") as f:
+            f.write(buf.getbuffer())
+    except OSError as exc:
+        raise OutputError.from_os(name, exc) from None
 
 
 def _hdf5_file(arch: Archive, rows: list[dict], gathered: list | None, width: int,
-               path: str, result: dict) -> None:
+               path: Any, result: dict) -> None:
     import h5py
     ix = arch.index
     rows = sorted(rows, key=lambda r: r["index"])

@@ -94,7 +94,7 @@ def remove_outputs(path: str) -> None:
     for p in [path, *glob.glob(os.path.join(glob.escape(d), f".{glob.escape(base)}.shfp.*"))]:
         try:
             os.unlink(p)
-        except FileNotFoundError:
+        except OSError:   # gone already, or a read-only file system where it never was
             pass
 
 

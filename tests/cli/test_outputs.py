@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -98,13 +99,16 @@ def full_disk_commands(w, d):
     }
 
 
+#: every command with its space reserved up front, and four with reservation off so that
+#: the write-by-write checks (the path on file systems without fallocate) run too
+FULL_DISK = [(name, "1") for name in full_disk_commands(Path("w"), Path("d"))] + \
+    [(name, "0") for name in ("decompress", "decompress-paired", "split", "fasta")]
+
+
 @needs_mpiexec
 @pytest.mark.parametrize("ranks", RANKS)
-@pytest.mark.parametrize("preallocate", ["1", "0"])
-@pytest.mark.parametrize("name", list(full_disk_commands("w", "d")))
+@pytest.mark.parametrize("name,preallocate", FULL_DISK)
 def test_full_disk_exit_1_one_line_nothing_left(work, small_disk, name, ranks, preallocate):
-    if preallocate == "0" and name not in ("decompress", "decompress-paired", "split", "fasta"):
-        pytest.skip("write-by-write checks are exercised on four commands")
     with small_disk("1m") as d:
         args = full_disk_commands(work, d)[name]
         r = run(*args, "-t", "1", "-q", mpi=ranks, timeout=120,
@@ -301,7 +305,7 @@ def expected_output(w, tmp_path, name):
 
 @needs_mpiexec
 @pytest.mark.parametrize("ranks", [1, 2])
-@pytest.mark.parametrize("name", list(device_cases("w")))
+@pytest.mark.parametrize("name", list(device_cases(Path("w"))))
 def test_character_device_output(work, tmp_path, name, ranks):
     if os.geteuid() != 0:
         pytest.skip("mknod needs root")
@@ -320,7 +324,7 @@ def test_character_device_output(work, tmp_path, name, ranks):
 
 @needs_mpiexec
 @pytest.mark.parametrize("ranks", [1, 2])
-@pytest.mark.parametrize("name", list(device_cases("w")))
+@pytest.mark.parametrize("name", list(device_cases(Path("w"))))
 def test_fifo_output_read_by_another_process(work, tmp_path, name, ranks):
     want = expected_output(work, tmp_path, name)
     fifos = [tmp_path / "fifo1", tmp_path / "fifo2"]
@@ -357,6 +361,9 @@ def test_fifo_output_read_by_another_process(work, tmp_path, name, ranks):
             (tmp_path / "got.ngsc").write_bytes(got[0])
             assert run("decompress", tmp_path / "got.ngsc", "-o", back).returncode == 0
             assert back.read_bytes() == (work / "r1.fq").read_bytes()
+        elif name == "decompress-bgzf":   # blocks depend on batches: compare the text
+            import gzip
+            assert gzip.decompress(got[0]) == gzip.decompress(want[0])
         else:
             assert got[:n] == want
     assert all(stat.S_ISFIFO(os.stat(f).st_mode) for f in fifos)
@@ -478,9 +485,9 @@ def test_grep_exit_status_and_extract_conveniences(work, tmp_path):
     assert r.returncode == 1 and r.stdout == b"" and r.stderr == b""
     assert run("grep", work / "se.ngsc", "GATC", "--max", "1").returncode == 0
     names = tmp_path / "ids.txt"
-    names.write_bytes(b"ERR127302.1\nnot-a-read\nalso-missing\n")
+    names.write_bytes(b"ERR127302.8493430\nnot-a-read\nalso-missing\n")
     r = run("extract", work / "se.ngsc", "--names", names, "-o", "-")
-    assert r.returncode == 0 and r.stdout.startswith(b"@ERR127302.1 ")
+    assert r.returncode == 0 and r.stdout.startswith(b"@ERR127302.8493430 ")
     assert r.stderr.decode() == ("phyngsc: extract: 2 of 3 names not found (also-missing, "
                                  "not-a-read)\n")
     lines = (work / "r1.fq").read_bytes().splitlines(keepends=True)
