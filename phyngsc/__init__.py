@@ -68,13 +68,15 @@ def _threads(comm: Any, threads: int | None) -> int:
 def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
              threads: int | None = None, *,
              level: int = 5, window: int | None = None, writer: str = "ticket",
-             hints: dict[str, str] | None = None, progress: bool = False) -> Any:
+             hints: dict[str, str] | None = None, progress: bool = False,
+             interleaved: bool = False) -> Any:
     """Compress FASTQ file ``src`` into NGSC archive ``dst`` (collective over ``comm``).
 
     ``src`` may also be ``"-"`` (standard input, read by rank 0) or a gzip/BGZF file:
     these are read sequentially by rank 0 and encoded by the other ranks; or a pair
-    ``(R1, R2)`` of paired-end FASTQ files, stored together with mates in the same
-    sub-block.
+    ``(R1, R2)`` of paired-end FASTQ files (plain, gzip/BGZF or named pipes), stored
+    together with mates in the same sub-block; or, with ``interleaved=True``, one
+    input whose records alternate R1, R2 (the same paired archive as from two files).
 
     ``threads``: Numba threads per rank (default: ``SLURM_CPUS_PER_TASK``, else
     this rank's CPUs divided among the ranks on its node). ``window``: input
@@ -92,25 +94,30 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
     validate(opts)
     if isinstance(src, (tuple, list)) and len(src) != 2:
         raise UsageError("paired-end compression takes exactly two files (R1 and R2)")
+    if interleaved and isinstance(src, (tuple, list)):
+        raise UsageError("--interleaved takes one input whose records alternate R1, R2")
     inputs = list(src) if isinstance(src, (tuple, list)) else [src]
     dest = check_outputs(c, inputs, [dst])[0]
     if dest.is_file:
-        return _compress_to(c, src, dst, opts)
+        return _compress_to(c, src, dst, opts, interleaved)
     if c.size > 1:
         raise UsageError(f"{dst}: not a regular file; with more than one rank an archive must "
                          "be written to a regular file (write one, then copy it)")
-    return staged(c, dest, lambda path: _compress_to(c, src, path, opts), "archive.ngsc")
+    return staged(c, dest, lambda path: _compress_to(c, src, path, opts, interleaved),
+                  "archive.ngsc")
 
 
-def _compress_to(c: Any, src: str | tuple[str, str], dst: str, opts: Any) -> Any:
+def _compress_to(c: Any, src: str | tuple[str, str], dst: str, opts: Any,
+                 interleaved: bool = False) -> Any:
     from .runners.compress import compress_file
     from .runners.stream import compress_stream, is_stream_input
+    if interleaved:
+        return compress_stream(c, src, dst, opts, interleaved=True)
     if isinstance(src, (tuple, list)):
         from .runners.paired import compress_pair
         streams = c.bcast([is_stream_input(s) for s in src] if c.rank == 0 else None, root=0)
-        if any(streams):
-            raise UsageError("paired-end input must be plain FASTQ files (decompress gzip "
-                             "first; streaming pairs are not supported yet)")
+        if any(streams):   # a gzip file or a pipe among the mates: rank 0 reads both
+            return compress_stream(c, tuple(src), dst, opts)
         return compress_pair(c, src[0], src[1], dst, opts)
     streaming = c.bcast(is_stream_input(src) if c.rank == 0 else None, root=0)
     if streaming:

@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="FASTQ file, gzip/BGZF FASTQ, or - for standard input; two FASTQ "
                         "files (R1 R2) make a paired-end archive")
     c.add_argument("-o", "--output", required=True, help="archive to write")
+    c.add_argument("--interleaved", action="store_true",
+                   help="one input whose records alternate R1, R2: a paired-end archive "
+                        "(as from two files)")
     c.add_argument("--level", type=int, default=5, choices=(1, 5, 9), metavar="{1,5,9}",
                    help="1: fastest (order-2 models, 2-bit DNA); 5 (default): context "
                         "models, tokenised titles; 9: best ratio (order-12 DNA)")
@@ -207,7 +210,7 @@ def _cmd_compress(args: argparse.Namespace, comm: Any) -> int:
     src = args.input[0] if len(args.input) == 1 else tuple(args.input)
     res = phyngsc.compress(src, args.output, comm, args.threads, level=args.level,
                            window=args.window, writer=args.writer, hints=dict(args.mpi_hint),
-                           progress=not args.quiet)
+                           progress=not args.quiet, interleaved=args.interleaved)
     if comm.rank == 0 and not args.quiet:
         ratio = res.input_size / res.archive_size if res.archive_size else 0.0
         sys.stderr.write(f"{' + '.join(args.input)}: {res.input_size} -> {res.archive_size} bytes "

@@ -28,16 +28,21 @@ from ..format.subblock import PAIRED
 from ..subblocks import encode_spans
 from ..destinations import temp_name
 from .common import InternalError, agree, locate
-from .tempfiles import register_output
-from .compress import (_TAIL, CompressOptions, CompressResult, _abandon, check_input, open_archive_output, prepare, publish, _resync,
-                       _scan, finish_archive)
+from .compress import (_TAIL, CompressOptions, CompressResult, _abandon, _resync, _scan,
+                       check_input, finish_archive, open_archive_output, prepare, publish)
 from .plan import even_share, n_windows
+from .tempfiles import register_output
 from .writer import WRITERS, BlockPacker
+
+
+def _at_eof(infile: Any, size: int, end: int) -> bool:
+    """Whether the data ends at ``end`` (``size`` < 0: a stream that knows)."""
+    return infile.ends_at(end) if size < 0 else end >= size
 
 
 def _count(infile: Any, src: str, size: int, pos: int, stop: int) -> tuple[int, int]:
     """Records starting in ``[pos, stop)`` from record start ``pos``, and where the first
-    record at or after ``stop`` begins."""
+    record at or after ``stop`` begins. A stream (``size`` < 0) is released as it goes."""
     n = 0
     chunk = 64 << 20
     tiny = np.empty(1, np.int64)
@@ -46,7 +51,7 @@ def _count(infile: Any, src: str, size: int, pos: int, stop: int) -> tuple[int, 
         want = part - pos + _TAIL
         while True:
             buf = infile.read_at(pos, want)
-            at_eof = pos + len(buf) >= size
+            at_eof = _at_eof(infile, size, pos + len(buf))
             st, a, b, c, nb, nxt = scan_span(buf, pos, len(buf), at_eof, part - pos, 1, tiny)
             if st == OK:
                 break
@@ -55,6 +60,8 @@ def _count(infile: Any, src: str, size: int, pos: int, stop: int) -> tuple[int, 
             want *= 2
         n += nb
         pos += nxt
+        if size < 0:
+            infile.release(pos)
         if nxt == 0:
             break
     return n, pos
@@ -65,7 +72,7 @@ def _starts(infile: Any, src: str, size: int, pos: int, n: int) -> np.ndarray:
     want = (1 << 20) + 256 * n
     while True:
         buf = infile.read_at(pos, want)
-        at_eof = pos + len(buf) >= size
+        at_eof = _at_eof(infile, size, pos + len(buf))
         st, a, b, c, starts = record_starts(buf, len(buf), at_eof, n)
         if st == OK:
             return buf, starts
@@ -85,9 +92,11 @@ def _require_final_newline(r1: str, size: int) -> None:
             return
         f.seek(0)
         lines = 1 + sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 24), b""))
-    raise FastqFormatError(r1, size, "R1 ends without a final newline; a paired-end archive "
-                           "needs one there (R2 may lack it): append one, e.g. "
-                           "`echo >> R1.fastq`", line=lines)
+    raise FastqFormatError(r1, size, _NO_NEWLINE, line=lines)
+
+
+_NO_NEWLINE = ("R1 ends without a final newline; a paired-end archive needs one there (R2 "
+               "may lack it): append one, e.g. `echo >> R1.fastq`")
 
 
 def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) -> CompressResult:
@@ -135,9 +144,11 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
                                     "with ambiguous record starts?): run with one rank")
         total1, total2 = sum(t[2] for t in table), sum(t[5] for t in table)
         if total1 != total2:
-            short, long_ = (r2, r1) if total2 < total1 else (r1, r2)
-            raise DataError(f"{r1} has {total1} records but {r2} has {total2}: {short} ends "
-                            f"after record {min(total1, total2)}, {long_} goes on")
+            raise mismatch(r1, r2, total1, total2)
+    except FastqFormatError as exc:   # agreed on every rank: give it its line number
+        located = locate(comm, f1 if exc.path == r1 else f2, exc)
+        _abandon(comm, out, writer, tmp)
+        raise located from None
     except PhyngscError:
         _abandon(comm, out, writer, tmp)
         raise
@@ -171,13 +182,30 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
     return CompressResult(footer, size, size1 + size2)
 
 
-def _encode_pairs(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos1: int,
-                  limit: int, pos2: int, opts: CompressOptions, rank: int, writer: Any) -> None:
+def mismatch(r1: str, r2: str, total1: int, total2: int) -> DataError:
+    """The error for mates with different record counts (any input kind)."""
+    short, long_ = (r2, r1) if total2 < total1 else (r1, r2)
+    return DataError(f"{r1} has {total1} records but {r2} has {total2}: {short} ends "
+                     f"after record {min(total1, total2)}, {long_} goes on")
+
+
+def pair_batches(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos1: int,
+                 limit: int, pos2: int, opts: CompressOptions):
+    """Batches of paired sub-blocks from R1 record start ``pos1`` (records starting before
+    ``limit``) and R2 record start ``pos2``: yields ``(joined, spans, meta, used1,
+    used2)``: the interleaved text, its sub-block starts and end, per sub-block (R1
+    offset, R2 offset, R1 bytes), and the R1 and R2 bytes the batch consumed.
+
+    ``size1``/``size2`` < 0: the inputs are streams (``read_at``/``ends_at``/
+    ``release``, :class:`~phyngsc.runners.stream.StreamSource`), read to their end;
+    then mismatched record counts and an R1 without a final newline are found here,
+    with the same errors as for files."""
     W = opts.window
     per_batch = opts.batch_windows or 2 * max(1, opts.threads)
-    packer = BlockPacker(rank)
-    while pos1 < limit:
-        stop = min(limit, (pos1 // W + per_batch) * W)
+    stream = size1 < 0
+    seen1 = seen2 = 0
+    while (not f1.ends_at(pos1)) if stream else pos1 < limit:
+        stop = (pos1 // W + per_batch) * W if stream else min(limit, (pos1 // W + per_batch) * W)
         buf1, bounds, nxt = _scan(f1, r1, size1, pos1, stop, W, per_batch + 2)
         ends = np.append(bounds[1:], nxt)
         # every record start of R1 in this batch, and as many R2 records
@@ -185,7 +213,12 @@ def _encode_pairs(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, po
         n = len(starts1) - 1
         buf2, starts2 = _starts(f2, r2, size2, pos2, n)
         if len(starts2) - 1 < n:
-            raise DataError(f"{r2} ends before {r1}: fewer mates than records")
+            if not stream:
+                raise DataError(f"{r2} ends before {r1}: fewer mates than records")
+            rest1, _e = _count(f1, r1, -1, pos1 + nxt, 1 << 62)
+            raise mismatch(r1, r2, seen1 + n + rest1, seen2 + len(starts2) - 1)
+        if stream and nxt and buf1[nxt - 1] != 10 and f1.ends_at(pos1 + nxt):
+            raise FastqFormatError(r1, pos1 + nxt, _NO_NEWLINE, line=f1.line_of(pos1 + nxt - 1))
         texts, spans, meta = [], [0], []
         k = 0
         for a, b in zip(bounds.tolist(), ends.tolist()):
@@ -198,18 +231,41 @@ def _encode_pairs(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, po
             spans.append(spans[-1] + len(text))
             meta.append((pos1 + a, pos2 + int(s2[0]), b - a))
         joined = np.concatenate(texts) if texts else np.zeros(0, np.uint8)
-        encoded = encode_spans(joined, np.array(spans[:-1]), np.array(spans[1:]), base=0,
-                               file_index=PAIRED, level=opts.level)
-        for sb, (sof1, sof2, len1) in zip(encoded, meta):
-            old = sb.header.pack()
-            hdr = dataclasses.replace(sb.header, sof=sof1, sof2=sof2, raw_length1=len1)
-            data = hdr.pack() + sb.data[len(old):]
-            entry = SubBlockEntry(len(data), hdr.raw_length, hdr.n_records, PAIRED,
-                                  zlib.crc32(data), len1)
-            for block, info in packer.add(data, entry):
-                writer.write(block, info)
+        used2 = int(starts2[n])
+        yield joined, np.array(spans), meta, nxt, used2
         pos1 += nxt
-        pos2 += int(starts2[n])
+        pos2 += used2
+        seen1 += n
+        seen2 += n
+        if stream:
+            f1.release(pos1)
+            f2.release(pos2)
+    if stream and not f2.ends_at(pos2):
+        rest2, _e = _count(f2, r2, -1, pos2, 1 << 62)
+        raise mismatch(r1, r2, seen1, seen2 + rest2)
+
+
+def encode_pair_batch(joined: np.ndarray, spans: np.ndarray, meta: list, opts: CompressOptions,
+                      packer: BlockPacker, writer: Any) -> None:
+    """Encode one batch of paired sub-blocks and hand full blocks to ``writer``."""
+    encoded = encode_spans(joined, spans[:-1], spans[1:], base=0, file_index=PAIRED,
+                           level=opts.level)
+    for sb, (sof1, sof2, len1) in zip(encoded, meta):
+        old = sb.header.pack()
+        hdr = dataclasses.replace(sb.header, sof=sof1, sof2=sof2, raw_length1=len1)
+        data = hdr.pack() + sb.data[len(old):]
+        entry = SubBlockEntry(len(data), hdr.raw_length, hdr.n_records, PAIRED,
+                              zlib.crc32(data), len1)
+        for block, info in packer.add(data, entry):
+            writer.write(block, info)
+
+
+def _encode_pairs(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos1: int,
+                  limit: int, pos2: int, opts: CompressOptions, rank: int, writer: Any) -> None:
+    packer = BlockPacker(rank)
+    for joined, spans, meta, _u1, _u2 in pair_batches(f1, f2, r1, r2, size1, size2, pos1,
+                                                       limit, pos2, opts):
+        encode_pair_batch(joined, spans, meta, opts, packer, writer)
     for block, info in packer.flush():
         writer.write(block, info)
 

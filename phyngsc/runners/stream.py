@@ -42,6 +42,7 @@ from ..destinations import temp_name
 from .common import InternalError, agree
 from .compress import (CompressOptions, CompressResult, _abandon, _scan, finish_archive,
                        open_archive_output, prepare, publish)
+from .paired import encode_pair_batch, pair_batches
 from .tempfiles import register_output
 from .writer import WRITERS, BlockPacker
 
@@ -146,32 +147,88 @@ def _batches(source: StreamSource, opts: CompressOptions):
 
 
 def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
-                  opts: CompressOptions, writer: Any, packer: BlockPacker | None) -> None:
-    """Encode one batch; blocks go out through ``writer`` (a fresh packer per batch
-    labels its blocks with the batch number)."""
+                  opts: CompressOptions, writer: Any, packer: BlockPacker) -> None:
+    """Encode one single-end batch; full blocks go out through ``writer``."""
     ends = np.append(bounds[1:], len(text))
     encoded = encode_spans(text, bounds, ends, base=base, file_index=0, level=opts.level)
-    own = packer or BlockPacker(label)
     for sb in encoded:
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, 0,
                               zlib.crc32(sb.data))
-        for data, info in own.add(sb.data, entry):
+        for data, info in packer.add(sb.data, entry):
             writer.write(data, info)
+
+
+def _encode_work(work: tuple, opts: CompressOptions, writer: Any,
+                 packer: BlockPacker | None) -> None:
+    """Encode one work item: ``("se", label, base, text, bounds)`` or ``("pe", label,
+    joined, spans, meta)``. Without ``packer`` (an encoder rank) a fresh one labels the
+    blocks with the batch number and is flushed at once."""
+    kind, label, *rest = work
+    own = packer or BlockPacker(label)
+    if kind == "se":
+        _encode_batch(label, *rest, opts, writer, own)
+    else:
+        encode_pair_batch(*rest, opts, own, writer)
     if packer is None:
         for data, info in own.flush():
             writer.write(data, info)
 
 
-def compress_stream(comm: Any, src: str, dst: str, opts: CompressOptions) -> CompressResult:
-    """Compress a pipe or gzip/BGZF input (collective). Rank 0 reads; with P > 1 ranks
-    the other ranks encode."""
-    dest = prepare(comm, [src], dst, opts)
+def _work(sources: list[StreamSource], opts: CompressOptions):
+    """Work items in stream order: single-end batches, or paired batches of R1 windows
+    with as many R2 records (errors located in their own stream)."""
+    if len(sources) == 1:
+        for b, base, text, bounds in _batches(sources[0], opts):
+            yield ("se", b, base, text, bounds)
+        return
+    s1, s2 = sources
+    batches = pair_batches(s1, s2, s1.name, s2.name, -1, -1, 0, 0, 0, opts)
+    label = 0
+    while True:
+        try:
+            joined, spans, meta, _u1, _u2 = next(batches)
+        except StopIteration:
+            return
+        except FastqFormatError as exc:
+            if exc.line is not None:
+                raise
+            src = s1 if exc.path == s1.name else s2
+            raise exc.located(src.line_of(exc.offset), None) from None
+        yield ("pe", label, joined, spans, meta)
+        label += 1
+
+
+def open_sources(inputs: list[str], interleaved: bool) -> list[StreamSource]:
+    """The streams rank 0 reads: one input, two mates, or an interleaved input split in two."""
+    if not interleaved:
+        return [open_stream(p) for p in inputs]
+    from ..fastq.interleaved import Deinterleaver
+    first = open_stream(inputs[0])
+    split = Deinterleaver(first.f, first.name)
+    return [StreamSource(split.mates[0], f"{first.name} (R1 records)"),
+            StreamSource(split.mates[1], f"{first.name} (R2 records)")]
+
+
+def _footer_files(inputs: list[str], sources: list[StreamSource],
+                  interleaved: bool) -> tuple[InputFile, ...]:
+    names = ["-" if p == "-" else os.path.basename(p) for p in inputs]
+    if interleaved:
+        names = [f"{names[0]}#1", f"{names[0]}#2"]
+    return tuple(InputFile(s.total, n) for s, n in zip(sources, names))
+
+
+def compress_stream(comm: Any, src: str | tuple[str, ...], dst: str, opts: CompressOptions,
+                    interleaved: bool = False) -> CompressResult:
+    """Compress streams (collective): a pipe, FIFO or gzip/BGZF input; two of them (R1 and
+    R2, a paired archive); or, with ``interleaved``, one input whose records alternate
+    R1, R2 (a paired archive). Rank 0 reads; with P > 1 ranks the other ranks encode.
+    The archive's sub-blocks are those of the same data given as plain files."""
+    inputs = [src] if isinstance(src, str) else list(src)
+    dest = prepare(comm, inputs, dst, opts)
     setup: Any = None
     if comm.rank == 0:
-        if src != "-" and not os.path.exists(src):
-            setup = InputFileError(src, "no such file")
-        else:
-            setup = temp_name(dest.path)
+        missing = [p for p in inputs if p != "-" and not os.path.exists(p)]
+        setup = InputFileError(missing[0], "no such file") if missing else temp_name(dest.path)
     setup = comm.bcast(setup, root=0)
     if isinstance(setup, BaseException):
         raise setup
@@ -180,11 +237,11 @@ def compress_stream(comm: Any, src: str, dst: str, opts: CompressOptions) -> Com
     out = open_archive_output(comm, tmp, dest.name, opts)
     writer = WRITERS[opts.writer](comm, out)
     error: BaseException | None = None
-    total = 0
+    files = None
     try:
         if comm.rank == 0:
             out.write_at(0, pack_file_header())
-            total = _read_side(comm, src, opts, writer)
+            files = _read_side(comm, inputs, interleaved, opts, writer)
         else:
             _encoder_side(comm, opts, writer)
     except Exception as exc:  # noqa: BLE001 - agreed on below
@@ -194,27 +251,28 @@ def compress_stream(comm: Any, src: str, dst: str, opts: CompressOptions) -> Com
     except BaseException:
         _abandon(comm, out, writer, tmp)
         raise
-    total = comm.bcast(total, root=0)
-    name = "-" if src == "-" else os.path.basename(src)
-    footer, size = finish_archive(comm, out, writer, tmp, opts, (InputFile(total, name),))
+    files = comm.bcast(files, root=0)
+    footer, size = finish_archive(comm, out, writer, tmp, opts, files)
     publish(comm, tmp, dest)
-    return CompressResult(footer, size, total)
+    return CompressResult(footer, size, sum(f.size for f in files))
 
 
-def _read_side(comm: Any, src: str, opts: CompressOptions, writer: Any) -> int:
-    """Rank 0: read the stream and encode it inline (one process) or deal it out."""
-    source = open_stream(src)
+def _read_side(comm: Any, inputs: list[str], interleaved: bool, opts: CompressOptions,
+               writer: Any) -> tuple[InputFile, ...]:
+    """Rank 0: read the streams and encode them inline (one process) or deal them out;
+    returns the footer's input files."""
+    sources = open_sources(inputs, interleaved)
     try:
         if comm.size == 1:
             packer = BlockPacker(0)
-            for label, base, text, bounds in _batches(source, opts):
-                _encode_batch(label, base, text, bounds, opts, writer, packer)
+            for work in _work(sources, opts):
+                _encode_work(work, opts, writer, packer)
             for data, info in packer.flush():
                 writer.write(data, info)
-            return source.total
+            return _footer_files(inputs, sources, interleaved)
         pending = comm.size - 1          # encoders not yet told to stop
         try:
-            for work in _batches(source, opts):
+            for work in _work(sources, opts):
                 ask, who = comm.recv_any()
                 if ask == "failed":      # e.g. a full disk: stop reading, release all
                     comm.send(None, who)
@@ -226,10 +284,11 @@ def _read_side(comm: Any, src: str, opts: CompressOptions, writer: Any) -> int:
                 _ask, who = comm.recv_any()
                 comm.send(None, who)
                 pending -= 1
-        return source.total
+        return _footer_files(inputs, sources, interleaved)
     finally:
-        if source.f is not sys.stdin.buffer:
-            source.f.close()
+        for source in sources:
+            if source.f is not sys.stdin.buffer:
+                source.f.close()
 
 
 def _encoder_side(comm: Any, opts: CompressOptions, writer: Any) -> None:
@@ -243,7 +302,7 @@ def _encoder_side(comm: Any, opts: CompressOptions, writer: Any) -> None:
             break
         if failure is None:
             try:
-                _encode_batch(*work, opts, writer, None)
+                _encode_work(work, opts, writer, None)
             except PhyngscError as exc:
                 failure = exc
             except Exception as exc:  # noqa: BLE001 - reported after the protocol ends
