@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import SHARED  # noqa: E402
 
 from phyngsc.codecs.registry import decode_stream, encode_stream  # noqa: E402
-from phyngsc.codecs.varint import varints_to_array  # noqa: E402
+from phyngsc.core.varint import varints_to_array  # noqa: E402
 from phyngsc.fastq.streams import (N_STATS, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_NB,  # noqa: E402
                                    ST_NR, layout_capacity, split_records)
 from phyngsc.format.constants import (CODEC_DNA2, CODEC_DNA_CM, CODEC_QUAL_CM,  # noqa: E402

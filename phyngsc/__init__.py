@@ -51,7 +51,7 @@ _numba_cache_dir()
 
 from .errors import (ArchiveError, DataError, FastqFormatError, InputFileError,  # noqa: E402
                      PhyngscError, UsageError)
-from .reader import Archive, open_archive as open  # noqa: E402,A001
+from .api import Archive, open_archive as open  # noqa: E402,A001
 
 
 def _threads(comm: Any, threads: int | None) -> int:
@@ -60,7 +60,7 @@ def _threads(comm: Any, threads: int | None) -> int:
         threads = default_threads(comm.node_size())
     if threads < 1:
         raise UsageError("--threads must be at least 1")
-    from .codecs.jit import set_threads
+    from .core.jit import set_threads
     set_threads(threads)
     return threads
 

@@ -11,11 +11,10 @@ import zlib
 from dataclasses import dataclass
 
 import numpy as np
-from numba import prange
 
-from .codecs.jit import kernel, parallel_kernel
+from .core.jit import kernel, parallel_kernel, prange
 from .codecs.registry import KNOWN_CODECS, decode_stream, encode_stream, level_codecs
-from .codecs.varint import varints_to_array
+from .core.varint import varints_to_array
 from .format.constants import CODEC_STORED, N_STREAMS, SID_DNA, SID_LENGTHS, SID_QUAL
 from .format.container import FormatViolation
 from .format.subblock import StreamInfo, SubBlockHeader

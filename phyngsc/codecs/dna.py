@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .jit import kernel
-from .varint import get_varint, put_varint
+from ..core.jit import kernel
+from ..core.varint import get_varint, put_varint
 
 #: byte -> 2-bit code, or 4 for an exception.
-_CODE = np.full(256, 4, np.uint8)
+BASE_CODE = np.full(256, 4, np.uint8)
 for _i, _b in enumerate(b"ACGT"):
-    _CODE[_b] = _i
+    BASE_CODE[_b] = _i
 _BASES = np.frombuffer(b"ACGT", np.uint8).copy()
 
 
 @kernel
 def dna2_encode(src: np.ndarray, out: np.ndarray) -> int:
-    code = _CODE
+    code = BASE_CODE
     n_exc = 0
     for i in range(src.size):
         if code[src[i]] == 4:

@@ -18,10 +18,10 @@ from __future__ import annotations
 import numpy as np
 
 from .context_models import rc_o1_decode, rc_o1_encode
-from .dna import _CODE
-from .jit import kernel
+from .dna import BASE_CODE
+from ..core.jit import kernel
 from .rangecoder import dec_consume, dec_init, dec_target, enc_code, enc_finish, enc_init
-from .varint import get_varint, put_varint
+from ..core.varint import get_varint, put_varint
 
 _LIMIT = (1 << 16) - 1
 _BASES = np.frombuffer(b"ACGT", np.uint8).copy()
@@ -79,7 +79,7 @@ def _learn_revcomp(F: np.ndarray, codes: np.ndarray, a: int, n: int, k: int, inc
 @kernel
 def dna_cm_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
                   revcomp: bool, inc: int) -> int:
-    code = _CODE
+    code = BASE_CODE
     if out.size < 3 or not 1 <= k <= 12 or not 1 <= inc <= 255:
         return -1
     out[0] = k

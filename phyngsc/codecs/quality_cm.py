@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .context_models import dense_alphabet
-from .jit import kernel
+from ..core.jit import kernel
 from .rangecoder import dec_init, dec_symbol, enc_finish, enc_init, enc_symbol, model_new
 
 QUAL_INC = 16

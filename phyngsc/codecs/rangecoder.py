@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .jit import kernel
+from ..core.jit import kernel
 
 TOP = 1 << 24
 MASK32 = 0xFFFFFFFF

@@ -19,7 +19,7 @@ from .dna import dna2_decode, dna2_encode
 from .dna_cm import dna_cm_decode, dna_cm_encode
 from .quality_cm import qual_cm_decode, qual_cm_encode
 from .title_tok import title_tok_decode, title_tok_encode
-from .jit import kernel
+from ..core.jit import kernel
 
 STREAM_IDS = (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS, SID_LAYOUT)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .jit import kernel
+from ..core.jit import kernel
 from .rangecoder import INC, dec_init, dec_symbol, enc_finish, enc_init, enc_symbol, model_new
 
 MATCH, DELTA, DIGITS, TEXT, END = 0, 1, 2, 3, 4

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codecs.jit import kernel
+from ..core.jit import kernel
 from .scan import GROW, NEED_MORE, OK, scan_record
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codecs.jit import kernel
+from ..core.jit import kernel
 
 # Status codes returned by scan_record (> 0 are errors; see ERROR_TEXT).
 OK = 0

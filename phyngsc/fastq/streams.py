@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codecs.jit import kernel
-from ..codecs.varint import get_varint, put_varint
+from ..core.jit import kernel
+from ..core.varint import get_varint, put_varint
 from ..format.constants import (EXC_EOLS, EXC_NOEOL, EXC_PLUS, EXC_QUALL, EXC_SEQL,
                                 LAYOUT_DEFAULT_CRLF, LAYOUT_DEFAULT_PLUS_TITLE)
 from .scan import GROW, OK, scan_record

@@ -34,7 +34,7 @@ from .writer import WRITERS, BlockPacker, OrderError
 
 #: Records that must scan cleanly from a candidate start (tests may lower it).
 RESYNC_CONFIRM = int(os.environ.get("PHYNGSC_RESYNC_CONFIRM", "3"))
-_TAIL = 1 << 20
+READ_AHEAD = 1 << 20
 
 
 @dataclass
@@ -150,7 +150,7 @@ def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str, name: 
         elif w0 == 0:
             begin = 0
         else:
-            begin = _resync(infile, size, w0 * W)
+            begin = resync(infile, size, w0 * W)
         end = _encode_range(infile, src, size, begin, min(w1 * W, size), opts, comm.rank,
                             writer, progress)
     except Exception as exc:  # noqa: BLE001 - agreed on below
@@ -161,7 +161,7 @@ def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str, name: 
     try:
         agree(comm, internal)
     except BaseException:
-        _abandon(comm, out, writer, tmp)
+        abandon_pass(comm, out, writer, tmp)
         raise
     # Prove the ranges tile the input: each range ends where the next begins. A
     # FASTQ error counts only if every range before its rank is proven, since a
@@ -173,14 +173,14 @@ def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str, name: 
     if not failed:
         chain_ok = chain_ok and reports[-1][1] == size
     if not chain_ok:
-        _abandon(comm, out, writer, tmp)
+        abandon_pass(comm, out, writer, tmp)
         if exact_starts is not None:
             raise RuntimeError("exact window starts did not tile the input")
         return _exact_starts(comm, infile, size, W)
     if failed:
         first = comm.bcast(error if comm.rank == failed[0] else None, root=failed[0])
         located = locate(comm, infile, first)
-        _abandon(comm, out, writer, tmp)
+        abandon_pass(comm, out, writer, tmp)
         raise located
     footer, archive_size = finish_archive(comm, out, writer, tmp, opts,
                                           (InputFile(size, os.path.basename(src)),))
@@ -230,7 +230,7 @@ def finish_archive(comm: Any, out: Any, writer: Any, tmp: str, opts: CompressOpt
     return outcome
 
 
-def _abandon(comm: Any, out: Any, writer: Any, tmp: str) -> None:
+def abandon_pass(comm: Any, out: Any, writer: Any, tmp: str) -> None:
     """Collective: close everything of a failed pass and delete its output."""
     try:
         if hasattr(writer, "counter"):
@@ -259,11 +259,11 @@ def publish(comm: Any, tmp: str, dest: Destination) -> None:
     comm.barrier()
 
 
-def _resync(infile: Any, size: int, x: int) -> int:
+def resync(infile: Any, size: int, x: int) -> int:
     """File offset of the first record starting at or after ``x``."""
     if x >= size:
         return size
-    want = _TAIL
+    want = READ_AHEAD
     while True:
         buf = infile.read_at(x - 1, want)
         at_eof = x - 1 + len(buf) >= size
@@ -273,7 +273,7 @@ def _resync(infile: Any, size: int, x: int) -> int:
         want *= 2
 
 
-def _scan(infile: Any, src: str, size: int, pos: int, stop: int, window: int,
+def scan_batch(infile: Any, src: str, size: int, pos: int, stop: int, window: int,
           n_bounds: int) -> tuple[np.ndarray, np.ndarray, int]:
     """Read from record start ``pos`` through the last record starting before ``stop``.
 
@@ -284,7 +284,7 @@ def _scan(infile: Any, src: str, size: int, pos: int, stop: int, window: int,
     buffer offset of the first record at or after ``stop``.
     """
     bounds = np.empty(n_bounds, np.int64)
-    want = stop - pos + _TAIL
+    want = stop - pos + READ_AHEAD
     while True:
         buf = infile.read_at(pos, want)
         at_eof = infile.ends_at(pos + len(buf)) if size < 0 else pos + len(buf) >= size
@@ -305,11 +305,11 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
     pos = begin
     while pos < limit:
         stop = min(limit, (pos // W + per_batch) * W)
-        buf, bounds, nxt = _scan(infile, src, size, pos, stop, W, per_batch + 2)
+        buf, bounds, nxt = scan_batch(infile, src, size, pos, stop, W, per_batch + 2)
         ends = np.append(bounds[1:], nxt)
         try:
             encoded = encode_spans(buf, bounds, ends, base=pos, file_index=0, level=opts.level)
-        except SpanError as exc:  # pragma: no cover - _scan validated these records
+        except SpanError as exc:  # pragma: no cover - scan_batch validated these records
             raise FastqFormatError(src, pos + exc.offset, error_text(exc.status, exc.b, exc.c))
         for sb in encoded:
             entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records,
@@ -333,7 +333,7 @@ def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> list[int]:
         chunk_windows = 64
         while pos < size:
             stop = min(size, (pos // W + chunk_windows) * W)
-            buf, bounds, nxt = _scan(infile, "", size, pos, stop, W, chunk_windows + 2)
+            buf, bounds, nxt = scan_batch(infile, "", size, pos, stop, W, chunk_windows + 2)
             for b in bounds.tolist():
                 window_start[(pos + b) // W] = pos + b
             pos += nxt

@@ -13,17 +13,17 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from ..archive.decode import SubBlockText, decode_checked
+from ..archive.reader import Archive
 from ..bgzf import EOF_BLOCK, compress_blocks, wants_bgzf
 from ..destinations import Destination
-from ..errors import ArchiveError, OutputError, PhyngscError, UsageError
-from ..reader import Archive
-from ..subblocks import SubBlockCorrupt, decode_subblocks
+from ..errors import ArchiveError, OutputError, UsageError
+from .collective import open_everywhere
 from .common import Progress, agree
 from .output import commit_all
 from .targets import (FileOutput, check_outputs, close_stream, open_stream, publish_all,
                       write_stream)
 from .plan import batches, even_share, weighted_share
-from .selection import SubBlockText
 
 #: Most original bytes decoded per batch and thread.
 _BATCH_BYTES = 32 << 20
@@ -53,7 +53,7 @@ def _to_ordered(comm: Any, arch: Archive, dests: list[Destination], opts: Decomp
     try:
         i0, i1 = weighted_share(comm.rank, comm.size, arch.index.raw_length)
         for a, b in _batches(arch, i0, i1, opts.threads):
-            headers, text, starts = _decode_range(arch, a, b)
+            headers, text, starts = decode_checked(arch, a, b)
             if len(dests) == 1:
                 put(0, text)
                 continue
@@ -86,18 +86,6 @@ def _to_ordered(comm: Any, arch: Archive, dests: list[Destination], opts: Decomp
     return sum(closed)
 
 
-def _open_everywhere(comm: Any, path: str) -> Archive:
-    arch: Archive | None = None
-    error = None
-    try:
-        arch = Archive(path)
-    except PhyngscError as exc:
-        error = exc
-    agree(comm, error)
-    assert arch is not None
-    return arch
-
-
 def _batches(arch: Archive, i0: int, i1: int, threads: int) -> list[tuple[int, int]]:
     """Consecutive runs of sub-blocks of at most ~threads × 32 MiB of original text."""
     out, start, acc = [], i0, 0
@@ -110,26 +98,6 @@ def _batches(arch: Archive, i0: int, i1: int, threads: int) -> list[tuple[int, i
     if start < i1:
         out.append((start, i1))
     return out
-
-
-def _decode_range(arch: Archive, a: int, b: int):
-    """Decode sub-blocks ``[a, b)``; raise ArchiveError naming the first bad one."""
-    ix = arch.index
-    encoded = [arch.subblock_bytes(i) for i in range(a, b)]
-    try:
-        headers, text, starts = decode_subblocks(encoded)
-    except SubBlockCorrupt as exc:
-        i = a + exc.index
-        raise ArchiveError(arch.path, exc.reason, block=int(ix.block[i]), subblock=i,
-                           offset=int(ix.offset[i])) from None
-    for k, h in enumerate(headers):
-        i = a + k
-        if h.sof != ix.sof[i] or h.raw_length != ix.raw_length[i] or \
-                h.n_records != ix.n_records[i] or (ix.paired and (
-                    h.sof2 != ix.sof2[i] or h.raw_length1 != ix.raw_length1[i])):
-            raise ArchiveError(arch.path, "sub-block header disagrees with the footer",
-                               block=int(ix.block[i]), subblock=i, offset=int(ix.offset[i]))
-    return headers, text, starts
 
 
 def decompress_file(comm: Any, src: str, dst: str | None, opts: DecompressOptions,
@@ -147,7 +115,7 @@ def decompress_file(comm: Any, src: str, dst: str | None, opts: DecompressOption
     if mate is not None and interleaved:
         raise UsageError("give either -p or --interleaved, not both")
     dests = check_outputs(comm, [src], [dst] if mate is None else [dst, mate])
-    arch = _open_everywhere(comm, src)
+    arch = open_everywhere(comm, src)
     try:
         paired = arch.index.paired or len(arch.footer.files) == 2
         if not paired and (mate is not None or interleaved):
@@ -184,7 +152,7 @@ def _to_file(comm: Any, arch: Archive, dests: list[Destination], opts: Decompres
     fh = [out.fh for out in outs]
     try:
         for a, b in _batches(arch, i0, i1, opts.threads):
-            headers, text, starts = _decode_range(arch, a, b)
+            headers, text, starts = decode_checked(arch, a, b)
             reqs, keep = [], [text]
             for k, h in enumerate(headers):
                 part = text[starts[k]:starts[k + 1]]
@@ -230,7 +198,7 @@ def _to_streams(comm: Any, arch: Archive, opts: DecompressOptions, dests: list[D
         if mine < len(runs):
             try:
                 a, b = runs[mine]
-                headers, text, starts = _decode_range(arch, a, b)
+                headers, text, starts = decode_checked(arch, a, b)
                 if len(dests) == 1:
                     payload = [text]
                 else:
@@ -286,7 +254,7 @@ def verify_archive(comm: Any, src: str, opts: DecompressOptions) -> VerifyReport
 
     Raises :class:`ArchiveError` naming the damage nearest the start of the file.
     """
-    arch = _open_everywhere(comm, src)
+    arch = open_everywhere(comm, src)
     error: BaseException | None = None
     key = 0
     checked = 0
@@ -301,12 +269,12 @@ def verify_archive(comm: Any, src: str, opts: DecompressOptions) -> VerifyReport
                     (e.rank, e.seq, e.payload_length, e.n_subblocks):
                 raise ArchiveError(src, "block header disagrees with the footer", block=b,
                                    offset=off)
-            payload = arch._read(off + 32, h.payload_length)
+            payload = arch.read(off + 32, h.payload_length)
             if len(payload) != h.payload_length or zlib.crc32(payload) != h.payload_crc:
                 raise ArchiveError(src, "block payload fails its checksum", block=b, offset=off)
         i0, i1 = weighted_share(comm.rank, comm.size, arch.index.raw_length)
         for a, b in _batches(arch, i0, i1, opts.threads):
-            _h, text, _s = _decode_range(arch, a, b)
+            _h, text, _s = decode_checked(arch, a, b)
             checked += len(text)
     except ArchiveError as exc:
         error, key = exc, exc.offset or 0

@@ -28,7 +28,7 @@ from ..format.subblock import PAIRED
 from ..subblocks import encode_spans
 from ..destinations import temp_name
 from .common import InternalError, agree, locate
-from .compress import (_TAIL, CompressOptions, CompressResult, _abandon, _resync, _scan,
+from .compress import (READ_AHEAD, CompressOptions, CompressResult, abandon_pass, resync, scan_batch,
                        check_input, finish_archive, open_archive_output, prepare, publish)
 from .plan import even_share, n_windows
 from .tempfiles import register_output
@@ -48,7 +48,7 @@ def _count(infile: Any, src: str, size: int, pos: int, stop: int) -> tuple[int, 
     tiny = np.empty(1, np.int64)
     while pos < stop:
         part = min(stop, pos + chunk)
-        want = part - pos + _TAIL
+        want = part - pos + READ_AHEAD
         while True:
             buf = infile.read_at(pos, want)
             at_eof = _at_eof(infile, size, pos + len(buf))
@@ -127,10 +127,10 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
             out.write_at(0, pack_file_header())
         # 1. count records: R1 by windows, R2 by an even byte share
         w0, w1 = even_share(comm.rank, comm.size, n_windows(size1, W))
-        begin1 = 0 if w0 == 0 else _resync(f1, size1, w0 * W)
+        begin1 = 0 if w0 == 0 else resync(f1, size1, w0 * W)
         n1, end1 = _count(f1, r1, size1, begin1, min(w1 * W, size1))
         x = size2 * comm.rank // comm.size
-        begin2 = 0 if x == 0 else _resync(f2, size2, x)
+        begin2 = 0 if x == 0 else resync(f2, size2, x)
         n2, end2 = _count(f2, r2, size2, begin2, size2 * (comm.rank + 1) // comm.size)
         counts = (begin1, end1, n1, begin2, end2, n2)
     except Exception as exc:  # noqa: BLE001 - agreed on below
@@ -147,10 +147,10 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
             raise mismatch(r1, r2, total1, total2)
     except FastqFormatError as exc:   # agreed on every rank: give it its line number
         located = locate(comm, f1 if exc.path == r1 else f2, exc)
-        _abandon(comm, out, writer, tmp)
+        abandon_pass(comm, out, writer, tmp)
         raise located from None
     except PhyngscError:
-        _abandon(comm, out, writer, tmp)
+        abandon_pass(comm, out, writer, tmp)
         raise
     # 2. encode: my R1 windows and the R2 records with the same numbers
     try:
@@ -169,10 +169,10 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
         agree(comm, error, getattr(error, "offset", None) or 0)
     except FastqFormatError as exc:
         located = locate(comm, f1 if exc.path == r1 else f2, exc)
-        _abandon(comm, out, writer, tmp)
+        abandon_pass(comm, out, writer, tmp)
         raise located from None
     except BaseException:
-        _abandon(comm, out, writer, tmp)
+        abandon_pass(comm, out, writer, tmp)
         raise
     files = (InputFile(size1, os.path.basename(r1)), InputFile(size2, os.path.basename(r2)))
     footer, size = finish_archive(comm, out, writer, tmp, opts, files)
@@ -206,7 +206,7 @@ def pair_batches(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos
     seen1 = seen2 = 0
     while (not f1.ends_at(pos1)) if stream else pos1 < limit:
         stop = (pos1 // W + per_batch) * W if stream else min(limit, (pos1 // W + per_batch) * W)
-        buf1, bounds, nxt = _scan(f1, r1, size1, pos1, stop, W, per_batch + 2)
+        buf1, bounds, nxt = scan_batch(f1, r1, size1, pos1, stop, W, per_batch + 2)
         ends = np.append(bounds[1:], nxt)
         # every record start of R1 in this batch, and as many R2 records
         _st, _a, _b, _c, starts1 = record_starts(buf1, nxt, True, _count_in(buf1, nxt))

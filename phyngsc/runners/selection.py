@@ -16,41 +16,15 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..bgzf import EOF_BLOCK, compress_blocks, wants_bgzf
-from ..partitions import mate_offsets
-from ..reader import Archive
-from .compresso import _decode_text, _fail, _my_batches, _records_of
+from ..archive.decode import SubBlockText, decode_text
+from ..archive.reader import Archive
+from .collective import my_batches
 from ..destinations import Destination
 from .common import agree
 from .output import OrderedOutput, commit_all
 
 #: {sub-block: [(first local record, end local record), ...]}, ranges in order.
 Selection = dict[int, list[tuple[int, int]]]
-
-
-class SubBlockText:
-    """The decoded text of one sub-block, sliced by local record numbers."""
-
-    def __init__(self, arch: Archive, i: int, text: np.ndarray, n_records: int,
-                 raw_length1: int) -> None:
-        self.text = text
-        self.starts = _records_of(arch, i, text, n_records)
-        self.paired = bool(arch.index.paired)
-        if self.paired:
-            from ..fastq.pairs import deinterleave
-            one, two, ok = deinterleave(text, self.starts, raw_length1)
-            if not ok or n_records % 2:
-                raise _fail(arch, i, "paired sub-block does not split into its mates")
-            self.one, self.two = one, two
-            self.off1, self.off2 = mate_offsets(self.starts)
-
-    def records(self, a: int, b: int) -> np.ndarray:
-        """Records ``a``..``b``-1 as stored (interleaved mates in a paired archive)."""
-        return self.text[self.starts[a]:self.starts[b]]
-
-    def mates(self, a: int, b: int) -> tuple[np.ndarray, np.ndarray]:
-        """R1 and R2 text of the pairs in records ``a``..``b``-1 (both even)."""
-        p, q = a // 2, b // 2
-        return self.one[self.off1[p]:self.off1[q]], self.two[self.off2[p]:self.off2[q]]
 
 
 def range_selection(arch: Archive, start: int, stop: int) -> Selection:
@@ -83,8 +57,8 @@ class SelectionWriter:
         """Write this rank's share of ``selection`` (local; errors are the caller's to agree
         on). Mates go apart when there are two outputs."""
         subset = np.array(sorted(selection), np.int64)
-        for chunk in _my_batches(self.comm, arch, subset):
-            headers, text, starts = _decode_text(arch, chunk)
+        for chunk in my_batches(self.comm, arch, subset):
+            headers, text, starts = decode_text(arch, chunk)
             for j, h in enumerate(headers):
                 i = int(chunk[j])
                 sb = SubBlockText(arch, i, text[starts[j]:starts[j + 1]], h.n_records,

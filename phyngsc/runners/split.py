@@ -20,7 +20,9 @@ import numpy as np
 from ..errors import UsageError
 from ..format.constants import SID_LENGTHS
 from ..partitions import part_paths, plan_cuts
-from ..reader import Archive, Record
+from ..archive.decode import SubBlockText, decode_streams_of, decode_text
+from ..archive.reader import Archive, Record
+from .collective import open_everywhere, run_collective
 from .plan import even_share
 from .output import commit_all
 from .targets import check_outputs
@@ -28,29 +30,26 @@ from .targets import check_outputs
 
 def subblock_bases(comm: Any, arch: Archive) -> np.ndarray:
     """Bases of every sub-block (input order), from their headers; collective."""
-    from .compresso import _collective
     a, b = even_share(comm.rank, comm.size, arch.n_subblocks)
-    mine = _collective(comm, lambda: [arch.subblock_header(i).n_bases for i in range(a, b)])
+    mine = run_collective(comm, lambda: [arch.subblock_header(i).n_bases for i in range(a, b)])
     return np.array([v for part in comm.allgather(mine) for v in part], np.int64)
 
 
 def read_lengths_of(arch: Archive, i: int) -> np.ndarray:
     """Read lengths of sub-block ``i`` (decodes its LENGTHS stream only)."""
-    from ..compresso.kernels import read_lengths
-    from .compresso import _decode
-    headers, streams = _decode(arch, np.array([i], np.int64), (SID_LENGTHS,))
+    from ..records.kernels import read_lengths
+    headers, streams = decode_streams_of(arch, np.array([i], np.int64), (SID_LENGTHS,))
     return read_lengths(streams[0][SID_LENGTHS], headers[0].n_records)
 
 
 def cuts(comm: Any, arch: Archive, parts: int) -> np.ndarray:
     """The ``parts + 1`` record numbers where parts begin (and the end); collective."""
-    from .compresso import _collective
     if parts < 1:
         raise UsageError(f"--parts must be at least 1 (got {parts})")
     bases = subblock_bases(comm, arch)
     step = 2 if arch.index.paired else 1
     mine = [k for k in range(1, parts) if k % comm.size == comm.rank]
-    local = _collective(comm, lambda: plan_cuts(bases, arch.index.n_records, parts,
+    local = run_collective(comm, lambda: plan_cuts(bases, arch.index.n_records, parts,
                                                 lambda i: read_lengths_of(arch, i),
                                                 step=step, only=mine))
     return np.max(np.array(comm.allgather(local)), axis=0)
@@ -68,11 +67,10 @@ class PartInfo:
 def split(comm: Any, path: str, prefix: str, parts: int, *, gzip: bool = False) -> list[PartInfo]:
     """Write ``parts`` FASTQ partitions of archive ``path`` named after ``prefix``
     (collective). Concatenating the parts in order gives the original file(s)."""
-    from .compresso import _collective, _open
     from .selection import SelectionWriter, range_selection
     if parts < 1:
         raise UsageError(f"--parts must be at least 1 (got {parts})")
-    arch = _open(comm, path)
+    arch = open_everywhere(comm, path)
     try:
         paired = arch.index.paired
         step = 2 if paired else 1
@@ -88,7 +86,7 @@ def split(comm: Any, path: str, prefix: str, parts: int, *, gzip: bool = False) 
                 done.append(out)
                 selection = range_selection(arch, int(plan[k]), int(plan[k + 1]))
                 try:
-                    _collective(comm, out.write, arch, selection)
+                    run_collective(comm, out.write, arch, selection)
                 except BaseException:
                     done.pop()
                     out.discard()
@@ -111,7 +109,7 @@ def split(comm: Any, path: str, prefix: str, parts: int, *, gzip: bool = False) 
 class Partition:
     """Part ``part`` of ``parts`` of an archive: records ``[start, stop)`` in archive order
     (in a paired archive R1 and R2 alternate, so both are even). Iterating yields
-    :class:`~phyngsc.reader.Record` objects, or ``(R1, R2)`` tuples of them when paired;
+    :class:`~phyngsc.archive.reader.Record` objects, or ``(R1, R2)`` tuples of them when paired;
     :meth:`fastq` yields the exact original text. Reading is local: no communication."""
 
     path: str
@@ -143,14 +141,13 @@ class Partition:
         """Exact FASTQ text of this part, a sub-block's worth per item: interleaved
         (R1, R2, R1, ...) for a paired archive, or ``(R1 text, R2 text)`` tuples with
         ``mates=True``."""
-        from .compresso import _decode_text
-        from .selection import SubBlockText, range_selection
+        from .selection import range_selection
         if mates and not self.paired:
             raise UsageError(f"{self.path}: not a paired archive (mates=True needs one)")
         with Archive(self.path) as arch:
             selection = range_selection(arch, self.start, self.stop)
             for i in sorted(selection):
-                headers, text, _s = _decode_text(arch, np.array([i], np.int64))
+                headers, text, _s = decode_text(arch, np.array([i], np.int64))
                 sb = SubBlockText(arch, i, text, headers[0].n_records, headers[0].raw_length1)
                 for a, b in selection[i]:
                     if mates:
@@ -164,12 +161,11 @@ def partition(comm: Any, path: str, part: int | None = None,
               parts: int | None = None) -> Partition:
     """This rank's part (``part`` = rank, ``parts`` = ranks by default); collective over
     ``comm`` (one allgather of base counts, one of cuts)."""
-    from .compresso import _open
     parts = comm.size if parts is None else parts
     part = comm.rank if part is None else part
     if not 0 <= part < parts:
         raise UsageError(f"part {part} is outside 0..{parts - 1}")
-    arch = _open(comm, path)
+    arch = open_everywhere(comm, path)
     try:
         plan = cuts(comm, arch, parts)
         return Partition(path, part, parts, int(plan[part]), int(plan[part + 1]),

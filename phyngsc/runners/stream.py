@@ -40,7 +40,7 @@ from ..format.footer import InputFile, SubBlockEntry
 from ..subblocks import encode_spans
 from ..destinations import temp_name
 from .common import InternalError, agree
-from .compress import (CompressOptions, CompressResult, _abandon, _scan, finish_archive,
+from .compress import (CompressOptions, CompressResult, abandon_pass, scan_batch, finish_archive,
                        open_archive_output, prepare, publish)
 from .paired import encode_pair_batch, pair_batches
 from .tempfiles import register_output
@@ -137,7 +137,7 @@ def _batches(source: StreamSource, opts: CompressOptions):
     while not source.ends_at(pos):
         stop = (pos // W + per) * W
         try:
-            buf, bounds, nxt = _scan(source, source.name, -1, pos, stop, W, per + 2)
+            buf, bounds, nxt = scan_batch(source, source.name, -1, pos, stop, W, per + 2)
         except FastqFormatError as exc:
             raise exc.located(source.line_of(exc.offset), None) from None
         yield b, pos, buf[:nxt].copy(), bounds.copy()
@@ -249,7 +249,7 @@ def compress_stream(comm: Any, src: str | tuple[str, ...], dst: str, opts: Compr
     try:
         agree(comm, error, getattr(error, "offset", None) or 0)
     except BaseException:
-        _abandon(comm, out, writer, tmp)
+        abandon_pass(comm, out, writer, tmp)
         raise
     files = comm.bcast(files, root=0)
     footer, size = finish_archive(comm, out, writer, tmp, opts, files)

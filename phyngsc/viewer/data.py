@@ -18,7 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..format.constants import SID_DNA, SID_LENGTHS, SID_QUAL, SID_TITLES
-from ..reader import Archive
+from ..archive.decode import decode_streams_of
+from ..archive.quality import encoding_of_masks
+from ..archive.reader import Archive
 
 #: Decoded sub-blocks kept in memory.
 CACHE = 4
@@ -60,17 +62,12 @@ class ViewerData:
     """An archive as the viewer sees it."""
 
     def __init__(self, path: str) -> None:
-        from ..runners.compresso import guess_encoding
         self.path = path
         self.arch = Archive(path)
         ix = self.arch.index
         self.headers = [self.arch.subblock_header(i) for i in range(self.arch.n_subblocks)]
-        mask = 0
-        for h in self.headers:
-            mask |= h.quality_mask
-        alphabet = [33 + k for k in range(94) if mask >> k & 1]
-        self.encoding, self.offset, self.evidence = guess_encoding(
-            alphabet[0] if alphabet else None, alphabet[-1] if alphabet else None)
+        q = encoding_of_masks(h.quality_mask for h in self.headers)
+        self.encoding, self.offset, self.evidence = q.name, q.offset, q.evidence
         self.paired = bool(ix.paired)
         self._cache: OrderedDict[int, SubBlockReads] = OrderedDict()
         # the web server runs callbacks in threads: one decodes at a time (Numba's
@@ -121,9 +118,8 @@ class ViewerData:
             return self._cache[i]
         if not 0 <= i < self.arch.n_subblocks:
             raise ValueError(f"sub-block {i} is outside 0..{self.arch.n_subblocks - 1}")
-        from ..compresso.kernels import read_lengths
-        from ..runners.compresso import _decode
-        headers, (s,) = _decode(self.arch, np.array([i], np.int64),
+        from ..records.kernels import read_lengths
+        headers, (s,) = decode_streams_of(self.arch, np.array([i], np.int64),
                                 (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS))
         n = headers[0].n_records
         lengths = read_lengths(s[SID_LENGTHS], n)
@@ -219,7 +215,7 @@ class ViewerData:
 
     def matching(self, i: int, pattern: str, revcomp: bool = True) -> np.ndarray:
         """Local numbers of the reads of sub-block ``i`` that contain ``pattern`` (IUPAC)."""
-        from ..compresso.kernels import grep_records, pattern_masks, reverse_complement_masks
+        from ..records.kernels import grep_records, pattern_masks, reverse_complement_masks
         sb = self.reads(i)
         fwd = pattern_masks(pattern)
         with self._lock:
@@ -252,15 +248,14 @@ class ViewerData:
         return picked, m[:, p0:p0 + width]
 
     def _sample_quality(self) -> tuple[list[int], np.ndarray]:
-        from ..compresso.kernels import read_lengths
-        from ..runners.compresso import _decode
+        from ..records.kernels import read_lengths
         n = self.arch.n_subblocks
         picked = sorted(set(np.linspace(0, n - 1, min(n, SAMPLE)).round().astype(int)
                             .tolist())) if n else []
         width = max((self.max_length(i) for i in picked), default=0)
         m = np.full((len(picked), width), np.nan)
         # qualities and lengths only, all sampled sub-blocks in one parallel batch
-        headers, streams = _decode(self.arch, np.array(picked, np.int64),
+        headers, streams = decode_streams_of(self.arch, np.array(picked, np.int64),
                                    (SID_LENGTHS, SID_QUAL)) if picked else ([], [])
         for row, (h, st) in enumerate(zip(headers, streams)):
             lens = read_lengths(st[SID_LENGTHS], h.n_records)

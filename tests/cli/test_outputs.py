@@ -515,7 +515,7 @@ def test_progress_lines_when_stderr_is_not_a_terminal(work, tmp_path):
 COLD = """
 import sys
 sys.path.insert(0, {here!r})
-from phyngsc.codecs import jit
+from phyngsc.core import jit
 jit.on_cold_compile = lambda: print("COLD")
 import probe
 print(probe.twice(21))
@@ -524,7 +524,7 @@ print(probe.twice(21))
 
 def test_first_compile_is_announced_once(tmp_path):
     (tmp_path / "probe.py").write_text(
-        "from phyngsc.codecs.jit import kernel\n\n@kernel\ndef twice(x):\n    return 2 * x\n")
+        "from phyngsc.core.jit import kernel\n\n@kernel\ndef twice(x):\n    return 2 * x\n")
     script = tmp_path / "run.py"
     script.write_text(COLD.format(here=str(tmp_path)))
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))

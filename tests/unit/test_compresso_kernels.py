@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from phyngsc.compresso import kernels
+from phyngsc.records import kernels
 from tests.reference import ref_compresso
 
 from ..conftest import small_files

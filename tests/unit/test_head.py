@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 import phyngsc
-from phyngsc.codecs.jit import interpreted
+from phyngsc.core.jit import interpreted
 from phyngsc.codecs.registry import decode_stream
-from phyngsc.compresso import kernels
-from phyngsc.compresso.head import first_match, parse_subblock, read_head, record_text
+from phyngsc.records import kernels
+from phyngsc.records.head import first_match, parse_subblock, read_head, record_text
 from phyngsc.format.constants import N_STREAMS, SID_LENGTHS
-from phyngsc.reader import Archive
+from phyngsc.archive.reader import Archive
 from tests.reference import ref_compresso
 
 from ..conftest import DATA, ROOT

@@ -4,7 +4,7 @@ record-start detection at every offset of the shared data."""
 import numpy as np
 import pytest
 
-from phyngsc.codecs.jit import kernel
+from phyngsc.core.jit import kernel
 from phyngsc.fastq import scan
 from phyngsc.fastq.scan import OK, find_record_start, scan_span
 from tests.reference import ref_fastq

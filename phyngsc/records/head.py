@@ -2,7 +2,7 @@
 
 Every stream decodes from its start, so the first ``r`` records of a sub-block cost
 time in proportion to ``r``, not to the sub-block. Run interpreted (see
-:func:`phyngsc.codecs.jit.interpreted`) a base costs about 10 µs instead of 10 ns,
+:func:`phyngsc.core.jit.interpreted`) a base costs about 10 µs instead of 10 ns,
 but nothing has to be imported or loaded first: Numba's import and its cached
 kernels take 0.3-0.4 s, which is what the first few hundred bases cost this way.
 ``grep --first`` therefore looks at the first reads of an archive here before it
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..codecs.jit import interpreted
+from ..core.jit import interpreted
 from ..codecs.registry import KNOWN_CODECS, decode_stream
 from ..fastq.streams import assemble_first
 from ..format.constants import SID_DNA, SID_LAYOUT, SID_LENGTHS, SID_QUAL, SID_TITLES

@@ -15,12 +15,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import ArchiveError, UsageError, open_input
-from .format.constants import (BLOCK_HEADER_SIZE, CODEC_NAMES, FILE_HEADER_SIZE,
+from ..errors import ArchiveError, UsageError, open_input
+from ..format.constants import (BLOCK_HEADER_SIZE, CODEC_NAMES, FILE_HEADER_SIZE,
                                STREAM_NAMES, TRAILER_SIZE, WRITER_NAMES)
-from .format.container import BlockHeader, FormatViolation, unpack_file_header, unpack_trailer
-from .format.footer import ArchiveIndex, Footer
-from .format.subblock import SubBlockHeader
+from ..format.container import BlockHeader, FormatViolation, unpack_file_header, unpack_trailer
+from ..format.footer import ArchiveIndex, Footer
+from ..format.subblock import SubBlockHeader
 
 _HEADER_PEEK = 4096
 
@@ -31,13 +31,6 @@ class Record(NamedTuple):
     title: str
     sequence: str
     quality: str
-
-
-def _split_records(data: np.ndarray) -> np.ndarray:
-    from .fastq.scan import scan_span
-    bounds = np.empty(data.size + 1, np.int64)
-    st, _a, _b, _c, nb, _n = scan_span(data, 0, data.size, True, data.size, 1, bounds)
-    return np.append(bounds[:nb], data.size)
 
 
 @dataclass(frozen=True)
@@ -72,6 +65,10 @@ class Archive:
         except BaseException:
             self._f.close()
             raise
+
+    def read(self, offset: int, n: int) -> bytes:
+        """``n`` bytes of the archive file from ``offset`` (fewer at its end)."""
+        return self._read(offset, n)
 
     def _read(self, offset: int, n: int) -> bytes:
         """``n`` bytes at ``offset`` (fewer at the end); safe to call from several threads."""
@@ -207,19 +204,12 @@ class Archive:
                             "decoded": 0, "codecs": {}}
         return sizes
 
-    # -- in compresso API -------------------------------------------------------------
-    def stats(self, comm: object = None, headers_only: bool = False) -> dict:
-        """Statistics as ``phyngsc stats --json`` prints them (collective over ``comm``)."""
-        from .runners.comm import get_comm
-        from .runners.compresso import stats
-        return stats(get_comm(comm), self.path, headers_only=headers_only)
-
     def records(self, start: int = 0, stop: int | None = None) -> Iterator[Record]:
         """Records ``start``..``stop``-1 (0-based, file order); decodes only the sub-blocks
         that hold them, one at a time."""
-        from .compresso.kernels import read_lengths
-        from .format.constants import SID_DNA, SID_LENGTHS, SID_QUAL, SID_TITLES
-        from .subblocks import decode_streams
+        from ..records.kernels import read_lengths
+        from ..format.constants import SID_DNA, SID_LENGTHS, SID_QUAL, SID_TITLES
+        from ..subblocks import decode_streams
         total = self.count()
         stop = total if stop is None else stop
         if not 0 <= start <= stop <= total:
@@ -241,23 +231,6 @@ class Archive:
                              dna[a:int(ends[r])].decode("ascii"),
                              qual[a:int(ends[r])].decode("ascii"))
 
-    def grep(self, pattern: str, comm: object = None, revcomp: bool = False,
-             max_records: int | None = None) -> list[bytes]:
-        """Records (original FASTQ text) whose sequence contains ``pattern`` (IUPAC)."""
-        import io
-
-        from .runners.comm import get_comm
-        from .runners.compresso import grep
-        buf = io.BytesIO()
-        grep(get_comm(comm), self.path, pattern, revcomp=revcomp, max_records=max_records,
-             stdout=buf)
-        data = np.frombuffer(buf.getvalue(), np.uint8)
-        if not data.size:
-            return []
-        starts = _split_records(data)
-        return [data[a:b].tobytes() for a, b in zip(starts[:-1], starts[1:])]
-
-
 def open_archive(path: str) -> Archive:
-    """Open an NGSC archive (``phyngsc.open``)."""
+    """Open an NGSC archive for reading (footer only; no MPI)."""
     return Archive(path)

@@ -13,8 +13,13 @@ nanoseconds) but starts instantly, which pays for tiny jobs such as ``grep
 both ways give the same result (integers are cast with ``int()`` where numpy
 scalar types would otherwise narrow them); tests check it codec by codec.
 
-``phyngsc/__init__.py`` points ``NUMBA_CACHE_DIR`` to a writable directory when
-the package directory is not writable.
+``phyngsc/__init__.py`` points ``NUMBA_CACHE_DIR`` (unless the user set it) to a
+directory under ``$XDG_CACHE_HOME`` (or ``~/.cache``) named after a digest of
+phyngsc's sources, so any change of any module starts a fresh cache.
+
+Parallel kernels write ``for i in prange(n)`` with :data:`prange` from here: plain
+``range`` when interpreted, replaced by Numba's ``prange`` in the kernel's module just
+before it compiles, so importing a module of kernels never imports Numba.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 _OPTIONS = dict(cache=True, nogil=True, boundscheck=False)
+
+#: The loop of parallel kernels (see the module docstring).
+prange = range
 _state = threading.local()
 _registered = False
 _pending_threads: int | None = None
@@ -100,6 +108,8 @@ class Kernel:
                     _register_with_numba()
                     if _pending_threads is not None:
                         set_threads(_pending_threads)
+                    if self.parallel and self.py_func.__globals__.get("prange") is range:
+                        self.py_func.__globals__["prange"] = numba.prange
                     dispatcher = numba.njit(parallel=self.parallel, **_OPTIONS)(self.py_func)
                     _note_if_cold(dispatcher)
                     self._dispatcher = dispatcher

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..codecs.jit import kernel
-from ..codecs.varint import varints_to_array
+from ..core.jit import kernel
+from ..core.varint import varints_to_array
 from ..fastq.scan import OK, scan_span
 
 #: IUPAC code -> bit mask over A=1 C=2 G=4 T/U=8 (0: not a nucleotide code).

@@ -1,0 +1,61 @@
+"""Collective steps every archive-reading command shares: open the archive on every rank
+(one error, agreed), take this rank's share of sub-blocks, run a local phase and agree
+on its errors."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..archive.reader import Archive
+from ..errors import PhyngscError
+from .common import agree
+from .plan import weighted_share
+
+#: Sub-blocks per batch when ranks work through their share.
+BATCH = 16
+
+
+def open_everywhere(comm: Any, path: str) -> Archive:
+    """Collective: open ``path`` on every rank; any rank's failure is raised on all."""
+    arch, error = None, None
+    try:
+        arch = Archive(path)
+    except PhyngscError as exc:
+        error = exc
+    try:
+        agree(comm, error)
+    except BaseException:
+        if arch is not None:
+            arch.close()
+        raise
+    return arch  # type: ignore[return-value]
+
+
+def my_batches(comm: Any, arch: Archive, subset: np.ndarray | None = None,
+               growing: bool = False) -> list[np.ndarray]:
+    """This rank's sub-block indices (input order) of ``subset`` (default: all), a
+    contiguous share balanced by original bytes, in batches of :data:`BATCH`; with
+    ``growing``, batches of 1, 2, 4, ... so that an early answer costs little."""
+    idx = np.arange(arch.n_subblocks) if subset is None else subset
+    a, b = weighted_share(comm.rank, comm.size, arch.index.raw_length[idx])
+    mine = idx[a:b]
+    out, k, size = [], 0, 1 if growing else BATCH
+    while k < len(mine):
+        out.append(mine[k:k + size])
+        k += size
+        size = min(2 * size, BATCH)
+    return out
+
+
+def run_collective(comm: Any, fn: Callable[..., Any], *args: Any) -> Any:
+    """Run the local phase ``fn(*args)`` on every rank, agree on errors (the first in
+    file order wins), return this rank's value."""
+    value, error = None, None
+    try:
+        value = fn(*args)
+    except Exception as exc:  # noqa: BLE001 - agreed on below
+        error = exc
+    agree(comm, error, getattr(error, "offset", None) or 0)
+    return value
