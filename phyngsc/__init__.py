@@ -85,7 +85,7 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
     """
     from .format.constants import DEFAULT_WINDOW
     from .runners.comm import get_comm
-    from .runners.compress import CompressOptions, validate
+    from .runners.job import CompressOptions, validate
     from .runners.targets import check_outputs, staged
     c = get_comm(comm)
     opts = CompressOptions(threads=_threads(c, threads), level=level,

@@ -207,12 +207,15 @@ class SpanError(Exception):
 
 
 def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base: int,
-                 file_index: int, level: int) -> list[EncodedSubBlock]:
+                 file_index: int, level: int,
+                 mates: list[tuple[int, int, int]] | None = None) -> list[EncodedSubBlock]:
     """Encode ``buf[starts[i]:ends[i]]`` (whole records each) into sub-blocks.
 
     ``base`` is the file offset of ``buf[0]``: SOF of sub-block i is
-    ``base + starts[i]``. Raises :class:`SpanError` for the first (lowest
-    offset) invalid record. Uses the current Numba thread count.
+    ``base + starts[i]``. A paired batch (interleaved mates) gives instead, per
+    sub-block, ``mates[i] = (R1 offset, R2 offset, R1 bytes)`` for its header. Raises
+    :class:`SpanError` for the first (lowest offset) invalid record. Uses the current
+    Numba thread count.
     """
     starts = np.ascontiguousarray(starts, np.int64)
     ends = np.ascontiguousarray(ends, np.int64)
@@ -238,8 +241,9 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
                                    int(m[_M_STREAMS + 3 * sid + 2]))
                         for sid in range(N_STREAMS))
         qmask = int(m[_M_QMASK]) | (int(m[_M_QMASK + 1]) << 47)
+        sof, sof2, len1 = (base + s, 0, 0) if mates is None else mates[i]
         header = SubBlockHeader(
-            file_index=file_index, sof=base + s, raw_length=e - s,
+            file_index=file_index, sof=sof, sof2=sof2, raw_length1=len1, raw_length=e - s,
             raw_crc=zlib.crc32(buf[s:e]), n_records=int(m[_M_STATS + ST_NR]),
             max_title=int(m[_M_STATS + ST_MTL]), min_seq=int(m[_M_STATS + ST_MINSL]),
             max_seq=int(m[_M_STATS + ST_MSL]), n_bases=int(m[_M_STATS + ST_NB]),

@@ -3,6 +3,7 @@
 # (oversubscribed on small machines). Run inside a virtual environment (README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--with-tools" ]; then bash scripts/install-test-tools.sh; fi
 python -m pip install -q -e ".[mpich,test]"
 export OMPI_MCA_rmaps_base_oversubscribe=1 PRTE_MCA_rmaps_default_mapping_policy=:oversubscribe
 # warm the Numba cache once, serially, before ranks start compiling in parallel

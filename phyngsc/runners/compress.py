@@ -14,50 +14,23 @@ from __future__ import annotations
 
 import os
 import zlib
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..destinations import Destination, temp_name
-from ..errors import FastqFormatError, InputFileError, OutputError, PhyngscError, UsageError
+from ..errors import FastqFormatError, InputFileError, PhyngscError
 from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
-from ..format.constants import (DEFAULT_WINDOW, FILE_HEADER_SIZE, MIN_WINDOW, TRAILER_SIZE)
-from ..format.container import pack_file_header, pack_trailer
-from ..format.footer import BlockEntry, Footer, InputFile, SubBlockEntry
+from ..format.constants import FILE_HEADER_SIZE
+from ..format.footer import InputFile, SubBlockEntry
 from ..subblocks import SpanError, encode_spans
-from .common import InternalError, Progress, agree, locate
-from .targets import check_outputs, rename_all, require_files
-from .tempfiles import finish_output, register_output
+from .common import Progress, locate
+from .job import CompressionJob, CompressOptions, CompressResult, validate
 from .plan import even_share, n_windows
-from .writer import WRITERS, BlockPacker, OrderError
+from .writer import BlockPacker
 
 #: Records that must scan cleanly from a candidate start (tests may lower it).
 RESYNC_CONFIRM = int(os.environ.get("PHYNGSC_RESYNC_CONFIRM", "3"))
 READ_AHEAD = 1 << 20
-
-
-@dataclass
-class CompressOptions:
-    """Options of a compression; all ranks must pass the same values."""
-
-    threads: int = 1
-    level: int = 5
-    window: int = DEFAULT_WINDOW
-    writer: str = "ticket"
-    hints: dict[str, str] = field(default_factory=dict)
-    progress: bool = False
-    batch_windows: int = 0   # 0: 2 per thread
-
-
-@dataclass
-class CompressResult:
-    """Returned on every rank; ``footer`` and ``archive_size`` are set on rank 0 only."""
-
-    footer: Footer | None
-    archive_size: int
-    input_size: int
-    redone: bool = False
 
 
 def check_input(src: str) -> int:
@@ -71,28 +44,6 @@ def check_input(src: str) -> int:
     return os.path.getsize(src)
 
 
-def validate(opts: CompressOptions) -> None:
-    """Refuse options that cannot work, before any work (UsageError, exit 2)."""
-    from ..codecs.registry import LEVELS
-    if opts.level not in LEVELS:
-        raise UsageError(f"level {opts.level} is not one of {', '.join(map(str, sorted(LEVELS)))}")
-    if opts.window < MIN_WINDOW:
-        raise UsageError(f"window must be at least {MIN_WINDOW} bytes (got {opts.window})")
-    if opts.writer not in WRITERS:
-        raise UsageError(f"unknown writer {opts.writer!r} (shared or ticket)")
-    if opts.threads < 1:
-        raise UsageError("--threads must be at least 1")
-
-
-def prepare(comm: Any, inputs: list[str], dst: str, opts: CompressOptions) -> Destination:
-    """Collective: options and the output checked before any work; the archive must be a
-    regular file (the caller stages it for a stream destination)."""
-    validate(opts)
-    dest = check_outputs(comm, inputs, [dst])[0]
-    require_files([dest], "an archive is written at many offsets by every rank")
-    return dest
-
-
 def compress_file(comm: Any, src: str, dst: str, opts: CompressOptions) -> CompressResult:
     """Compress ``src`` into ``dst``. Collective over ``comm``.
 
@@ -100,51 +51,41 @@ def compress_file(comm: Any, src: str, dst: str, opts: CompressOptions) -> Compr
     block order and footer are verified; on any error every rank raises the
     same exception and no output is left behind.
     """
-    dest = prepare(comm, [src], dst, opts)
-    setup: Any = None
-    if comm.rank == 0:
-        try:
-            setup = (check_input(src), temp_name(dest.path))
-        except Exception as exc:  # noqa: BLE001 - reported on every rank below
-            setup = exc
-    setup = comm.bcast(setup, root=0)
-    if isinstance(setup, BaseException):
-        raise setup
-    size, tmp = setup
-    register_output(tmp)
+    job = CompressionJob(comm, [src], dst, opts, check_input)
+    size = job.sizes[0]
     infile = comm.open_read(src)
     try:
-        result = None
         starts = None
         redone = False
-        while result is None:
-            result = _compress_pass(comm, infile, src, size, tmp, dest.name, opts, starts)
-            if isinstance(result, list):   # resync disproved: redo with exact starts
-                starts, result, redone = result, None, True
+        while True:
+            starts = _compress_pass(comm, job, infile, src, size, starts)
+            if starts is None:
+                break
+            redone = True                  # resync disproved: redo with exact starts
+            job.begin_pass()
     except PhyngscError:
         # raised on every rank together (errors are agreed on), so closing is safe;
         # any other exception may be on one rank only: no collective call then.
         infile.close()
         raise
     infile.close()
-    publish(comm, tmp, dest)
+    result = job.finish((InputFile(size, os.path.basename(src)),))
     result.redone = redone
     return result
 
 
-def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str, name: str,
-                   opts: CompressOptions, exact_starts: list[int] | None) -> Any:
+def _compress_pass(comm: Any, job: CompressionJob, infile: Any, src: str, size: int,
+                   exact_starts: list[int] | None) -> list[int] | None:
+    """One pass over the input; ``None`` when it is done (ready for ``job.finish``), or
+    every rank's exact start when the structural resync was disproved (redo)."""
+    opts = job.opts
     W = opts.window
     nwin = n_windows(size, W)
     w0, w1 = even_share(comm.rank, comm.size, nwin)
-    out = open_archive_output(comm, tmp, name, opts)
-    writer = WRITERS[opts.writer](comm, out)
     progress = Progress(comm, size, "compress", opts.progress)
     error: BaseException | None = None
     begin = end = 0
     try:
-        if comm.rank == 0:
-            out.write_at(0, pack_file_header())
         if exact_starts is not None:
             begin = exact_starts[comm.rank]
         elif w0 == 0:
@@ -152,17 +93,12 @@ def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str, name: 
         else:
             begin = resync(infile, size, w0 * W)
         end = _encode_range(infile, src, size, begin, min(w1 * W, size), opts, comm.rank,
-                            writer, progress)
+                            job.writer, progress)
     except Exception as exc:  # noqa: BLE001 - agreed on below
         error = exc
     progress.close()
     # Internal failures (not the user's data) end the pass on every rank at once.
-    internal = None if error is None or isinstance(error, FastqFormatError) else error
-    try:
-        agree(comm, internal)
-    except BaseException:
-        abandon_pass(comm, out, writer, tmp)
-        raise
+    job.settle(None if error is None or isinstance(error, FastqFormatError) else error)
     # Prove the ranges tile the input: each range ends where the next begins. A
     # FASTQ error counts only if every range before its rank is proven, since a
     # rank that started from a wrong resync point would see spurious errors.
@@ -173,90 +109,16 @@ def _compress_pass(comm: Any, infile: Any, src: str, size: int, tmp: str, name: 
     if not failed:
         chain_ok = chain_ok and reports[-1][1] == size
     if not chain_ok:
-        abandon_pass(comm, out, writer, tmp)
+        job.abandon()
         if exact_starts is not None:
             raise RuntimeError("exact window starts did not tile the input")
         return _exact_starts(comm, infile, size, W)
     if failed:
         first = comm.bcast(error if comm.rank == failed[0] else None, root=failed[0])
         located = locate(comm, infile, first)
-        abandon_pass(comm, out, writer, tmp)
+        job.abandon()
         raise located
-    footer, archive_size = finish_archive(comm, out, writer, tmp, opts,
-                                          (InputFile(size, os.path.basename(src)),))
-    return CompressResult(footer if comm.rank == 0 else None, archive_size, size)
-
-
-def finish_archive(comm: Any, out: Any, writer: Any, tmp: str, opts: CompressOptions,
-                   files: tuple[InputFile, ...]) -> tuple[Footer | None, int]:
-    """Collective: establish and verify the block order, write footer and trailer, trim
-    and close the output. Returns the footer (rank 0) and the archive size."""
-    outcome: Any = None
-    try:
-        closed = writer.close()
-        if comm.rank == 0:
-            order, content_end = closed
-            footer = Footer(
-                ranks=comm.size, threads=opts.threads, level=opts.level,
-                writer=writer.mode, window=opts.window,
-                files=files,
-                blocks=tuple(BlockEntry(b.rank, b.seq, b.payload_length, len(b.subblocks))
-                             for b in order),
-                subblocks=tuple(e for b in order for e in b.subblocks))
-            packed = footer.pack()
-            out.write_at(content_end, packed + pack_trailer(packed))
-            outcome = (footer, content_end + len(packed) + TRAILER_SIZE)
-    except OrderError as exc:
-        outcome = InternalError(f"block order could not be verified: {exc}")
-    except OutputError as exc:
-        outcome = exc
-    outcome = comm.bcast(outcome if comm.rank == 0 else None, root=0)
-    error = outcome if isinstance(outcome, BaseException) else None
-    if error is None:
-        try:
-            out.set_size(outcome[1])   # collective; trims leftovers of an earlier pass
-        except OutputError as exc:
-            error = exc
-    try:
-        out.close()
-    except OutputError as exc:
-        error = error or exc
-    try:
-        agree(comm, error)
-    except BaseException:
-        finish_output(tmp, None, comm.rank)
-        comm.barrier()
-        raise
-    return outcome
-
-
-def abandon_pass(comm: Any, out: Any, writer: Any, tmp: str) -> None:
-    """Collective: close everything of a failed pass and delete its output."""
-    try:
-        if hasattr(writer, "counter"):
-            writer.counter.free()
-    finally:
-        try:
-            out.close()
-        except OutputError:
-            pass
-        finish_output(tmp, None, comm.rank)
-        comm.barrier()
-
-
-def open_archive_output(comm: Any, tmp: str, name: str, opts: CompressOptions) -> Any:
-    """Collective: open the temporary archive ``tmp`` (errors name ``name``)."""
-    try:
-        return comm.open_write(tmp, opts.hints, name=name)
-    except OutputError:
-        finish_output(tmp, None, comm.rank)
-        raise
-
-
-def publish(comm: Any, tmp: str, dest: Destination) -> None:
-    """Collective: rename the finished archive into place."""
-    rename_all(comm, [(tmp, dest)])
-    comm.barrier()
+    return None
 
 
 def resync(infile: Any, size: int, x: int) -> int:
@@ -346,4 +208,5 @@ def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> list[int]:
     return comm.bcast(starts, root=0)
 
 
-__all__ = ["compress_file", "CompressOptions", "CompressResult", "FILE_HEADER_SIZE"]
+__all__ = ["compress_file", "check_input", "resync", "scan_batch", "CompressOptions",
+           "CompressResult", "validate", "FILE_HEADER_SIZE"]

@@ -12,7 +12,6 @@ files.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import zlib
 from typing import Any
@@ -22,17 +21,14 @@ import numpy as np
 from ..errors import DataError, FastqFormatError, PhyngscError, UsageError
 from ..fastq.pairs import interleave, record_starts
 from ..fastq.scan import NEED_MORE, OK, error_text, scan_span
-from ..format.container import pack_file_header
 from ..format.footer import InputFile, SubBlockEntry
 from ..format.subblock import PAIRED
 from ..subblocks import encode_spans
-from ..destinations import temp_name
 from .common import InternalError, agree, locate
-from .compress import (READ_AHEAD, CompressOptions, CompressResult, abandon_pass, resync, scan_batch,
-                       check_input, finish_archive, open_archive_output, prepare, publish)
+from .compress import READ_AHEAD, check_input, resync, scan_batch
+from .job import CompressionJob, CompressOptions, CompressResult
 from .plan import even_share, n_windows
-from .tempfiles import register_output
-from .writer import WRITERS, BlockPacker
+from .writer import BlockPacker
 
 
 def _at_eof(infile: Any, size: int, end: int) -> bool:
@@ -102,29 +98,22 @@ _NO_NEWLINE = ("R1 ends without a final newline; a paired-end archive needs one 
 def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) -> CompressResult:
     """Compress mates ``r1`` and ``r2`` into ``dst`` (collective)."""
     r1, r2, dst = comm.bcast((r1, r2, dst), root=0)   # one view of the paths everywhere
-    dest = prepare(comm, [r1, r2], dst, opts)
-    setup: Any = None
-    if comm.rank == 0:
-        try:
+
+    def check(path: str) -> int:
+        if path == r1:
             if os.path.exists(r1) and os.path.exists(r2) and os.path.samefile(r1, r2):
                 raise UsageError(f"{r1} and {r2} are the same file")
-            setup = (check_input(r1), check_input(r2), temp_name(dest.path))
-            _require_final_newline(r1, setup[0])
-        except Exception as exc:  # noqa: BLE001 - reported on every rank
-            setup = exc
-    setup = comm.bcast(setup, root=0)
-    if isinstance(setup, BaseException):
-        raise setup
-    size1, size2, tmp = setup
-    register_output(tmp)
+            size = check_input(r1)
+            _require_final_newline(r1, size)
+            return size
+        return check_input(path)
+
+    job = CompressionJob(comm, [r1, r2], dst, opts, check)
+    size1, size2 = job.sizes
     f1, f2 = comm.open_read(r1), comm.open_read(r2)
-    out = open_archive_output(comm, tmp, dest.name, opts)
-    writer = WRITERS[opts.writer](comm, out)
     W = opts.window
     error: BaseException | None = None
     try:
-        if comm.rank == 0:
-            out.write_at(0, pack_file_header())
         # 1. count records: R1 by windows, R2 by an even byte share
         w0, w1 = even_share(comm.rank, comm.size, n_windows(size1, W))
         begin1 = 0 if w0 == 0 else resync(f1, size1, w0 * W)
@@ -147,10 +136,10 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
             raise mismatch(r1, r2, total1, total2)
     except FastqFormatError as exc:   # agreed on every rank: give it its line number
         located = locate(comm, f1 if exc.path == r1 else f2, exc)
-        abandon_pass(comm, out, writer, tmp)
+        job.abandon()
         raise located from None
     except PhyngscError:
-        abandon_pass(comm, out, writer, tmp)
+        job.abandon()
         raise
     # 2. encode: my R1 windows and the R2 records with the same numbers
     try:
@@ -162,24 +151,22 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
             buf, st = _starts(f2, r2, size2, pos2, skip)
             pos2 += int(st[-1])
         _encode_pairs(f1, f2, r1, r2, size1, size2, begin1, min(w1 * W, size1), pos2, opts,
-                      comm.rank, writer)
+                      comm.rank, job.writer)
     except Exception as exc:  # noqa: BLE001 - agreed on below
         error = exc
     try:
         agree(comm, error, getattr(error, "offset", None) or 0)
     except FastqFormatError as exc:
         located = locate(comm, f1 if exc.path == r1 else f2, exc)
-        abandon_pass(comm, out, writer, tmp)
+        job.abandon()
         raise located from None
     except BaseException:
-        abandon_pass(comm, out, writer, tmp)
+        job.abandon()
         raise
-    files = (InputFile(size1, os.path.basename(r1)), InputFile(size2, os.path.basename(r2)))
-    footer, size = finish_archive(comm, out, writer, tmp, opts, files)
     f1.close()
     f2.close()
-    publish(comm, tmp, dest)
-    return CompressResult(footer, size, size1 + size2)
+    return job.finish((InputFile(size1, os.path.basename(r1)),
+                       InputFile(size2, os.path.basename(r2))))
 
 
 def mismatch(r1: str, r2: str, total1: int, total2: int) -> DataError:
@@ -247,16 +234,14 @@ def pair_batches(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos
 
 def encode_pair_batch(joined: np.ndarray, spans: np.ndarray, meta: list, opts: CompressOptions,
                       packer: BlockPacker, writer: Any) -> None:
-    """Encode one batch of paired sub-blocks and hand full blocks to ``writer``."""
+    """Encode one batch of paired sub-blocks (``meta``: R1 offset, R2 offset and R1 bytes
+    of each) and hand full blocks to ``writer``."""
     encoded = encode_spans(joined, spans[:-1], spans[1:], base=0, file_index=PAIRED,
-                           level=opts.level)
-    for sb, (sof1, sof2, len1) in zip(encoded, meta):
-        old = sb.header.pack()
-        hdr = dataclasses.replace(sb.header, sof=sof1, sof2=sof2, raw_length1=len1)
-        data = hdr.pack() + sb.data[len(old):]
-        entry = SubBlockEntry(len(data), hdr.raw_length, hdr.n_records, PAIRED,
-                              zlib.crc32(data), len1)
-        for block, info in packer.add(data, entry):
+                           level=opts.level, mates=meta)
+    for sb, (_sof1, _sof2, len1) in zip(encoded, meta):
+        entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, PAIRED,
+                              zlib.crc32(sb.data), len1)
+        for block, info in packer.add(sb.data, entry):
             writer.write(block, info)
 
 

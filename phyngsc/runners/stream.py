@@ -35,16 +35,13 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, open_input
-from ..format.container import pack_file_header
 from ..format.footer import InputFile, SubBlockEntry
 from ..subblocks import encode_spans
-from ..destinations import temp_name
-from .common import InternalError, agree
-from .compress import (CompressOptions, CompressResult, abandon_pass, scan_batch, finish_archive,
-                       open_archive_output, prepare, publish)
+from .common import InternalError
+from .compress import scan_batch
+from .job import CompressionJob, CompressOptions, CompressResult
 from .paired import encode_pair_batch, pair_batches
-from .tempfiles import register_output
-from .writer import WRITERS, BlockPacker
+from .writer import BlockPacker
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 4 << 20
@@ -224,37 +221,23 @@ def compress_stream(comm: Any, src: str | tuple[str, ...], dst: str, opts: Compr
     R1, R2 (a paired archive). Rank 0 reads; with P > 1 ranks the other ranks encode.
     The archive's sub-blocks are those of the same data given as plain files."""
     inputs = [src] if isinstance(src, str) else list(src)
-    dest = prepare(comm, inputs, dst, opts)
-    setup: Any = None
-    if comm.rank == 0:
-        missing = [p for p in inputs if p != "-" and not os.path.exists(p)]
-        setup = InputFileError(missing[0], "no such file") if missing else temp_name(dest.path)
-    setup = comm.bcast(setup, root=0)
-    if isinstance(setup, BaseException):
-        raise setup
-    tmp = setup
-    register_output(tmp)
-    out = open_archive_output(comm, tmp, dest.name, opts)
-    writer = WRITERS[opts.writer](comm, out)
+
+    def check(path: str) -> None:
+        if path != "-" and not os.path.exists(path):
+            raise InputFileError(path, "no such file")
+
+    job = CompressionJob(comm, inputs, dst, opts, check)
     error: BaseException | None = None
     files = None
     try:
         if comm.rank == 0:
-            out.write_at(0, pack_file_header())
-            files = _read_side(comm, inputs, interleaved, opts, writer)
+            files = _read_side(comm, inputs, interleaved, opts, job.writer)
         else:
-            _encoder_side(comm, opts, writer)
+            _encoder_side(comm, opts, job.writer)
     except Exception as exc:  # noqa: BLE001 - agreed on below
         error = exc
-    try:
-        agree(comm, error, getattr(error, "offset", None) or 0)
-    except BaseException:
-        abandon_pass(comm, out, writer, tmp)
-        raise
-    files = comm.bcast(files, root=0)
-    footer, size = finish_archive(comm, out, writer, tmp, opts, files)
-    publish(comm, tmp, dest)
-    return CompressResult(footer, size, sum(f.size for f in files))
+    job.settle(error, getattr(error, "offset", None) or 0)
+    return job.finish(comm.bcast(files, root=0))
 
 
 def _read_side(comm: Any, inputs: list[str], interleaved: bool, opts: CompressOptions,

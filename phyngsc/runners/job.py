@@ -1,0 +1,210 @@
+"""The compression skeleton: the output side every compression shares.
+
+A :class:`CompressionJob` checks the options and the output against the inputs before
+any work, has rank 0 check the inputs, opens a temporary archive with its file header
+and a block writer, and at the end proves the block order, writes the footer and
+renames the archive into place; on any agreed error everything is removed. The three
+*sources* differ only in how they cut the input into batches and feed
+:attr:`CompressionJob.writer`:
+
+- ``compress.py``: a plain file, cut by byte offset by every rank (resync, redo if the
+  ranges do not tile);
+- ``paired.py``: two plain files, R1 cut by offset, R2 followed by record number;
+- ``stream.py``: anything that cannot be cut (pipes, FIFOs, gzip/BGZF, standard input;
+  one input, two mates, or interleaved), read by rank 0 and dealt to encoder ranks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ..destinations import Destination, temp_name
+from ..errors import OutputError, UsageError
+from ..format.constants import DEFAULT_WINDOW, MIN_WINDOW, TRAILER_SIZE
+from ..format.container import pack_file_header, pack_trailer
+from ..format.footer import BlockEntry, Footer, InputFile
+from .common import InternalError, agree
+from .targets import check_outputs, rename_all, require_files
+from .tempfiles import finish_output, register_output
+from .writer import WRITERS, OrderError
+
+
+@dataclass
+class CompressOptions:
+    """Options of a compression; all ranks must pass the same values."""
+
+    threads: int = 1
+    level: int = 5
+    window: int = DEFAULT_WINDOW
+    writer: str = "ticket"
+    hints: dict[str, str] = field(default_factory=dict)
+    progress: bool = False
+    batch_windows: int = 0   # 0: 2 per thread
+
+
+@dataclass
+class CompressResult:
+    """Returned on every rank; ``footer`` and ``archive_size`` are set on rank 0 only."""
+
+    footer: Footer | None
+    archive_size: int
+    input_size: int
+    redone: bool = False
+
+
+def validate(opts: CompressOptions) -> None:
+    """Refuse options that cannot work, before any work (UsageError, exit 2)."""
+    from ..codecs.registry import LEVELS
+    if opts.level not in LEVELS:
+        raise UsageError(f"level {opts.level} is not one of {', '.join(map(str, sorted(LEVELS)))}")
+    if opts.window < MIN_WINDOW:
+        raise UsageError(f"window must be at least {MIN_WINDOW} bytes (got {opts.window})")
+    if opts.writer not in WRITERS:
+        raise UsageError(f"unknown writer {opts.writer!r} (shared or ticket)")
+    if opts.threads < 1:
+        raise UsageError("--threads must be at least 1")
+
+
+def prepare(comm: Any, inputs: list[str], dst: str, opts: CompressOptions) -> Destination:
+    """Collective: options and the output checked before any work; the archive must be a
+    regular file (the caller stages it for a stream destination)."""
+    validate(opts)
+    dest = check_outputs(comm, inputs, [dst])[0]
+    require_files([dest], "an archive is written at many offsets by every rank")
+    return dest
+
+
+def finish_archive(comm: Any, out: Any, writer: Any, tmp: str, opts: CompressOptions,
+                   files: tuple[InputFile, ...]) -> tuple[Footer | None, int]:
+    """Collective: establish and verify the block order, write footer and trailer, trim
+    and close the output. Returns the footer (rank 0) and the archive size."""
+    outcome: Any = None
+    try:
+        closed = writer.close()
+        if comm.rank == 0:
+            order, content_end = closed
+            footer = Footer(
+                ranks=comm.size, threads=opts.threads, level=opts.level,
+                writer=writer.mode, window=opts.window,
+                files=files,
+                blocks=tuple(BlockEntry(b.rank, b.seq, b.payload_length, len(b.subblocks))
+                             for b in order),
+                subblocks=tuple(e for b in order for e in b.subblocks))
+            packed = footer.pack()
+            out.write_at(content_end, packed + pack_trailer(packed))
+            outcome = (footer, content_end + len(packed) + TRAILER_SIZE)
+    except OrderError as exc:
+        outcome = InternalError(f"block order could not be verified: {exc}")
+    except OutputError as exc:
+        outcome = exc
+    outcome = comm.bcast(outcome if comm.rank == 0 else None, root=0)
+    error = outcome if isinstance(outcome, BaseException) else None
+    if error is None:
+        try:
+            out.set_size(outcome[1])   # collective; trims leftovers of an earlier pass
+        except OutputError as exc:
+            error = exc
+    try:
+        out.close()
+    except OutputError as exc:
+        error = error or exc
+    try:
+        agree(comm, error)
+    except BaseException:
+        finish_output(tmp, None, comm.rank)
+        comm.barrier()
+        raise
+    return outcome
+
+
+def abandon_pass(comm: Any, out: Any, writer: Any, tmp: str) -> None:
+    """Collective: close everything of a failed pass and delete its output."""
+    try:
+        if hasattr(writer, "counter"):
+            writer.counter.free()
+    finally:
+        try:
+            out.close()
+        except OutputError:
+            pass
+        finish_output(tmp, None, comm.rank)
+        comm.barrier()
+
+
+def open_archive_output(comm: Any, tmp: str, name: str, opts: CompressOptions) -> Any:
+    """Collective: open the temporary archive ``tmp`` (errors name ``name``)."""
+    try:
+        return comm.open_write(tmp, opts.hints, name=name)
+    except OutputError:
+        finish_output(tmp, None, comm.rank)
+        raise
+
+
+def publish(comm: Any, tmp: str, dest: Destination) -> None:
+    """Collective: rename the finished archive into place."""
+    rename_all(comm, [(tmp, dest)])
+    comm.barrier()
+
+
+class CompressionJob:
+    """Collective: one archive being written (see the module docstring).
+
+    Attributes: ``dest`` (the checked destination), ``sizes`` (what ``check`` returned
+    for each input on rank 0, broadcast), ``out`` and ``writer`` (the open archive and
+    its block writer for the current pass)."""
+
+    def __init__(self, comm: Any, inputs: list[str], dst: str, opts: CompressOptions,
+                 check: Callable[[str], Any] | None = None) -> None:
+        self.comm = comm
+        self.opts = opts
+        self.dest = prepare(comm, inputs, dst, opts)
+        setup: Any = None
+        if comm.rank == 0:
+            try:
+                setup = ([check(p) for p in inputs] if check else [],
+                         temp_name(self.dest.path))
+            except Exception as exc:  # noqa: BLE001 - reported on every rank below
+                setup = exc
+        setup = comm.bcast(setup, root=0)
+        if isinstance(setup, BaseException):
+            raise setup
+        self.sizes, self.tmp = setup
+        self.out: Any = None
+        self.writer: Any = None
+        self.begin_pass()
+
+    def begin_pass(self) -> None:
+        """Collective: open the temporary archive, write its file header (rank 0) and
+        start the block writer; called again to redo a pass."""
+        register_output(self.tmp)
+        self.out = open_archive_output(self.comm, self.tmp, self.dest.name, self.opts)
+        self.writer = WRITERS[self.opts.writer](self.comm, self.out)
+        error = None
+        if self.comm.rank == 0:
+            try:
+                self.out.write_at(0, pack_file_header())
+            except OutputError as exc:
+                error = exc
+        self.settle(error)
+
+    def settle(self, error: BaseException | None, key: int = 0) -> None:
+        """Collective: agree on this rank's ``error``; if any rank had one, abandon the
+        archive and raise the agreed error on every rank."""
+        try:
+            agree(self.comm, error, key)
+        except BaseException:
+            self.abandon()
+            raise
+
+    def abandon(self) -> None:
+        """Collective: close and remove the current pass's archive."""
+        abandon_pass(self.comm, self.out, self.writer, self.tmp)
+
+    def finish(self, files: tuple[InputFile, ...]) -> CompressResult:
+        """Collective: block order, footer, trailer, rename into place."""
+        footer, size = finish_archive(self.comm, self.out, self.writer, self.tmp, self.opts,
+                                      files)
+        publish(self.comm, self.tmp, self.dest)
+        return CompressResult(footer if self.comm.rank == 0 else None, size,
+                              sum(f.size for f in files))
