@@ -144,8 +144,13 @@ class Archive:
         """Number of records (from the footer alone)."""
         return self.index.total_records()
 
+    def _check_index(self, i: int, n: int, what: str) -> None:
+        if not 0 <= i < n:
+            raise UsageError(f"{self.path}: {what} {i} is outside 0..{n - 1}")
+
     def subblock_bytes(self, i: int, check: bool = True) -> bytes:
         """The encoded sub-block ``i`` (input order), checked against its footer CRC."""
+        self._check_index(i, self.n_subblocks, "sub-block")
         ix = self.index
         data = self._read(int(ix.offset[i]), int(ix.length[i]))
         if check and (len(data) != ix.length[i] or zlib.crc32(data) != ix.crc[i]):
@@ -155,6 +160,7 @@ class Archive:
 
     def subblock_header(self, i: int) -> SubBlockHeader:
         """Header of sub-block ``i`` (reads a few bytes, no stream data)."""
+        self._check_index(i, self.n_subblocks, "sub-block")
         ix = self.index
         data = self._read(int(ix.offset[i]), min(_HEADER_PEEK, int(ix.length[i])))
         try:
@@ -170,6 +176,7 @@ class Archive:
 
     def block_header(self, b: int) -> BlockHeader:
         """Header of block ``b`` (file order)."""
+        self._check_index(b, len(self.footer.blocks), "block")
         off = int(self.index.block_start[b])
         try:
             return BlockHeader.unpack(self._read(off, BLOCK_HEADER_SIZE))

@@ -271,6 +271,12 @@ def test_api_refuses_the_same_checks(work, tmp_path):
             list(a.records(5, 10 ** 9))
         with pytest.raises(phyngsc.UsageError, match="not an IUPAC"):
             a.grep("XYZ")
+        with pytest.raises(phyngsc.UsageError, match="sub-block 99999 is outside"):
+            a.subblock_header(99999)
+        with pytest.raises(phyngsc.UsageError, match="sub-block -1 is outside"):
+            a.subblock_bytes(-1)
+        with pytest.raises(phyngsc.UsageError, match="block 99999 is outside"):
+            a.block_header(99999)
     assert digest(arch) == before and sorted(p.name for p in tmp_path.iterdir()) == ["se.ngsc"]
 
 
