@@ -17,6 +17,11 @@ scalar types would otherwise narrow them); tests check it codec by codec.
 directory under ``$XDG_CACHE_HOME`` (or ``~/.cache``) named after a digest of
 phyngsc's sources, so any change of any module starts a fresh cache.
 
+Under ``mpiexec`` on a cold cache the ranks sharing a cache do not all compile the same
+kernels at once: a kernel's first call compiles it for its argument types under a file
+lock in the cache directory (:func:`_compile_lock`); the first rank compiles and writes
+the cache, the others wait and then load it.
+
 Parallel kernels write ``for i in prange(n)`` with :data:`prange` from here: plain
 ``range`` when interpreted, replaced by Numba's ``prange`` in the kernel's module just
 before it compiles, so importing a module of kernels never imports Numba.
@@ -43,18 +48,45 @@ on_cold_compile: Callable[[], None] | None = None
 _cold_noted = False
 
 
+def _is_cold(dispatcher: Any) -> bool | None:
+    """Whether the dispatcher has no cached machine code yet (None: cannot tell)."""
+    try:
+        import os
+        return not os.path.exists(dispatcher._cache._cache_file._index_path)
+    except Exception:  # noqa: BLE001 - Numba internals moved
+        return None
+
+
 def _note_if_cold(dispatcher: Any) -> None:
     global _cold_noted
     if _cold_noted or on_cold_compile is None:
         return
-    try:
-        import os
-        cold = not os.path.exists(dispatcher._cache._cache_file._index_path)
-    except Exception:  # noqa: BLE001 - Numba internals moved: say nothing
-        return
-    if cold:
+    if _is_cold(dispatcher):
         _cold_noted = True
         on_cold_compile()
+
+
+@contextmanager
+def _compile_lock() -> Iterator[None]:
+    """An exclusive lock on a file in the kernel cache: processes sharing the cache (the
+    ranks of a node, or of a cluster on a shared file system) compile a cold kernel one
+    at a time, so the first compiles and the others load its cached code."""
+    import os
+    path = os.path.join(os.environ.get("NUMBA_CACHE_DIR") or ".", ".phyngsc-compile.lock")
+    try:
+        import fcntl
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except (ImportError, OSError):   # no lock where none can be taken: compile anyway
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass
+        yield
+    finally:
+        os.close(fd)
 
 
 def set_threads(n: int) -> None:
@@ -93,6 +125,7 @@ class Kernel:
         self.parallel = parallel
         self._dispatcher: Any = None
         self._lock = threading.Lock()
+        self._ready = False
         self.__name__ = fn.__name__
         self.__qualname__ = fn.__qualname__
         self.__module__ = fn.__module__
@@ -118,7 +151,25 @@ class Kernel:
     def __call__(self, *args: Any) -> Any:
         if getattr(_state, "interpreted", False):
             return self.py_func(*args)
-        return self.dispatcher()(*args)
+        d = self.dispatcher()
+        if not self._ready:
+            self._first_compile(d, args)
+        return d(*args)
+
+    def _first_compile(self, d: Any, args: tuple) -> None:
+        """On a cold cache, compile for these argument types under the node-wide lock
+        (without running the kernel), so that ranks compile one at a time and all but the
+        first load the cached code; on a warm cache there is nothing to do."""
+        self._ready = True
+        if not _is_cold(d):
+            return
+        import numba
+        try:
+            sig = tuple(numba.typeof(a) for a in args)
+        except Exception:  # noqa: BLE001 - an argument Numba types only at call time
+            return
+        with _compile_lock():
+            d.compile(sig)
 
     def __repr__(self) -> str:
         return f"<phyngsc kernel {self.__module__}.{self.__qualname__}>"

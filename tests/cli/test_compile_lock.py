@@ -1,0 +1,59 @@
+"""On a cold kernel cache, ranks sharing it compile a kernel once, not once each."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .test_cli import MPIEXEC
+
+PROBE = """
+from phyngsc.core.jit import kernel
+
+
+@kernel
+def total(a):
+    s = 0
+    for x in a:
+        s += x
+    return s
+"""
+
+RUN = """
+import sys
+import numpy as np
+sys.path.insert(0, {here!r})
+from mpi4py import MPI
+import probe
+r = probe.total(np.arange(10, dtype=np.int64))
+st = probe.total.dispatcher().stats
+row = (MPI.COMM_WORLD.rank, r, sum(st.cache_misses.values()), sum(st.cache_hits.values()))
+rows = MPI.COMM_WORLD.gather(row, root=0)   # one process prints: lines cannot interleave
+if rows:
+    for row in rows:
+        print(*row)
+"""
+
+
+@pytest.mark.skipif(MPIEXEC is None, reason="mpiexec not found")
+def test_one_rank_compiles_the_others_load(tmp_path):
+    (tmp_path / "probe.py").write_text(PROBE)
+    script = tmp_path / "run.py"
+    script.write_text(RUN.format(here=str(tmp_path)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PMI_", "SLURM_", "PMIX_"))}
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "cache")
+
+    def ranks():
+        r = subprocess.run([MPIEXEC, "-n", "3", sys.executable, str(script)], env=env,
+                           capture_output=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        rows = sorted(tuple(map(int, line.split())) for line in r.stdout.decode().splitlines())
+        assert [row[:2] for row in rows] == [(0, 45), (1, 45), (2, 45)]
+        return [row[2:] for row in rows]
+
+    first = ranks()             # (misses, hits) per rank: one compiled, two loaded
+    assert sorted(first) == [(0, 1), (0, 1), (1, 0)]
+    assert ranks() == [(0, 1)] * 3   # warm: everyone loads
