@@ -549,3 +549,27 @@ def test_cli_prints_the_compile_note_on_a_cold_cache(work, tmp_path):
     r = run("stats", work / "se.ngsc", env=env)
     assert r.returncode == 0 and r.stderr == b""
 
+
+
+@needs_mpiexec
+@pytest.mark.parametrize("ranks", [1, 2])
+def test_split_into_fifos(work, tmp_path, ranks):
+    parts = [tmp_path / f"p.00{k}.fastq" for k in range(2)]
+    got = [b"", b""]
+    for p in parts:
+        os.mkfifo(p)
+
+    def reader(k):
+        with open(parts[k], "rb") as f:
+            got[k] = f.read()
+
+    threads = [threading.Thread(target=reader, args=(k,), daemon=True) for k in range(2)]
+    for t in threads:
+        t.start()
+    r = run("split", work / "se.ngsc", "--parts", "2", "--prefix", tmp_path / "p", "-t", "1",
+            "-q", mpi=ranks, timeout=120)
+    assert r.returncode == 0, r.stderr
+    for t in threads:
+        t.join(30)
+    assert got[0] and got[0] + got[1] == (work / "r1.fq").read_bytes()
+    assert all(stat.S_ISFIFO(os.stat(p).st_mode) for p in parts)
