@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..archive.decode import decode_streams_of, decode_text, record_starts_of
-from ..archive.quality import quality_encoding
+from ..archive.quality import guess_encoding, quality_encoding
 from ..archive.reader import Archive
 from ..errors import UsageError
 from ..format.constants import SID_DNA, SID_LENGTHS, SID_QUAL, SID_TITLES
@@ -323,4 +323,5 @@ def _find_names(comm: Any, arch: Archive, names: set[bytes], step: int,
     return found
 
 
-__all__ = ["count", "stats", "grep", "fasta", "FilterOptions", "filter_records", "extract"]
+__all__ = ["count", "stats", "grep", "fasta", "FilterOptions", "filter_records", "extract",
+           "guess_encoding"]
