@@ -316,7 +316,10 @@ def test_character_device_output(work, tmp_path, name, ranks):
     if os.geteuid() != 0:
         pytest.skip("mknod needs root")
     dev = tmp_path / "null"
-    os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    try:
+        os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except OSError as exc:
+        pytest.skip(f"cannot create a device node here: {exc}")
     args = [dev if a == "OUT" else tmp_path / "r2.out" if a == "OUT2" else a
             for a in device_cases(work)[name]]
     r = run(*args, "-t", "1", "-q", mpi=ranks, timeout=120)
