@@ -399,9 +399,8 @@ def big(work):
 
 
 def _rank_pids(parent: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-f", "phyngsc"], capture_output=True).stdout.split()
     pids = []
-    for p in map(int, out):
+    for p in (int(n) for n in os.listdir("/proc") if n.isdigit()):
         try:
             cmd = open(f"/proc/{p}/cmdline", "rb").read()
         except OSError:
