@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--with-tools" ]; then bash scripts/install-test-tools.sh; fi
 python -m pip install -q -e ".[mpich,test]"
 export OMPI_MCA_rmaps_base_oversubscribe=1 PRTE_MCA_rmaps_default_mapping_policy=:oversubscribe
-# warm the Numba cache once, serially, before ranks start compiling in parallel
-python -c "import numpy as np, phyngsc.subblocks as s; b=np.frombuffer(b'@r\nACGT\n+\nIIII\n', np.uint8); s.decode_subblocks([x.data for x in s.encode_spans(b, np.array([0]), np.array([len(b)]), base=0, file_index=0, level=1)])"
+# warm the Numba cache once, serially, before tests (and ranks) run: every command's
+# kernels, so that no test's stderr carries the one-time "compiling kernels" note
+bash scripts/warm-cache.sh
 status=0
 check() {  # pytest exits 5 when it collected nothing: say so, and count it as a failure
   local rc=$1 what=$2

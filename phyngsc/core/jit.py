@@ -57,15 +57,6 @@ def _is_cold(dispatcher: Any) -> bool | None:
         return None
 
 
-def _note_if_cold(dispatcher: Any) -> None:
-    global _cold_noted
-    if _cold_noted or on_cold_compile is None:
-        return
-    if _is_cold(dispatcher):
-        _cold_noted = True
-        on_cold_compile()
-
-
 @contextmanager
 def _compile_lock() -> Iterator[None]:
     """An exclusive lock on a file in the kernel cache: processes sharing the cache (the
@@ -143,9 +134,8 @@ class Kernel:
                         set_threads(_pending_threads)
                     if self.parallel and self.py_func.__globals__.get("prange") is range:
                         self.py_func.__globals__["prange"] = numba.prange
-                    dispatcher = numba.njit(parallel=self.parallel, **_OPTIONS)(self.py_func)
-                    _note_if_cold(dispatcher)
-                    self._dispatcher = dispatcher
+                    self._dispatcher = numba.njit(parallel=self.parallel,
+                                                  **_OPTIONS)(self.py_func)
         return self._dispatcher
 
     def __call__(self, *args: Any) -> Any:
@@ -160,9 +150,13 @@ class Kernel:
         """On a cold cache, compile for these argument types under the node-wide lock
         (without running the kernel), so that ranks compile one at a time and all but the
         first load the cached code; on a warm cache there is nothing to do."""
+        global _cold_noted
         self._ready = True
         if not _is_cold(d):
             return
+        if not _cold_noted and on_cold_compile is not None:
+            _cold_noted = True
+            on_cold_compile()
         import numba
         try:
             sig = tuple(numba.typeof(a) for a in args)

@@ -205,7 +205,8 @@ def filter_records(comm: Any, path: str, dst: str | None, opts: FilterOptions,
         offset = quality_encoding(arch).offset
         kept = total = 0
         for batch in my_batches(comm, arch):
-            headers, streams = decode_streams_of(arch, batch, (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS))
+            headers, streams = decode_streams_of(arch, batch,
+                                                 (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS))
             for h, s in zip(headers, streams):
                 lengths = kernels.read_lengths(s[SID_LENGTHS], h.n_records)
                 text, k = kernels.filter_records(s[SID_TITLES], s[SID_DNA], s[SID_QUAL], lengths,

@@ -15,12 +15,12 @@ from typing import Any, BinaryIO
 
 from ..archive.decode import SubBlockText, decode_checked
 from ..archive.reader import Archive
-from ..bgzf import EOF_BLOCK, compress_blocks, wants_bgzf
+from ..bgzf import wants_bgzf
 from ..destinations import Destination
 from ..errors import ArchiveError, OutputError, UsageError
 from .collective import open_everywhere
 from .common import Progress, agree
-from .output import commit_all
+from .output import OutputGroup
 from .targets import (FileOutput, check_outputs, close_stream, open_stream, publish_all,
                       write_stream)
 from .plan import batches, even_share, weighted_share
@@ -38,52 +38,31 @@ class DecompressOptions:
 
 
 def _to_ordered(comm: Any, arch: Archive, dests: list[Destination], opts: DecompressOptions,
-                interleaved: bool, stdout: BinaryIO | None) -> int:
+                stdout: BinaryIO | None) -> int:
     """Outputs whose pieces are not at known offsets (BGZF, interleaved), or streams:
-    every rank writes its share in order through :class:`OrderedOutput`; BGZF blocks
-    are made per rank, independently, and the last rank adds the EOF block."""
-    from .output import OrderedOutput
-    outs = [OrderedOutput(comm, d, stdout) for d in dests]
-    bgzf = [opts.bgzf or wants_bgzf(d.name) for d in dests]
-
-    def put(k: int, data) -> None:
-        outs[k].write(compress_blocks(data) if bgzf[k] else data)
-
+    every rank writes its share in order through an :class:`OutputGroup`."""
+    group = OutputGroup(comm, dests, bgzf=opts.bgzf, stdout=stdout)
     error = None
     try:
         i0, i1 = weighted_share(comm.rank, comm.size, arch.index.raw_length)
         for a, b in _batches(arch, i0, i1, opts.threads):
             headers, text, starts = decode_checked(arch, a, b)
             if len(dests) == 1:
-                put(0, text)
+                group.put(0, text)
                 continue
             for k, h in enumerate(headers):
                 sb = SubBlockText(arch, a + k, text[starts[k]:starts[k + 1]], h.n_records,
                                   h.raw_length1)
-                put(0, sb.one)
-                put(1, sb.two)
-        if comm.rank == comm.size - 1:
-            for k in range(len(outs)):
-                if bgzf[k]:
-                    outs[k].write(EOF_BLOCK)
+                group.put(0, sb.one)
+                group.put(1, sb.two)
     except Exception as exc:  # noqa: BLE001 - agreed on below
         error = exc
     try:
         agree(comm, error, getattr(error, "offset", None) or 0)
     except BaseException:
-        for out in outs:
-            out.discard()
+        group.discard()
         raise
-    closed = []
-    try:
-        for out in outs:
-            closed.append(out.close(rename=False))
-    except BaseException:
-        for out in outs:
-            out.abandon()
-        raise
-    commit_all(comm, outs)
-    return sum(closed)
+    return sum(group.close())
 
 
 def _batches(arch: Archive, i0: int, i1: int, threads: int) -> list[tuple[int, int]]:
@@ -124,7 +103,7 @@ def decompress_file(comm: Any, src: str, dst: str | None, opts: DecompressOption
             raise UsageError(f"{src}: paired archive: give -p FILE for R2 (cutadapt's -o/-p) "
                              "or --interleaved")
         if interleaved or opts.bgzf or any(wants_bgzf(d.name) for d in dests):
-            return _to_ordered(comm, arch, dests, opts, interleaved, stdout)
+            return _to_ordered(comm, arch, dests, opts, stdout)
         if not all(d.is_file for d in dests):
             return _to_streams(comm, arch, opts, dests, stdout)
         return _to_file(comm, arch, dests, opts)
@@ -233,7 +212,7 @@ def _to_streams(comm: Any, arch: Archive, opts: DecompressOptions, dests: list[D
     if comm.rank == 0 and failure is None:
         try:
             for s, d in zip(streams, dests):
-                close_stream(s, d, stdout)
+                close_stream(s, d)
         except OutputError as exc:
             failure = exc
     failure = comm.bcast(failure, root=0)

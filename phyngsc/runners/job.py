@@ -118,35 +118,6 @@ def finish_archive(comm: Any, out: Any, writer: Any, tmp: str, opts: CompressOpt
     return outcome
 
 
-def abandon_pass(comm: Any, out: Any, writer: Any, tmp: str) -> None:
-    """Collective: close everything of a failed pass and delete its output."""
-    try:
-        if hasattr(writer, "counter"):
-            writer.counter.free()
-    finally:
-        try:
-            out.close()
-        except OutputError:
-            pass
-        finish_output(tmp, None, comm.rank)
-        comm.barrier()
-
-
-def open_archive_output(comm: Any, tmp: str, name: str, opts: CompressOptions) -> Any:
-    """Collective: open the temporary archive ``tmp`` (errors name ``name``)."""
-    try:
-        return comm.open_write(tmp, opts.hints, name=name)
-    except OutputError:
-        finish_output(tmp, None, comm.rank)
-        raise
-
-
-def publish(comm: Any, tmp: str, dest: Destination) -> None:
-    """Collective: rename the finished archive into place."""
-    rename_all(comm, [(tmp, dest)])
-    comm.barrier()
-
-
 class CompressionJob:
     """Collective: one archive being written (see the module docstring).
 
@@ -178,7 +149,11 @@ class CompressionJob:
         """Collective: open the temporary archive, write its file header (rank 0) and
         start the block writer; called again to redo a pass."""
         register_output(self.tmp)
-        self.out = open_archive_output(self.comm, self.tmp, self.dest.name, self.opts)
+        try:
+            self.out = self.comm.open_write(self.tmp, self.opts.hints, name=self.dest.name)
+        except OutputError:
+            finish_output(self.tmp, None, self.comm.rank)
+            raise
         self.writer = WRITERS[self.opts.writer](self.comm, self.out)
         error = None
         if self.comm.rank == 0:
@@ -198,13 +173,23 @@ class CompressionJob:
             raise
 
     def abandon(self) -> None:
-        """Collective: close and remove the current pass's archive."""
-        abandon_pass(self.comm, self.out, self.writer, self.tmp)
+        """Collective: close everything of the current pass and remove its archive."""
+        try:
+            if hasattr(self.writer, "counter"):
+                self.writer.counter.free()
+        finally:
+            try:
+                self.out.close()
+            except OutputError:
+                pass
+            finish_output(self.tmp, None, self.comm.rank)
+            self.comm.barrier()
 
     def finish(self, files: tuple[InputFile, ...]) -> CompressResult:
         """Collective: block order, footer, trailer, rename into place."""
         footer, size = finish_archive(self.comm, self.out, self.writer, self.tmp, self.opts,
                                       files)
-        publish(self.comm, self.tmp, self.dest)
+        rename_all(self.comm, [(self.tmp, self.dest)])
+        self.comm.barrier()
         return CompressResult(footer if self.comm.rank == 0 else None, size,
                               sum(f.size for f in files))

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..bgzf import EOF_BLOCK, compress_blocks, wants_bgzf
 from ..destinations import Destination
 from ..errors import OutputError
 from .common import agree
@@ -104,7 +105,7 @@ class OrderedOutput:
                     put(chunk)
             if error is None:
                 try:
-                    close_stream(stream, self.dest, self.stdout)
+                    close_stream(stream, self.dest)
                 except OutputError as exc:
                     error = exc
         else:
@@ -112,11 +113,6 @@ class OrderedOutput:
                 comm.send(chunk, 0)
             comm.send(None, 0)
         agree(comm, error)
-
-    def commit(self) -> None:
-        """Collective: rename an output closed with ``rename=False`` into place."""
-        if self.file is not None:
-            rename_all(self.comm, [(self.file.tmp, self.dest)])
 
     def abandon(self) -> None:
         """Collective: remove an output closed with ``rename=False``."""
@@ -129,6 +125,59 @@ class OrderedOutput:
         if self.file is not None:
             self.file.discard()
         self.comm.barrier()
+
+
+class OutputGroup:
+    """Ordered outputs written and published together (collective): all renamed into
+    place, or none left. BGZF outputs (``bgzf``, or a ``.gz``/``.bgz`` name) get BGZF
+    blocks made by each rank independently, and the last rank adds the EOF block."""
+
+    def __init__(self, comm: Any, dests: list[Destination], *, bgzf: bool = False,
+                 stdout: BinaryIO | None = None) -> None:
+        self.comm = comm
+        self.outs = [OrderedOutput(comm, d, stdout) for d in dests]
+        self.bgzf = [bgzf or wants_bgzf(d.name) for d in dests]
+
+    def put(self, k: int, data: np.ndarray) -> None:
+        """Append ``data`` to this rank's part of output ``k`` (local)."""
+        if len(data):
+            self.outs[k].write(compress_blocks(data) if self.bgzf[k] else data)
+
+    def close(self, rename: bool = True) -> list[int]:
+        """Collective: finish every output; sizes in bytes. Outputs are renamed into
+        place together, only when all were written (or left for :meth:`commit` with
+        ``rename=False``); on any error none is left."""
+        error = None
+        if self.comm.rank == self.comm.size - 1:
+            try:
+                for k, out in enumerate(self.outs):
+                    if self.bgzf[k]:
+                        out.write(EOF_BLOCK)
+            except Exception as exc:  # noqa: BLE001 - agreed on below
+                error = exc
+        try:
+            agree(self.comm, error)
+            sizes = [out.close(rename=False) for out in self.outs]
+        except BaseException:
+            self.abandon()
+            raise
+        if rename:
+            self.commit()
+        return sizes
+
+    def commit(self) -> None:
+        """Collective: rename outputs closed with ``rename=False`` into place."""
+        commit_all(self.comm, self.outs)
+
+    def abandon(self) -> None:
+        """Collective: remove outputs closed with ``rename=False``."""
+        for out in self.outs:
+            out.abandon()
+
+    def discard(self) -> None:
+        """Collective: drop the outputs after an agreed error."""
+        for out in self.outs:
+            out.discard()
 
 
 def commit_all(comm: Any, outputs: list[OrderedOutput]) -> None:

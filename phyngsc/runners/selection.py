@@ -15,13 +15,11 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from ..bgzf import EOF_BLOCK, compress_blocks, wants_bgzf
 from ..archive.decode import SubBlockText, decode_text
 from ..archive.reader import Archive
 from .collective import my_batches
 from ..destinations import Destination
-from .common import agree
-from .output import OrderedOutput, commit_all
+from .output import OutputGroup
 
 #: {sub-block: [(first local record, end local record), ...]}, ranges in order.
 Selection = dict[int, list[tuple[int, int]]]
@@ -37,21 +35,13 @@ def range_selection(arch: Archive, start: int, stop: int) -> Selection:
     return sel
 
 
-class SelectionWriter:
+class SelectionWriter(OutputGroup):
     """Ordered outputs (one, or R1 and R2 for split mates) fed from selections (collective)."""
 
     def __init__(self, comm: Any, dests: list[Destination], *, bgzf: bool = False,
                  stdout: BinaryIO | None = None) -> None:
-        """``dests`` from :func:`~phyngsc.runners.targets.check_outputs`; ``stdout``
-        replaces standard output for ``-``."""
-        self.comm = comm
-        self.outs = [OrderedOutput(comm, d, stdout) for d in dests]
-        self.bgzf = [bgzf or wants_bgzf(d.name) for d in dests]
+        super().__init__(comm, dests, bgzf=bgzf, stdout=stdout)
         self.records = 0        # records (pairs count as two) this rank wrote
-
-    def _put(self, k: int, data: np.ndarray) -> None:
-        if len(data):
-            self.outs[k].write(compress_blocks(data) if self.bgzf[k] else data)
 
     def write(self, arch: Archive, selection: Selection) -> None:
         """Write this rank's share of ``selection`` (local; errors are the caller's to agree
@@ -66,44 +56,8 @@ class SelectionWriter:
                 for a, b in selection[i]:
                     if len(self.outs) == 2:
                         one, two = sb.mates(a, b)
-                        self._put(0, one)
-                        self._put(1, two)
+                        self.put(0, one)
+                        self.put(1, two)
                     else:
-                        self._put(0, sb.records(a, b))
+                        self.put(0, sb.records(a, b))
                     self.records += b - a
-
-    def close(self, rename: bool = True) -> list[int]:
-        """Collective: finish every output (BGZF ones get their EOF block); sizes in bytes.
-        Outputs are renamed into place together, only when all were written (or left for
-        :meth:`commit` with ``rename=False``); on any error none is left."""
-        error = None
-        if self.comm.rank == self.comm.size - 1:
-            try:
-                for k, out in enumerate(self.outs):
-                    if self.bgzf[k]:
-                        out.write(EOF_BLOCK)
-            except Exception as exc:  # noqa: BLE001 - agreed on below
-                error = exc
-        try:
-            agree(self.comm, error)
-            sizes = [out.close(rename=False) for out in self.outs]
-        except BaseException:
-            self.abandon()
-            raise
-        if rename:
-            self.commit()
-        return sizes
-
-    def commit(self) -> None:
-        """Collective: rename outputs closed with ``rename=False`` into place."""
-        commit_all(self.comm, self.outs)
-
-    def abandon(self) -> None:
-        """Collective: remove outputs closed with ``rename=False``."""
-        for out in self.outs:
-            out.abandon()
-
-    def discard(self) -> None:
-        """Collective: drop the outputs after an agreed error."""
-        for out in self.outs:
-            out.discard()

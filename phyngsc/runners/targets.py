@@ -169,7 +169,7 @@ def write_stream(stream: BinaryIO, dest: Destination, data: Any) -> None:
         raise OutputError.from_os(dest.name, exc) from None
 
 
-def close_stream(stream: BinaryIO | None, dest: Destination, stdout: BinaryIO | None) -> None:
+def close_stream(stream: BinaryIO | None, dest: Destination) -> None:
     """Flush (standard output) or close (anything rank 0 opened); errors as OutputError."""
     if stream is None:
         return
@@ -201,7 +201,7 @@ def staged(comm: Any, dest: Destination, produce: Any, what: str) -> Any:
                 with open(inner, "rb") as f:
                     while chunk := f.read(1 << 22):
                         write_stream(stream, dest, chunk)
-                close_stream(stream, dest, None)
+                close_stream(stream, dest)
             except OutputError as exc:
                 error = exc
         agree(comm, error)
