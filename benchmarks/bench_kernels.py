@@ -25,15 +25,14 @@ from phyngsc.codecs.registry import decode_stream, encode_stream  # noqa: E402
 from phyngsc.core.varint import varints_to_array  # noqa: E402
 from phyngsc.fastq.streams import (N_STATS, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_NB,  # noqa: E402
                                    ST_NR, layout_capacity, split_records)
-from phyngsc.format.constants import (CODEC_DNA2, CODEC_DNA_CM, CODEC_QUAL_CM,  # noqa: E402
-                                      CODEC_QUAL_O2, CODEC_TITLE_COL, CODEC_TITLE_TOK)
+from phyngsc.codecs.registry import CODEC_ID  # noqa: E402
 
 CANDIDATES = [
-    ("titles", CODEC_TITLE_TOK, 0, "title-tok"), ("titles", CODEC_TITLE_COL, 0, "title-col"),
-    ("dna", CODEC_DNA_CM, 11 | 256 | 4 << 16, "dna-cm k=11 rc"),
-    ("dna", CODEC_DNA_CM, 4 | 4 << 16, "dna-cm k=4"), ("dna", CODEC_DNA2, 0, "dna2"),
-    ("qual", CODEC_QUAL_CM, 1, "qual-cm v1"), ("qual", CODEC_QUAL_CM, 0, "qual-cm v0"),
-    ("qual", CODEC_QUAL_O2, 0, "qual-o2"),
+    ("titles", CODEC_ID["title-tok"], 0, "title-tok"), ("titles", CODEC_ID["title-col"], 0, "title-col"),
+    ("dna", CODEC_ID["dna-cm"], 11 | 256 | 4 << 16, "dna-cm k=11 rc"),
+    ("dna", CODEC_ID["dna-cm"], 4 | 4 << 16, "dna-cm k=4"), ("dna", CODEC_ID["dna2"], 0, "dna2"),
+    ("qual", CODEC_ID["qual-cm"], 1, "qual-cm v1"), ("qual", CODEC_ID["qual-cm"], 0, "qual-cm v0"),
+    ("qual", CODEC_ID["qual-o2"], 0, "qual-o2"),
 ]
 
 

@@ -13,15 +13,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core.jit import kernel, parallel_kernel, prange
-from .codecs.registry import KNOWN_CODECS, decode_stream, encode_stream, level_codecs
+from .codecs.registry import CODEC_ID, KNOWN_CODECS, decode_stream, encode_stream, level_codecs
 from .core.varint import varints_to_array
-from .format.constants import CODEC_STORED, N_STREAMS, SID_DNA, SID_LENGTHS, SID_QUAL
+from .format.constants import N_STREAMS, SID_DNA, SID_LENGTHS, SID_QUAL
 from .format.container import FormatViolation
 from .format.subblock import StreamInfo, SubBlockHeader
 from .fastq.scan import OK
 from .fastq.streams import (N_STATS, ST_LEN_LAYOUT, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_MINSL,
                             ST_MSL, ST_MTL, ST_NB, ST_NF, ST_NR, assemble_records,
                             layout_capacity, split_records)
+
+STORED = CODEC_ID["stored"]
 
 # Columns of the encode meta array.
 _M_STATUS, _M_A, _M_B, _M_C, _M_USED = 0, 1, 2, 3, 4
@@ -36,9 +38,12 @@ def slot_capacity(raw_length: int) -> int:
     return 4 * raw_length + 1024
 
 
-#: Bytes of a stream (whole reads for DNA and qualities) coded with every candidate
-#: codec to choose the one that codes the whole stream.
-TRIAL_BYTES = 1 << 18
+#: Values of a stream (whole reads for DNA and qualities) coded with every candidate
+#: codec of a level to choose the one that codes that stream of the following
+#: sub-blocks.
+TRIAL_BYTES = 1 << 20
+#: Sub-blocks coded with one choice before the candidates are trialled again.
+RECHECK = 64
 
 
 @kernel
@@ -56,20 +61,83 @@ def _trial_prefix(sid: int, src: np.ndarray, aux: np.ndarray) -> tuple:
 
 
 @kernel
-def _best_on_trial(sid: int, src: np.ndarray, aux: np.ndarray, codecs: np.ndarray,
-                   params: np.ndarray) -> int:
-    """Index of the candidate that codes the trial prefix of ``src`` smallest (-1: none)."""
-    tsrc, taux = _trial_prefix(sid, src, aux)
-    trial = np.empty(2 * tsrc.size + 1024, np.uint8)
-    best = -1
-    best_size = 0
-    for j in range(codecs.size):
-        if codecs[j] < 0:
-            continue
-        n = encode_stream(codecs[j], params[j], tsrc, taux, trial)
-        if n >= 0 and (best < 0 or n < best_size):
-            best, best_size = j, n
-    return best
+def _split(raw: np.ndarray) -> tuple:
+    """Split whole records into their five streams: ``(status, a, b, c, streams, aux,
+    stats, qseen)`` with ``aux`` the read lengths (see ``split_records``)."""
+    n = raw.size
+    titles = np.empty(n + 1, np.uint8)
+    dna = np.empty(n, np.uint8)
+    qual = np.empty(n, np.uint8)
+    lens = np.empty(n + 16, np.uint8)
+    layout = np.empty(layout_capacity(n), np.uint8)
+    stats = np.zeros(N_STATS, np.int64)
+    qseen = np.zeros(256, np.bool_)
+    st, a, b, c = split_records(raw, 0, n, True, titles, dna, qual, lens, layout, stats, qseen)
+    streams = (titles[:stats[ST_LEN_TITLES]], dna[:stats[ST_NB]], qual[:stats[ST_NB]],
+               lens[:stats[ST_LEN_LENGTHS]], layout[:stats[ST_LEN_LAYOUT]])
+    aux = varints_to_array(lens[:stats[ST_LEN_LENGTHS]], stats[ST_NR]) if st == OK else \
+        np.zeros(0, np.int64)
+    return st, a, b, c, streams, aux, stats, qseen
+
+
+@kernel
+def _trial(raw: np.ndarray, codecs: np.ndarray, params: np.ndarray,
+           chosen: np.ndarray) -> int:
+    """Code a prefix of each stream of ``raw`` (whole records) with every candidate and
+    write the index of the smallest into ``chosen[sid]``; returns the split status."""
+    st, _a, _b, _c, streams, aux, _stats, _q = _split(raw)
+    if st != OK:
+        return st
+    trial = np.empty(2 * TRIAL_BYTES + (1 << 20), np.uint8)
+    for sid in range(N_STREAMS):
+        if sid == 0:
+            src = streams[0]
+        elif sid == 1:
+            src = streams[1]
+        elif sid == 2:
+            src = streams[2]
+        elif sid == 3:
+            src = streams[3]
+        else:
+            src = streams[4]
+        tsrc, taux = _trial_prefix(sid, src, aux)
+        best = 0
+        best_size = -1
+        for j in range(codecs.shape[1]):
+            if codecs[sid, j] < 0 or (j > 0 and tsrc.size == 0):
+                continue
+            n = encode_stream(codecs[sid, j], params[sid, j], tsrc, taux, trial)
+            if n >= 0 and (best_size < 0 or n < best_size):
+                best, best_size = j, n
+        chosen[sid] = best
+    return OK
+
+
+class Chooser:
+    """Which candidate of a level codes each stream: trialled on a sample sub-block
+    (:func:`_trial`), reused for :data:`RECHECK` sub-blocks, then trialled again.
+    Keep one per encoding job so that the choice carries over between batches."""
+
+    def __init__(self, level: int) -> None:
+        self.codecs, self.params = level_codecs(level)
+        self.single = bool((self.codecs[:, 1:] < 0).all())
+        self._chosen = np.zeros(N_STREAMS, np.int64)
+        self._left = 0
+
+    def choose(self, buf: np.ndarray, starts: np.ndarray,
+               ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Codec ids and parameters (one per stream) for the sub-blocks ``starts``/``ends``
+        of ``buf``; trials on the first of them when a check is due."""
+        if not self.single and self._left <= 0 and len(starts):
+            chosen = np.zeros(N_STREAMS, np.int64)
+            if _trial(buf[int(starts[0]):int(ends[0])], self.codecs, self.params,
+                      chosen) == OK:
+                self._chosen = chosen
+            self._left = RECHECK
+        self._left -= len(starts)
+        rows = np.arange(N_STREAMS)
+        return (np.ascontiguousarray(self.codecs[rows, self._chosen]),
+                np.ascontiguousarray(self.params[rows, self._chosen]))
 
 
 @parallel_kernel
@@ -77,17 +145,7 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
     for i in prange(starts.size):
         s = starts[i]
         e = ends[i]
-        n = e - s
-        raw = buf[s:e]
-        titles = np.empty(n + 1, np.uint8)
-        dna = np.empty(n, np.uint8)
-        qual = np.empty(n, np.uint8)
-        lens = np.empty(n + 16, np.uint8)
-        layout = np.empty(layout_capacity(n), np.uint8)
-        stats = np.zeros(N_STATS, np.int64)
-        qseen = np.zeros(256, np.bool_)
-        st, a, b, c = split_records(raw, 0, n, True, titles, dna, qual, lens, layout,
-                                    stats, qseen)
+        st, a, b, c, streams, aux, stats, qseen = _split(buf[s:e])
         meta[i, _M_STATUS] = st
         meta[i, _M_A] = s + a
         meta[i, _M_B] = b
@@ -108,49 +166,26 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
         meta[i, _M_QMASK] = lo
         meta[i, _M_QMASK + 1] = hi
         slot = out[out_starts[i]:out_starts[i + 1]]
-        aux = varints_to_array(lens[:stats[ST_LEN_LENGTHS]], stats[ST_NR])
         pos = 0
         for sid in range(N_STREAMS):
             if sid == 0:
-                src = titles[:stats[ST_LEN_TITLES]]
+                src = streams[0]
             elif sid == 1:
-                src = dna[:stats[ST_NB]]
+                src = streams[1]
             elif sid == 2:
-                src = qual[:stats[ST_NB]]
+                src = streams[2]
             elif sid == 3:
-                src = lens[:stats[ST_LEN_LENGTHS]]
+                src = streams[3]
             else:
-                src = layout[:stats[ST_LEN_LAYOUT]]
-            codec = CODEC_STORED
+                src = streams[4]
+            codec = STORED
             used = src.size
-            if src.size > 0 and sid != SID_QUAL and codecs[sid, 1] >= 0:
-                # candidates of different kinds (titles, DNA): the best on a trial
-                # prefix codes the whole stream
-                best = _best_on_trial(sid, src, aux, codecs[sid], params[sid])
-                if best >= 0:
-                    n = encode_stream(codecs[sid, best], params[sid, best], src, aux,
-                                      slot[pos:])
-                    if n >= 0 and n < used:
-                        codec, used = codecs[sid, best], n
-            elif src.size > 0:
-                # each candidate codes the whole stream; quality variants differ in how
-                # fast they learn, so a prefix would favour the poorer one
-                for j in range(codecs.shape[1]):
-                    c = codecs[sid, j]
-                    if c < 0:
-                        continue
-                    if j == 0:
-                        n = encode_stream(c, params[sid, j], src, aux, slot[pos:])
-                        if n >= 0 and n < used:
-                            codec, used = c, n
-                    else:
-                        trial = np.empty(slot.size - pos, np.uint8)
-                        n = encode_stream(c, params[sid, j], src, aux, trial)
-                        if n >= 0 and n < used:
-                            codec, used = c, n
-                            slot[pos:pos + n] = trial[:n]
-            if codec == CODEC_STORED:
-                used = encode_stream(CODEC_STORED, 0, src, aux, slot[pos:])
+            if src.size > 0:
+                n = encode_stream(codecs[sid], params[sid], src, aux, slot[pos:])
+                if n >= 0 and n < used:
+                    codec, used = codecs[sid], n
+            if codec == STORED:
+                used = encode_stream(STORED, 0, src, aux, slot[pos:])
             meta[i, _M_STREAMS + 3 * sid] = codec
             meta[i, _M_STREAMS + 3 * sid + 1] = used
             meta[i, _M_STREAMS + 3 * sid + 2] = src.size
@@ -208,14 +243,16 @@ class SpanError(Exception):
 
 def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base: int,
                  file_index: int, level: int,
-                 mates: list[tuple[int, int, int]] | None = None) -> list[EncodedSubBlock]:
+                 mates: list[tuple[int, int, int]] | None = None,
+                 chooser: Chooser | None = None) -> list[EncodedSubBlock]:
     """Encode ``buf[starts[i]:ends[i]]`` (whole records each) into sub-blocks.
 
     ``base`` is the file offset of ``buf[0]``: SOF of sub-block i is
     ``base + starts[i]``. A paired batch (interleaved mates) gives instead, per
     sub-block, ``mates[i] = (R1 offset, R2 offset, R1 bytes)`` for its header. Raises
     :class:`SpanError` for the first (lowest offset) invalid record. Uses the current
-    Numba thread count.
+    Numba thread count. ``chooser`` carries the codec choice between calls (one made
+    for ``level``); without one, the first span is trialled.
     """
     starts = np.ascontiguousarray(starts, np.int64)
     ends = np.ascontiguousarray(ends, np.int64)
@@ -225,7 +262,7 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     out = np.empty(int(out_starts[-1]), np.uint8)
     meta = np.zeros((len(starts), _M_COLS), np.int64)
     if len(starts):
-        codecs, params = level_codecs(level)
+        codecs, params = (chooser or Chooser(level)).choose(buf, starts, ends)
         _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta)
     bad = [i for i in range(len(starts)) if meta[i, _M_STATUS] != OK]
     if bad:

@@ -15,8 +15,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..codecs.registry import CODEC_NAMES
 from ..errors import ArchiveError, UsageError, open_input
-from ..format.constants import (BLOCK_HEADER_SIZE, CODEC_NAMES, FILE_HEADER_SIZE,
+from ..format.constants import (BLOCK_HEADER_SIZE, FILE_HEADER_SIZE,
                                STREAM_NAMES, TRAILER_SIZE, WRITER_NAMES)
 from ..format.container import BlockHeader, FormatViolation, unpack_file_header, unpack_trailer
 from ..format.footer import ArchiveIndex, Footer

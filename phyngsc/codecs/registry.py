@@ -1,47 +1,66 @@
-"""Codec ids -> kernels, and the per-stream dispatch used inside batch kernels.
+"""The codecs and the compression levels.
 
-Adding a codec: give it a new id in ``format/constants.py``, a row in
-docs/format.md, a branch in :func:`encode_stream` / :func:`decode_stream`, and a
-reference test. Ids are never reused: archives store them.
+Adding a codec: one module in :mod:`phyngsc.codecs.defs` (its ``SPEC``), one line in
+:data:`CODECS`, a section in docs/format.md, a reference test; then regenerate the
+Numba dispatch with ``python -m phyngsc.codecs.registry`` (a test checks it is
+current). Ids are never reused: archives store them.
+
+A level names, per stream, the candidate codecs (with their parameters) in order of
+preference; :mod:`phyngsc.subblocks` picks among them by trial on a sample.
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 
-from ..format.constants import (CODEC_DNA2, CODEC_DNA_CM, CODEC_QUAL_CM, CODEC_QUAL_O2,
-                                CODEC_RC_O1, CODEC_STORED, CODEC_TITLE_COL, CODEC_TITLE_TOK,
-                                SID_DNA,
-                                SID_LAYOUT, SID_LENGTHS, SID_QUAL, SID_TITLES)
-from .context_models import (qual_o2_decode, qual_o2_encode, rc_o1_decode, rc_o1_encode,
-                             title_col_decode, title_col_encode)
-from .dna import dna2_decode, dna2_encode
-from .dna_cm import dna_cm_decode, dna_cm_encode
-from .quality_cm import qual_cm_decode, qual_cm_encode
-from .title_tok import title_tok_decode, title_tok_encode
-from ..core.jit import kernel
+from .defs import (dna2, dna_cm, dna_k8, qual_cm, qual_o2, qual_rans, qual_sorted, rans_bytes,
+                   rc_o1, stored, title_col, title_rans, title_tok)
+from .dispatch import decode_stream, encode_stream
+from .spec import STREAMS, CodecSpec
 
-STREAM_IDS = (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS, SID_LAYOUT)
+CODECS: tuple[CodecSpec, ...] = (
+    stored.SPEC,
+    rc_o1.SPEC,
+    dna2.SPEC,
+    qual_o2.SPEC,
+    title_col.SPEC,
+    dna_cm.SPEC,
+    qual_cm.SPEC,
+    title_tok.SPEC,
+    rans_bytes.SPEC,
+    qual_rans.SPEC,
+    dna_k8.SPEC,
+    qual_sorted.SPEC,
+    title_rans.SPEC,
+)
+BY_ID = {c.id: c for c in CODECS}
+BY_NAME = {c.name: c for c in CODECS}
+KNOWN_CODECS = frozenset(BY_ID)
+CODEC_NAMES = {c.id: c.name for c in CODECS}
+CODEC_ID = {c.name: c.id for c in CODECS}
 
-#: Which codecs may carry which streams (STORED and RC_O1 carry any).
-ALLOWED = {
-    CODEC_STORED: None, CODEC_RC_O1: None, CODEC_DNA2: {SID_DNA},
-    CODEC_QUAL_O2: {SID_QUAL}, CODEC_TITLE_COL: {SID_TITLES}, CODEC_DNA_CM: {SID_DNA},
-    CODEC_QUAL_CM: {SID_QUAL}, CODEC_TITLE_TOK: {SID_TITLES},
-}
-
-#: Per level, per stream id: the candidate (codec, parameter) pairs; the encoder codes
-#: the stream with each and keeps the smallest (STORED if none is smaller than the
-#: stream). DNA_CM's parameter: k | revcomp << 8 | inc << 16; QUAL_CM's: its variant.
-LEVELS = {
-    1: (((CODEC_TITLE_COL, 0),), ((CODEC_DNA2, 0),), ((CODEC_QUAL_O2, 0),),
-        ((CODEC_RC_O1, 0),), ((CODEC_RC_O1, 0),)),
-    5: (((CODEC_TITLE_TOK, 0), (CODEC_TITLE_COL, 0)),
-        ((CODEC_DNA_CM, 11 | 256 | 4 << 16), (CODEC_DNA_CM, 4 | 4 << 16), (CODEC_DNA2, 0)),
-        ((CODEC_QUAL_CM, 1), (CODEC_QUAL_CM, 0)), ((CODEC_RC_O1, 0),), ((CODEC_RC_O1, 0),)),
-    9: (((CODEC_TITLE_TOK, 0), (CODEC_TITLE_COL, 0)),
-        ((CODEC_DNA_CM, 12 | 256 | 4 << 16), (CODEC_DNA_CM, 4 | 4 << 16), (CODEC_DNA2, 0)),
-        ((CODEC_QUAL_CM, 1), (CODEC_QUAL_CM, 0)), ((CODEC_RC_O1, 0),), ((CODEC_RC_O1, 0),)),
+#: Named strategy presets: per stream, (codec name, parameter) candidates.
+LEVELS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {
+    1: {"titles": (("title-rans", 0), ("title-rans", 1)),
+        "dna": (("dna2", 0),),
+        "qual": (("qual-rans", 1), ("qual-rans", 0)),
+        "lengths": (("rans-bytes", 1),),
+        "layout": (("rans-bytes", 0),)},
+    5: {"titles": (("title-rans", 0), ("title-rans", 1)),
+        "dna": (("dna-k8", dna_k8.param(11, True, 2)), ("dna-k8", dna_k8.param(4, False, 3)),
+                ("dna2", 0)),
+        "qual": (("qual-sorted", 2), ("qual-sorted", 1), ("qual-sorted", 0)),
+        "lengths": (("rans-bytes", 1),),
+        "layout": (("rans-bytes", 0),)},
+    9: {"titles": (("title-rans", 0), ("title-rans", 1), ("title-tok", 0)),
+        "dna": (("dna-k8", dna_k8.param(12, True, 2)), ("dna-k8", dna_k8.param(4, False, 3)),
+                ("dna2", 0)),
+        "qual": (("qual-sorted", 2), ("qual-sorted", 1), ("qual-sorted", 0)),
+        "lengths": (("rans-bytes", 1),),
+        "layout": (("rans-bytes", 0),)},
 }
 DEFAULT_LEVEL = 5
 MAX_CANDIDATES = 3
@@ -52,66 +71,46 @@ def level_codecs(level: int) -> tuple[np.ndarray, np.ndarray]:
     ``level`` (the nearest defined level at or below it); -1 marks no candidate."""
     known = sorted(LEVELS)
     chosen = max([k for k in known if k <= level] or known[:1])
-    codecs = np.full((len(STREAM_IDS), MAX_CANDIDATES), -1, np.int64)
-    params = np.zeros((len(STREAM_IDS), MAX_CANDIDATES), np.int64)
-    for sid, cands in enumerate(LEVELS[chosen]):
-        for j, (c, p) in enumerate(cands):
-            codecs[sid, j], params[sid, j] = c, p
+    codecs = np.full((len(STREAMS), MAX_CANDIDATES), -1, np.int64)
+    params = np.zeros((len(STREAMS), MAX_CANDIDATES), np.int64)
+    for sid, stream in enumerate(STREAMS):
+        for j, (name, p) in enumerate(LEVELS[chosen][stream]):
+            codecs[sid, j], params[sid, j] = BY_NAME[name].id, p
     return codecs, params
 
 
-@kernel
-def encode_stream(codec: int, param: int, src: np.ndarray, aux: np.ndarray,
-                  out: np.ndarray) -> int:
-    """Encode with ``codec``; -1 if ``out`` is too small or the codec is unknown.
-    ``aux``: the read lengths of the sub-block (used by DNA_CM and QUAL_CM)."""
-    if codec == CODEC_STORED:
-        if src.size > out.size:
-            return -1
-        out[:src.size] = src
-        return src.size
-    if codec == CODEC_RC_O1:
-        return rc_o1_encode(src, out)
-    if codec == CODEC_DNA2:
-        return dna2_encode(src, out)
-    if codec == CODEC_QUAL_O2:
-        return qual_o2_encode(src, out)
-    if codec == CODEC_TITLE_COL:
-        return title_col_encode(src, out)
-    if codec == CODEC_DNA_CM:
-        return dna_cm_encode(src, aux, out, param & 255, (param >> 8) & 1 == 1,
-                             (param >> 16) & 255)
-    if codec == CODEC_QUAL_CM:
-        return qual_cm_encode(src, aux, out, param)
-    if codec == CODEC_TITLE_TOK:
-        return title_tok_encode(src, out)
-    return -1
+def dispatch_source() -> str:
+    """The source of :mod:`phyngsc.codecs.dispatch`, generated from :data:`CODECS`."""
+    lines = ['"""Numba dispatch on codec ids: GENERATED by `python -m phyngsc.codecs.registry`',
+             'from registry.CODECS; do not edit."""', "", "from __future__ import annotations",
+             "", "import numpy as np", "", "from ..core.jit import kernel"]
+    for c in sorted(CODECS, key=lambda c: c.id):
+        mod = c.encode.__module__.rpartition(".")[2]
+        lines.append(f"from .defs.{mod} import decode as dec_{c.id}, encode as enc_{c.id}")
+    lines += ["", "", "@kernel",
+              "def encode_stream(codec: int, param: int, src: np.ndarray, aux: np.ndarray,",
+              "                  out: np.ndarray) -> int:",
+              '    """Encode ``src`` with ``codec``; bytes written, or -1 (``out`` too small,',
+              '    bad parameter or unknown codec). ``aux``: the read lengths."""']
+    for c in sorted(CODECS, key=lambda c: c.id):
+        lines += [f"    if codec == {c.id}:", f"        return enc_{c.id}(src, aux, out, param)"]
+    lines += ["    return -1", "", "", "@kernel",
+              "def decode_stream(codec: int, src: np.ndarray, aux: np.ndarray,",
+              "                  out: np.ndarray) -> int:",
+              '    """Decode into ``out`` (the decoded length or a prefix of it): 0 ok,',
+              '    1 corrupt, 2 unknown codec."""']
+    for c in sorted(CODECS, key=lambda c: c.id):
+        lines += [f"    if codec == {c.id}:", f"        return dec_{c.id}(src, aux, out)"]
+    lines += ["    return 2", ""]
+    return "\n".join(lines)
 
 
-@kernel
-def decode_stream(codec: int, src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
-    """Decode into ``out``; 0 ok, 1 corrupt, 2 unknown codec. ``out``'s size is the decoded
-    length, or less: every codec can decode just a prefix of its stream."""
-    if codec == CODEC_STORED:
-        if src.size < out.size:
-            return 1
-        out[:] = src[:out.size]
-        return 0
-    if codec == CODEC_RC_O1:
-        return rc_o1_decode(src, out)
-    if codec == CODEC_DNA2:
-        return dna2_decode(src, out)
-    if codec == CODEC_QUAL_O2:
-        return qual_o2_decode(src, out)
-    if codec == CODEC_TITLE_COL:
-        return title_col_decode(src, out)
-    if codec == CODEC_DNA_CM:
-        return dna_cm_decode(src, aux, out)
-    if codec == CODEC_QUAL_CM:
-        return qual_cm_decode(src, aux, out)
-    if codec == CODEC_TITLE_TOK:
-        return title_tok_decode(src, out)
-    return 2
+DISPATCH_PATH = Path(__file__).with_name("dispatch.py")
 
+__all__ = ["CODECS", "BY_ID", "BY_NAME", "KNOWN_CODECS", "CODEC_NAMES", "CODEC_ID", "LEVELS",
+           "DEFAULT_LEVEL", "level_codecs", "encode_stream", "decode_stream",
+           "dispatch_source"]
 
-KNOWN_CODECS = frozenset(ALLOWED)
+if __name__ == "__main__":  # pragma: no cover - developer tool
+    DISPATCH_PATH.write_text(dispatch_source())
+    sys.stdout.write(f"wrote {DISPATCH_PATH}\n")

@@ -29,13 +29,14 @@ from .rangecoder import INC, dec_init, dec_symbol, enc_finish, enc_init, enc_sym
 
 MATCH, DELTA, DIGITS, TEXT, END = 0, 1, 2, 3, 4
 MAX_T = 31
+SEPARATORS = b":/ _.=#-"
 _SEP = np.zeros(256, np.bool_)
-for _c in b":/ _.=#-":
+for _c in SEPARATORS:
     _SEP[_c] = True
 
 
 @kernel
-def _tokenize(buf: np.ndarray, a: int, b: int, starts: np.ndarray, ends: np.ndarray) -> int:
+def tokenize(buf: np.ndarray, a: int, b: int, starts: np.ndarray, ends: np.ndarray) -> int:
     """Token spans of ``buf[a:b]``; returns the number of tokens."""
     sep = _SEP
     n = 0
@@ -57,7 +58,7 @@ def _tokenize(buf: np.ndarray, a: int, b: int, starts: np.ndarray, ends: np.ndar
 
 
 @kernel
-def _numeric(buf: np.ndarray, a: int, b: int) -> bool:
+def is_numeric(buf: np.ndarray, a: int, b: int) -> bool:
     if b - a < 1 or b - a > 18:
         return False
     for i in range(a, b):
@@ -67,7 +68,7 @@ def _numeric(buf: np.ndarray, a: int, b: int) -> bool:
 
 
 @kernel
-def _value(buf: np.ndarray, a: int, b: int) -> int:
+def numeric_value(buf: np.ndarray, a: int, b: int) -> int:
     v = 0
     for i in range(a, b):
         v = v * 10 + int(buf[i]) - 48
@@ -75,20 +76,20 @@ def _value(buf: np.ndarray, a: int, b: int) -> int:
 
 
 @kernel
-def _delta(buf: np.ndarray, pa: int, pb: int, ca: int, cb: int, prev_buf: np.ndarray) -> int:
+def delta_of(buf: np.ndarray, pa: int, pb: int, ca: int, cb: int, prev_buf: np.ndarray) -> int:
     """d in 1..255 if token ``buf[ca:cb]`` is ``str(prev + d)``, else 0."""
-    if not (_numeric(prev_buf, pa, pb) and _numeric(buf, ca, cb)):
+    if not (is_numeric(prev_buf, pa, pb) and is_numeric(buf, ca, cb)):
         return 0
     if buf[ca] == 48 and cb - ca > 1:      # leading zero: str() would not write it
         return 0
     if prev_buf[pa] == 48 and pb - pa > 1:
         return 0
-    d = _value(buf, ca, cb) - _value(prev_buf, pa, pb)
+    d = numeric_value(buf, ca, cb) - numeric_value(prev_buf, pa, pb)
     return d if 1 <= d <= 255 else 0
 
 
 @kernel
-def _same(x: np.ndarray, xa: int, xb: int, y: np.ndarray, ya: int, yb: int) -> bool:
+def same_bytes(x: np.ndarray, xa: int, xb: int, y: np.ndarray, ya: int, yb: int) -> bool:
     if xb - xa != yb - ya:
         return False
     for k in range(xb - xa):
@@ -144,7 +145,7 @@ def title_tok_encode(src: np.ndarray, out: np.ndarray) -> int:
         b = a
         while b < n and src[b] != 10:
             b += 1
-        nt = _tokenize(src, a, b, starts, ends)
+        nt = tokenize(src, a, b, starts, ends)
         for t in range(nt + 1):
             tc = min(t, MAX_T)
             ctx = tc * 5 + ptypes[t]
@@ -157,13 +158,13 @@ def title_tok_encode(src: np.ndarray, out: np.ndarray) -> int:
             d = 0
             if t < np_tok:
                 pa, pb = pstarts[t], pends[t]
-                if _same(src, ca, cb, prev, pa, pb):
+                if same_bytes(src, ca, cb, prev, pa, pb):
                     kind = MATCH
                 else:
-                    d = _delta(src, pa, pb, ca, cb, prev)
+                    d = delta_of(src, pa, pb, ca, cb, prev)
                     if d > 0:
                         kind = DELTA
-            if kind == TEXT and _numeric(src, ca, cb):
+            if kind == TEXT and is_numeric(src, ca, cb):
                 kind = DIGITS
             enc_symbol(st, out, Ft, Tt, ctx, kind, INC)
             types[t] = kind
@@ -222,7 +223,7 @@ def title_tok_decode(src: np.ndarray, out: np.ndarray) -> int:
             elif kind == DELTA:
                 if t >= np_tok:
                     return 1
-                v = _value(prev, pstarts[t], pends[t]) + dec_symbol(ds, src, Fd, Td, tc, INC) + 1
+                v = numeric_value(prev, pstarts[t], pends[t]) + dec_symbol(ds, src, Fd, Td, tc, INC) + 1
                 digits = np.empty(20, np.uint8)
                 k = 0
                 while True:

@@ -30,10 +30,11 @@ before it compiles, so importing a module of kernels never imports Numba.
 from __future__ import annotations
 
 import threading
+import types
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-_OPTIONS = dict(cache=True, nogil=True, boundscheck=False)
+_OPTIONS = dict(cache=True, nogil=True, boundscheck=False, error_model="numpy")
 
 #: The loop of parallel kernels (see the module docstring).
 prange = range
@@ -111,9 +112,10 @@ def _register_with_numba() -> None:
 class Kernel:
     """A Numba kernel compiled on first call; ``py_func`` is the plain function."""
 
-    def __init__(self, fn: Callable, parallel: bool = False) -> None:
+    def __init__(self, fn: Callable, parallel: bool = False, inline: bool = False) -> None:
         self.py_func = fn
         self.parallel = parallel
+        self.inline = inline
         self._dispatcher: Any = None
         self._lock = threading.Lock()
         self._ready = False
@@ -134,9 +136,28 @@ class Kernel:
                         set_threads(_pending_threads)
                     if self.parallel and self.py_func.__globals__.get("prange") is range:
                         self.py_func.__globals__["prange"] = numba.prange
-                    self._dispatcher = numba.njit(parallel=self.parallel,
-                                                  **_OPTIONS)(self.py_func)
+                    extra = {"inline": "always"} if self.inline else {}
+                    self._dispatcher = numba.njit(parallel=self.parallel, **extra,
+                                                  **_OPTIONS)(self._compiled_view())
         return self._dispatcher
+
+    def _compiled_view(self) -> Callable:
+        """``py_func`` as Numba should see it: the inline kernels it calls replaced by
+        their Numba dispatchers, which Numba's inliner recognises (it inlines only
+        dispatchers, not :class:`Kernel` objects). ``py_func`` itself, which
+        :func:`interpreted` runs, keeps calling the kernels."""
+        fn = self.py_func
+        found = {name: fn.__globals__.get(name) for name in fn.__code__.co_names}
+        inline = {name: k.dispatcher() for name, k in found.items()
+                  if isinstance(k, Kernel) and k.inline and k is not self}
+        if not inline:
+            return fn
+        view = types.FunctionType(fn.__code__, {**fn.__globals__, **inline}, fn.__name__,
+                                  fn.__defaults__, fn.__closure__)
+        view.__qualname__ = fn.__qualname__
+        view.__module__ = fn.__module__
+        view.__doc__ = fn.__doc__
+        return view
 
     def __call__(self, *args: Any) -> Any:
         if getattr(_state, "interpreted", False):
@@ -169,8 +190,12 @@ class Kernel:
         return f"<phyngsc kernel {self.__module__}.{self.__qualname__}>"
 
 
-def kernel(fn: Callable) -> Kernel:
-    """Decorator for sequential kernels."""
+def kernel(fn: Callable | None = None, *, inline: bool = False) -> Any:
+    """Decorator for sequential kernels: ``@kernel``, or ``@kernel(inline=True)`` for a
+    small helper that Numba inlines into its callers (coder steps whose state lives in
+    the caller's local variables)."""
+    if fn is None:
+        return lambda f: Kernel(f, inline=inline)
     return Kernel(fn)
 
 

@@ -1,4 +1,4 @@
-"""Constants of the NGSC 1.0 format (see docs/format.md)."""
+"""Constants of the NGSC 1.x format (see docs/format.md)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ BLOCK_MAGIC = b"NGSB"
 SUBBLOCK_MAGIC = b"NGSS"
 
 MAJOR_VERSION = 1
-MINOR_VERSION = 1
+MINOR_VERSION = 2
 
 FILE_HEADER_SIZE = 16
 TRAILER_SIZE = 24
@@ -32,18 +32,7 @@ STREAM_NAMES = {SID_TITLES: "titles", SID_DNA: "dna", SID_QUAL: "qual",
                 SID_LENGTHS: "lengths", SID_LAYOUT: "layout"}
 N_STREAMS = 5
 
-# Codec ids.
-CODEC_STORED = 0
-CODEC_RC_O1 = 1
-CODEC_DNA2 = 2
-CODEC_QUAL_O2 = 3
-CODEC_TITLE_COL = 4
-CODEC_DNA_CM = 5
-CODEC_QUAL_CM = 6
-CODEC_TITLE_TOK = 7
-CODEC_NAMES = {CODEC_STORED: "stored", CODEC_RC_O1: "rc-o1", CODEC_DNA2: "dna2",
-               CODEC_QUAL_O2: "qual-o2", CODEC_TITLE_COL: "title-col", CODEC_DNA_CM: "dna-cm",
-               CODEC_QUAL_CM: "qual-cm", CODEC_TITLE_TOK: "title-tok"}
+# Codec ids and names: phyngsc.codecs.registry (each codec states its own).
 
 # Writer modes recorded in the footer.
 WRITER_SHARED = 0

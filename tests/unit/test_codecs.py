@@ -7,8 +7,7 @@ from hypothesis import given, settings, strategies as st
 from phyngsc.codecs.context_models import (qual_o2_encode, rc_o1_encode, title_col_encode)
 from phyngsc.codecs.dna import dna2_encode
 from phyngsc.codecs.registry import decode_stream, encode_stream
-from phyngsc.format.constants import (CODEC_DNA2, CODEC_QUAL_O2, CODEC_RC_O1, CODEC_STORED,
-                                      CODEC_TITLE_COL)
+from phyngsc.codecs.registry import CODEC_ID
 from tests.reference import ref_coder
 
 from ..conftest import DATA
@@ -63,8 +62,8 @@ def test_dna2_matches_reference(data):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.binary(max_size=3000), st.sampled_from([CODEC_STORED, CODEC_RC_O1, CODEC_TITLE_COL,
-                                                  CODEC_QUAL_O2]))
+@given(st.binary(max_size=3000), st.sampled_from([CODEC_ID["stored"], CODEC_ID["rc-o1"], CODEC_ID["title-col"],
+                                                  CODEC_ID["qual-o2"]]))
 def test_any_bytes_roundtrip(data, codec):
     assert _roundtrip(codec, data) == data
 
@@ -79,16 +78,16 @@ def test_rc_o1_reference_on_random_bytes(data):
 @given(st.text(alphabet="ACGTNacgtRY.-*", max_size=2000))
 def test_dna2_roundtrip(text):
     data = text.encode()
-    assert _roundtrip(CODEC_DNA2, data) == data
+    assert _roundtrip(CODEC_ID["dna2"], data) == data
 
 
 def test_encoder_reports_small_output_buffer():
     src = np.frombuffer(bytes(range(256)) * 10, np.uint8)
-    for codec in (CODEC_STORED, CODEC_RC_O1, CODEC_QUAL_O2, CODEC_TITLE_COL):
+    for codec in (CODEC_ID["stored"], CODEC_ID["rc-o1"], CODEC_ID["qual-o2"], CODEC_ID["title-col"]):
         assert encode_stream(codec, 0, src, NO_AUX, np.zeros(10, np.uint8)) == -1
 
 
-@pytest.mark.parametrize("codec", [CODEC_RC_O1, CODEC_DNA2, CODEC_QUAL_O2, CODEC_TITLE_COL])
+@pytest.mark.parametrize("codec", [CODEC_ID["rc-o1"], CODEC_ID["dna2"], CODEC_ID["qual-o2"], CODEC_ID["title-col"]])
 def test_decoders_survive_garbage(codec):
     rng = np.random.default_rng(7)
     for n in (0, 1, 5, 100):

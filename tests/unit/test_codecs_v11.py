@@ -8,7 +8,7 @@ from phyngsc.codecs.dna_cm import dna_cm_encode
 from phyngsc.codecs.quality_cm import qual_cm_encode
 from phyngsc.codecs.registry import decode_stream, encode_stream
 from phyngsc.codecs.title_tok import title_tok_encode
-from phyngsc.format.constants import CODEC_DNA_CM, CODEC_QUAL_CM, CODEC_TITLE_TOK
+from phyngsc.codecs.registry import CODEC_ID
 from tests.reference import ref_coder
 
 from ..conftest import DATA
@@ -44,7 +44,7 @@ def test_dna_cm_matches_reference(k, rc, inc):
     out = np.zeros(4 * len(data) + 64, np.uint8)
     n = dna_cm_encode(arr(data), np.array(lengths, np.int64), out, k, rc, inc)
     assert out[:n].tobytes() == ref_coder.dna_cm(data, lengths, k, rc, inc)
-    assert roundtrip(CODEC_DNA_CM, k | (rc << 8) | (inc << 16), data,
+    assert roundtrip(CODEC_ID["dna-cm"], k | (rc << 8) | (inc << 16), data,
                      np.array(lengths, np.int64)) == data
 
 
@@ -57,7 +57,7 @@ def test_dna_cm_generated(reads, k, rc, inc):
     out = np.zeros(4 * len(data) + 64, np.uint8)
     n = dna_cm_encode(arr(data), np.array(lengths, np.int64), out, k, rc, inc)
     assert out[:n].tobytes() == ref_coder.dna_cm(data, lengths, k, rc, inc)
-    assert roundtrip(CODEC_DNA_CM, k | (rc << 8) | (inc << 16), data,
+    assert roundtrip(CODEC_ID["dna-cm"], k | (rc << 8) | (inc << 16), data,
                      np.array(lengths, np.int64)) == data
 
 
@@ -70,7 +70,7 @@ def test_qual_cm_matches_reference(variant, quals):
     out = np.zeros(4 * len(data) + 300, np.uint8)
     n = qual_cm_encode(arr(data), lengths, out, variant)
     assert out[:n].tobytes() == ref_coder.qual_cm(data, list(lengths), variant)
-    assert roundtrip(CODEC_QUAL_CM, variant, data, lengths) == data
+    assert roundtrip(CODEC_ID["qual-cm"], variant, data, lengths) == data
 
 
 def test_qual_cm_rejects_lengths_that_do_not_add_up():
@@ -86,7 +86,7 @@ def test_title_tok_matches_reference(titles):
     out = np.zeros(4 * len(titles) + 64, np.uint8)
     n = title_tok_encode(arr(titles), out)
     assert out[:n].tobytes() == ref_coder.title_tok(titles)
-    assert roundtrip(CODEC_TITLE_TOK, 0, titles, np.zeros(0, np.int64)) == titles
+    assert roundtrip(CODEC_ID["title-tok"], 0, titles, np.zeros(0, np.int64)) == titles
 
 
 @settings(max_examples=100, deadline=None)
@@ -96,10 +96,10 @@ def test_title_tok_generated(titles):
     out = np.zeros(4 * len(data) + 64, np.uint8)
     n = title_tok_encode(arr(data), out)
     assert out[:n].tobytes() == ref_coder.title_tok(data)
-    assert roundtrip(CODEC_TITLE_TOK, 0, data, np.zeros(0, np.int64)) == data
+    assert roundtrip(CODEC_ID["title-tok"], 0, data, np.zeros(0, np.int64)) == data
 
 
-@pytest.mark.parametrize("codec", [CODEC_DNA_CM, CODEC_QUAL_CM, CODEC_TITLE_TOK])
+@pytest.mark.parametrize("codec", [CODEC_ID["dna-cm"], CODEC_ID["qual-cm"], CODEC_ID["title-tok"]])
 def test_decoders_survive_garbage(codec):
     rng = np.random.default_rng(3)
     for n in (0, 1, 3, 50, 400):

@@ -1,0 +1,29 @@
+"""QUAL_RANS (id 9): static quality model over interleaved rANS (NGSC 1.2)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...core.jit import kernel
+from ..rans_static import qual_rans_decode, qual_rans_encode
+from ..spec import CodecSpec
+
+
+@kernel
+def encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, param: int) -> int:
+    return qual_rans_encode(src, aux, out, param)
+
+
+@kernel
+def decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
+    return qual_rans_decode(src, aux, out)
+
+
+def worst_case(n: int) -> int:
+    """Header 258, tables (bitmap 129 + 4 x 257 rows of <= 2 x 256 bytes), body 2 n + 8."""
+    return 258 + 129 + 4 * 257 * 512 + 2 * n + 8
+
+
+SPEC = CodecSpec(9, "qual-rans", frozenset({"qual"}), encode, decode, worst_case,
+                 params="variant 0 (q1) or 1 (q1, min(q2, q3) band)", since="1.2",
+                 summary="static qualities, rANS")

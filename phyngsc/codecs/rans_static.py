@@ -1,0 +1,287 @@
+"""Static-model codecs over the rANS coder: RANS_BYTES (any stream) and QUAL_RANS.
+
+Both code a dense alphabet (the sorted bytes that occur) with per-sub-block
+frequency tables, so they make one counting pass and one coding pass and need no
+adaptation; see docs/format.md (*RANS_BYTES*, *QUAL_RANS*) for the encoded forms.
+The tables are packed as in :mod:`.rans` (zero runs take two bytes).
+
+Contexts:
+
+- RANS_BYTES order 0: one context; order 1: the previous byte's alphabet index
+  (``n`` before the first byte), ``n + 1`` contexts.
+- QUAL_RANS variant 0: the previous value of the read (``n`` at the read start);
+  variant 1: previous value and ``min(q2, q3)`` folded to 4 levels of distance
+  below q1 (see :func:`qual_context`), ``4 (n + 1)`` contexts. Read lengths (``aux``)
+  must add up to the stream length.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.jit import kernel
+from ..core.varint import get_varint, put_varint
+from .context_models import dense_alphabet
+from .rans import (M, cumulative, dec_finished, dec_start, dec_step, encode_body,
+                   lookup_row, normalise, pack_tables, unpack_tables)
+
+QUAL_VARIANTS = 2
+
+
+@kernel(inline=True)
+def qual_context(variant: int, q1: int, q2: int, q3: int, n: int) -> int:
+    """Context of the next quality value from the previous three (``n``: none)."""
+    if variant == 0:
+        return q1
+    lo = q2 if q2 < q3 else q3
+    if q1 == n or lo == n:
+        d = 0
+    elif lo >= q1:
+        d = 1
+    elif lo + 4 >= q1:
+        d = 2
+    else:
+        d = 3
+    return q1 * 4 + d
+
+
+@kernel
+def qual_contexts(variant: int, n: int) -> int:
+    return n + 1 if variant == 0 else 4 * (n + 1)
+
+
+@kernel
+def write_model(counts: np.ndarray, out: np.ndarray, pos: int) -> tuple:
+    """Normalise ``counts`` (nctx x nsym) and write the tables at ``out[pos:]``:
+    ``(pos, freqs, cums)``; pos -1 if ``out`` is too small."""
+    nctx, nsym = counts.shape[0], counts.shape[1]
+    freqs = np.zeros((nctx, nsym), np.int32)
+    present = np.zeros(nctx, np.bool_)
+    for c in range(nctx):
+        present[c] = normalise(counts[c], freqs[c])
+    cums = np.zeros((nctx, nsym), np.int32)
+    cumulative(freqs, cums)
+    return pack_tables(freqs, present, out, pos), freqs, cums
+
+
+@kernel
+def read_model(src: np.ndarray, pos: int, nctx: int, nsym: int) -> tuple:
+    """Read what :func:`write_model` wrote: ``(pos, freqs, cums, present, lut, ready)``
+    with the lookup rows empty (see ``rans.lookup_row``); pos -1 if damaged."""
+    freqs = np.zeros((nctx, nsym), np.int32)
+    cums = np.zeros((nctx, nsym), np.int32)
+    present = np.zeros(nctx, np.bool_)
+    lut = np.empty((nctx, M), np.uint8)
+    ready = np.zeros(nctx, np.bool_)
+    pos = unpack_tables(src, pos, src.size, freqs, present)
+    if pos >= 0:
+        cumulative(freqs, cums)
+    return pos, freqs, cums, present, lut, ready
+
+
+@kernel
+def _header(src: np.ndarray, out: np.ndarray, kind: int) -> tuple:
+    """Write ``kind``, alphabet size and alphabet; ``(pos, index, n)``, pos -1 if short."""
+    index, alphabet = dense_alphabet(src)
+    n = alphabet.size
+    if out.size < 2 + n:
+        return -1, index, n
+    out[0] = kind
+    out[1] = n & 0xFF
+    out[2:2 + n] = alphabet
+    return 2 + n, index, n
+
+
+@kernel
+def rans_bytes_encode(src: np.ndarray, out: np.ndarray, order: int) -> int:
+    """RANS_BYTES: order 0 or 1 static model over the stream's dense alphabet."""
+    if order < 0 or order > 1:
+        return -1
+    pos, index, n = _header(src, out, order)
+    if pos < 0 or n <= 1:
+        return pos
+    nctx = n + 1 if order == 1 else 1
+    sym = np.empty(src.size, np.uint8)
+    ctx = np.empty(src.size, np.int32)
+    counts = np.zeros((nctx, n), np.int64)
+    prev = n
+    for i in range(src.size):
+        s = index[src[i]]
+        c = prev if order == 1 else 0
+        sym[i] = s
+        ctx[i] = c
+        counts[c, s] += 1
+        prev = s
+    pos, freqs, cums = write_model(counts, out, pos)
+    if pos < 0:
+        return -1
+    return encode_body(sym, ctx, freqs, cums, out, pos)
+
+
+@kernel
+def rans_bytes_decode(src: np.ndarray, out: np.ndarray) -> int:
+    """Fills ``out`` (any prefix of the stream); 0 ok, 1 corrupt."""
+    if out.size == 0:
+        return 0
+    if src.size < 2 or src[0] > 1:
+        return 1
+    order = int(src[0])
+    n = int(src[1])
+    if n == 0:
+        n = 256
+    if src.size < 2 + n:
+        return 1
+    alphabet = src[2:2 + n]
+    if n == 1:
+        out[:] = alphabet[0]
+        return 0
+    nctx = n + 1 if order == 1 else 1
+    pos, freqs, cums, present, lut, ready = read_model(src, 2 + n, nctx, n)
+    if pos < 0:
+        return 1
+    end = src.size
+    x0, x1, pos = dec_start(src, pos, end)
+    if pos < 0:
+        return 1
+    prev = n
+    for i in range(out.size):
+        c = prev if order == 1 else 0
+        if not present[c]:
+            return 1
+        x = x1 if i & 1 else x0
+        slot = x & (M - 1)
+        if not ready[c]:
+            lookup_row(freqs, cums, lut, ready, c)
+        s = int(lut[c, slot])
+        x, pos = dec_step(x, np.int64(freqs[c, s]), np.int64(cums[c, s]), slot, src, pos, end)
+        if pos < 0:
+            return 1
+        if i & 1:
+            x1 = x
+        else:
+            x0 = x
+        out[i] = alphabet[s]
+        prev = s
+    return 0
+
+
+@kernel
+def _lengths_match(aux: np.ndarray, size: int) -> bool:
+    total = 0
+    for r in range(aux.size):
+        if aux[r] < 0:
+            return False
+        total += aux[r]
+    return total == size
+
+
+@kernel
+def qual_rans_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, variant: int) -> int:
+    """QUAL_RANS: static model, contexts from the previous values of the same read."""
+    if variant < 0 or variant >= QUAL_VARIANTS or not _lengths_match(aux, src.size):
+        return -1
+    pos, index, n = _header(src, out, variant)
+    if pos < 0 or n <= 1:
+        return pos
+    nctx = qual_contexts(variant, n)
+    sym = np.empty(src.size, np.uint8)
+    ctx = np.empty(src.size, np.int32)
+    counts = np.zeros((nctx, n), np.int64)
+    p = 0
+    for r in range(aux.size):
+        q1, q2, q3 = n, n, n
+        for _ in range(aux[r]):
+            s = index[src[p]]
+            c = qual_context(variant, q1, q2, q3, n)
+            sym[p] = s
+            ctx[p] = c
+            counts[c, s] += 1
+            q3, q2, q1 = q2, q1, s
+            p += 1
+    pos, freqs, cums = write_model(counts, out, pos)
+    if pos < 0:
+        return -1
+    return encode_body(sym, ctx, freqs, cums, out, pos)
+
+
+@kernel
+def qual_rans_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
+    """Fills ``out`` (any prefix of the stream); 0 ok, 1 corrupt."""
+    if out.size == 0:
+        return 0
+    if src.size < 2 or src[0] >= QUAL_VARIANTS:
+        return 1
+    variant = int(src[0])
+    n = int(src[1])
+    if n == 0:
+        n = 256
+    if src.size < 2 + n:
+        return 1
+    alphabet = src[2:2 + n]
+    if n == 1:
+        out[:] = alphabet[0]
+        return 0
+    nctx = qual_contexts(variant, n)
+    pos, freqs, cums, present, lut, ready = read_model(src, 2 + n, nctx, n)
+    if pos < 0:
+        return 1
+    end = src.size
+    x0, x1, pos = dec_start(src, pos, end)
+    if pos < 0:
+        return 1
+    p = 0
+    for r in range(aux.size):
+        q1, q2, q3 = n, n, n
+        for _ in range(aux[r]):
+            if p >= out.size:
+                return 0
+            c = qual_context(variant, q1, q2, q3, n)
+            if not present[c]:
+                return 1
+            x = x1 if p & 1 else x0
+            slot = x & (M - 1)
+            if not ready[c]:
+                lookup_row(freqs, cums, lut, ready, c)
+            s = int(lut[c, slot])
+            x, pos = dec_step(x, np.int64(freqs[c, s]), np.int64(cums[c, s]), slot, src,
+                              pos, end)
+            if pos < 0:
+                return 1
+            if p & 1:
+                x1 = x
+            else:
+                x0 = x
+            out[p] = alphabet[s]
+            q3, q2, q1 = q2, q1, s
+            p += 1
+    # a prefix of the reads (the head of a sub-block) may end before the body does,
+    # so the final states are not checked here; the sub-block CRC covers the text
+    return 0 if p >= out.size else 1
+
+
+@kernel
+def put_symbols(sym: np.ndarray, ctx: np.ndarray, nctx: int, nsym: int, out: np.ndarray,
+                pos: int) -> int:
+    """A self-contained static stream: varint count, coded tables, body. ``sym[i] <
+    nsym`` is coded in context ``ctx[i] < nctx``. New position, or -1 if ``out`` is
+    too small. An empty stream is the single varint 0."""
+    pos = put_varint(out, pos, sym.size)
+    if pos < 0 or sym.size == 0:
+        return pos
+    counts = np.zeros((nctx, nsym), np.int64)
+    for i in range(sym.size):
+        counts[ctx[i], sym[i]] += 1
+    pos, freqs, cums = write_model(counts, out, pos)
+    if pos < 0:
+        return -1
+    blen_at = pos
+    pos += 4        # body length, filled in below
+    if pos > out.size:
+        return -1
+    end = encode_body(sym, ctx, freqs, cums, out, pos)
+    if end < 0:
+        return -1
+    blen = end - pos
+    for j in range(4):
+        out[blen_at + j] = (blen >> (8 * j)) & 0xFF
+    return end

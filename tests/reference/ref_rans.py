@@ -1,0 +1,279 @@
+"""Plain-Python reference of the NGSC 1.2 codecs (rANS ones and the 8-bit/sorted adaptive
+models), written from docs/format.md; tests require byte-identical output."""
+
+from __future__ import annotations
+
+from .ref_coder import RangeEncoder, rc_o1, varint
+
+M, L = 4096, 1 << 23
+SEPARATORS = set(b":/ _.=#-")
+
+
+def normalise(counts: list[int]) -> list[int]:
+    total, k = sum(counts), sum(1 for c in counts if c)
+    if not total:
+        return [0] * len(counts)
+    top = 0
+    for s, c in enumerate(counts):
+        if c > counts[top]:
+            top = s
+    f = [1 + c * (M - k) // total if c else 0 for c in counts]
+    f[top] += M - sum(f)
+    return f
+
+
+def tables(rows: list[list[int]]) -> tuple[bytes, list[list[int]]]:
+    """(packed tables, normalised rows) for count rows."""
+    freqs = [normalise(r) for r in rows]
+    bitmap = bytearray((len(rows) + 7) // 8)
+    body = bytearray()
+    for c, f in enumerate(freqs):
+        if not any(f):
+            continue
+        bitmap[c >> 3] |= 1 << (c & 7)
+        s = 0
+        while s < len(f):
+            if f[s] == 0:
+                run = 0
+                while s + 1 + run < len(f) and run < 255 and f[s + 1 + run] == 0:
+                    run += 1
+                body += bytes([0, run])
+                s += 1 + run
+                continue
+            body += bytes([f[s]]) if f[s] < 128 else bytes([0x80 | f[s] >> 8, f[s] & 0xFF])
+            s += 1
+    return bytes(bitmap) + bytes(body), freqs
+
+
+def body(sym: list[int], ctx: list[int], freqs: list[list[int]]) -> bytes:
+    cums = [[sum(f[:s]) for s in range(len(f))] for f in freqs]
+    x, emitted = [L, L], []
+    for i in range(len(sym) - 1, -1, -1):
+        c, s = ctx[i], sym[i]
+        f, b = freqs[c][s], cums[c][s]
+        st = x[i & 1]
+        while st >= ((L >> 12) << 8) * f:
+            emitted.append(st & 0xFF)
+            st >>= 8
+        x[i & 1] = (st // f) * M + st % f + b
+    return x[0].to_bytes(4, "little") + x[1].to_bytes(4, "little") + bytes(reversed(emitted))
+
+
+def dense(data: bytes, kind: int) -> tuple[bytes, dict[int, int], int]:
+    alphabet = sorted(set(data))
+    return bytes([kind, len(alphabet) & 0xFF]) + bytes(alphabet), \
+        {b: i for i, b in enumerate(alphabet)}, len(alphabet)
+
+
+def rans_bytes(data: bytes, order: int) -> bytes:
+    head, idx, n = dense(data, order)
+    if n <= 1:
+        return head
+    nctx = n + 1 if order else 1
+    sym = [idx[b] for b in data]
+    ctx = [0] * len(sym)
+    if order:
+        ctx = [n] + sym[:-1]
+    rows = [[0] * n for _ in range(nctx)]
+    for s, c in zip(sym, ctx):
+        rows[c][s] += 1
+    model, freqs = tables(rows)
+    return head + model + body(sym, ctx, freqs)
+
+
+def qual_context(variant: int, q1: int, q2: int, q3: int, n: int) -> int:
+    if variant == 0:
+        return q1
+    lo = min(q2, q3)
+    d = 0 if q1 == n or lo == n else 1 if lo >= q1 else 2 if lo + 4 >= q1 else 3
+    return q1 * 4 + d
+
+
+def qual_rans(data: bytes, lengths: list[int], variant: int) -> bytes:
+    head, idx, n = dense(data, variant)
+    if n <= 1:
+        return head
+    nctx = n + 1 if variant == 0 else 4 * (n + 1)
+    sym, ctx, p = [], [], 0
+    for length in lengths:
+        q1 = q2 = q3 = n
+        for _ in range(length):
+            s = idx[data[p]]
+            sym.append(s)
+            ctx.append(qual_context(variant, q1, q2, q3, n))
+            q1, q2, q3 = s, q1, q2
+            p += 1
+    rows = [[0] * n for _ in range(nctx)]
+    for s, c in zip(sym, ctx):
+        rows[c][s] += 1
+    model, freqs = tables(rows)
+    return head + model + body(sym, ctx, freqs)
+
+
+def put_symbols(sym: list[int], ctx: list[int], nctx: int, nsym: int) -> bytes:
+    if not sym:
+        return varint(0)
+    rows = [[0] * nsym for _ in range(nctx)]
+    for s, c in zip(sym, ctx):
+        rows[c][s] += 1
+    model, freqs = tables(rows)
+    b = body(sym, ctx, freqs)
+    return varint(len(sym)) + model + len(b).to_bytes(4, "little") + b
+
+
+def title_tokens(title: bytes, mode: int) -> list[bytes]:
+    out, i = [], 0
+    while i < len(title):
+        if title[i] in SEPARATORS:
+            out.append(title[i:i + 1])
+            i += 1
+            continue
+        j = i
+        while j < len(title) and title[j] not in SEPARATORS and j - i < 255:
+            j += 1
+        run = title[i:j]
+        stem = run.rstrip(b"0123456789")
+        if mode == 1 and 0 < len(stem) < len(run):
+            out += [stem, run[len(stem):]]
+        else:
+            out.append(run)
+        i = j
+    return out
+
+
+def title_rans(data: bytes, mode: int) -> bytes:
+    def numeric(t):
+        return 1 <= len(t) <= 18 and t.isdigit()
+
+    s = {k: ([], []) for k in "TDLGSC"}
+
+    def put(k, sym, ctx):
+        s[k][0].append(sym)
+        s[k][1].append(ctx)
+
+    titles = data.split(b"\n")
+    if titles and titles[-1] == b"":
+        titles.pop()
+    prev: list[bytes] = []
+    ptypes: list[int] = []
+    for title in titles:
+        toks, types = title_tokens(title, mode), []
+        for t in range(len(toks) + 1):
+            tc = min(t, 31)
+            pt = ptypes[t] if t < len(ptypes) else 4
+            if t == len(toks):
+                put("T", 4, tc * 5 + pt)
+                types.append(4)
+                break
+            tok = toks[t]
+            kind, d = 3, 0
+            if t < len(prev):
+                if tok == prev[t]:
+                    kind = 0
+                elif numeric(tok) and numeric(prev[t]) and not (tok[0] == 48 and len(tok) > 1) \
+                        and not (prev[t][0] == 48 and len(prev[t]) > 1) \
+                        and 1 <= int(tok) - int(prev[t]) <= 255:
+                    kind, d = 1, int(tok) - int(prev[t])
+            if kind == 3 and numeric(tok):
+                kind = 2
+            put("T", kind, tc * 5 + pt)
+            types.append(kind)
+            if kind == 1:
+                put("D", d - 1, tc)
+            elif kind == 2:
+                put("L", len(tok) - 1, tc)
+                for k, c in enumerate(tok):
+                    put("G", c - 48, tc * 16 + min(k, 15))
+            elif kind == 3:
+                put("S", len(tok) - 1, tc)
+                pc = 0
+                for c in tok:
+                    put("C", c, pc)
+                    pc = c
+        prev, ptypes = toks, types
+    shapes = {"T": (160, 5), "D": (32, 256), "L": (32, 18), "G": (512, 10), "S": (32, 256),
+              "C": (256, 256)}
+    out = bytes([mode]) + varint(len(data))
+    for k in "TDLGSC":
+        out += put_symbols(s[k][0], s[k][1], *shapes[k])
+    return out
+
+
+def dna_k8(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int) -> bytes:
+    code = {ord("A"): 0, ord("C"): 1, ord("G"): 2, ord("T"): 3}
+    exc = [(i, b) for i, b in enumerate(data) if b not in code]
+    out = bytearray([k, 1 if revcomp else 0, inc]) + varint(len(exc))
+    if exc:
+        raw = bytearray()
+        last = 0
+        for i, _b in exc:
+            raw += varint(i - last)
+            last = i
+        raw += bytes(b for _i, b in exc)
+        coded = rc_o1(bytes(raw))
+        out += varint(len(raw)) + varint(len(coded)) + coded
+    codes = [code.get(b, 0) for b in data]
+    table: dict[int, list[int]] = {}
+
+    def learn(ctx, s):
+        f = table.setdefault(ctx, [1, 1, 1, 1])
+        if f[s] + inc > 255:
+            for t in range(4):
+                f[t] = (f[t] + 1) // 2
+        f[s] += inc
+
+    enc, ctx, mask = RangeEncoder(), 0, (1 << 2 * k) - 1
+    reads = [n for n in lengths if n > 0]
+    r, left, start = 0, (reads[0] if reads else -1), 0
+    for i, s in enumerate(codes):
+        f = table.setdefault(ctx, [1, 1, 1, 1])
+        enc.code(sum(f[:s]), f[s], sum(f))
+        learn(ctx, s)
+        ctx = ((ctx << 2) | s) & mask
+        if revcomp:
+            left -= 1
+            if left == 0:
+                c2 = 0
+                for q in range(i, start - 1, -1):
+                    s2 = 3 - codes[q]
+                    learn(c2, s2)
+                    c2 = ((c2 << 2) | s2) & mask
+                start, r = i + 1, r + 1
+                left = reads[r] if r < len(reads) else -1
+    return bytes(out) + enc.finish()
+
+
+def qual_sorted(data: bytes, lengths: list[int], variant: int) -> bytes:
+    head, idx, n = dense(data, variant)
+    if n <= 1:
+        return head
+    rows: dict[int, list[list[int]]] = {}     # ctx -> [[symbol, frequency], ...]
+    enc, p = RangeEncoder(), 0
+    for length in lengths:
+        q1 = q2 = q3 = n
+        d = 0
+        for pos in range(length):
+            s = idx[data[p]]
+            if variant == 0:
+                ctx = q1 * (n + 1) + q2
+            else:
+                hi = n if q2 == n else max(q2, q3) if q3 != n else q2
+                if variant == 1:
+                    band = min(pos >> 3, 7)
+                else:
+                    band = next(b for b, lim in enumerate((1, 2, 4, 8, 16, 1 << 62)) if d < lim)
+                ctx = (q1 * (n + 1) + hi) * 8 + band
+            row = rows.setdefault(ctx, [[j, 1] for j in range(n)])
+            j = next(i for i, e in enumerate(row) if e[0] == s)
+            enc.code(sum(e[1] for e in row[:j]), row[j][1], sum(e[1] for e in row))
+            row[j][1] += 16
+            if j > 0 and row[j][1] > row[j - 1][1]:
+                row[j], row[j - 1] = row[j - 1], row[j]
+            if sum(e[1] for e in row) > 1 << 16:
+                for e in row:
+                    e[1] = (e[1] + 1) // 2
+            if q1 != n:
+                d += abs(s - q1)
+            q1, q2, q3 = s, q1, q2
+            p += 1
+    return head + enc.finish()

@@ -1,0 +1,255 @@
+"""NGSC 1.2 codecs against their plain-Python references, their stated worst cases,
+prefix decoding, and damaged input (never a crash; the sub-block CRC rejects the rest)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from phyngsc.codecs import rans
+from phyngsc.codecs.registry import BY_NAME, CODECS, decode_stream, encode_stream
+from phyngsc.codecs.dna_k8 import dna_k8_encode
+from phyngsc.codecs.qual_sorted import qual_sorted_encode
+from phyngsc.codecs.rans_static import qual_rans_encode, rans_bytes_encode
+from phyngsc.codecs.title_rans import title_rans_encode
+from phyngsc.subblocks import SubBlockCorrupt, decode_subblocks, encode_spans
+from tests.reference import ref_rans
+
+from ..conftest import DATA
+
+SAMPLE = (DATA / "err127302_1_200.fastq").read_bytes()
+LINES = SAMPLE.split(b"\n")
+SEQS = LINES[1::4][:200]
+QUALS = LINES[3::4][:200]
+TITLES = b"".join(t[1:] + b"\n" for t in LINES[0::4][:200])
+ONT = (DATA / "ont_5.fastq").read_bytes().split(b"\n")
+SIM_TITLES = b"".join(b"r%d\n" % i for i in range(1, 400))
+
+
+def arr(b: bytes) -> np.ndarray:
+    return np.frombuffer(b, np.uint8)
+
+
+def lens(parts) -> np.ndarray:
+    return np.array([len(p) for p in parts], np.int64)
+
+
+def roundtrip(name: str, param: int, data: bytes, lengths: np.ndarray) -> bytes:
+    spec = BY_NAME[name]
+    out = np.zeros(spec.worst_case(len(data)), np.uint8)
+    n = encode_stream(spec.id, param, arr(data), lengths, out)
+    assert 0 <= n <= spec.worst_case(len(data))
+    dec = np.zeros(len(data), np.uint8)
+    assert decode_stream(spec.id, out[:n], lengths, dec) == 0
+    for cut in sorted({0, 1, len(data) // 3, len(data) - 1}):
+        if 0 <= cut <= len(data):
+            part = np.zeros(cut, np.uint8)
+            assert decode_stream(spec.id, out[:n], lengths, part) == 0
+            assert part.tobytes() == data[:cut]
+    return dec.tobytes()
+
+
+# -- rANS coder ----------------------------------------------------------------------
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 10 ** 9), min_size=1, max_size=256))
+def test_normalise_sums_to_m_and_keeps_every_symbol(counts):
+    freqs = np.zeros(len(counts), np.int32)
+    ok = rans.normalise(np.array(counts, np.int64), freqs)
+    assert ok == (sum(counts) > 0)
+    assert list(freqs) == ref_rans.normalise(counts)
+    if ok:
+        assert freqs.sum() == rans.M
+        assert all((f >= 1) == (c > 0) for f, c in zip(freqs, counts))
+
+
+@pytest.mark.parametrize("order", [0, 1])
+@pytest.mark.parametrize("data", [TITLES, b"".join(SEQS), b"\x00\xff" * 999, b"a", b"",
+                                  bytes(range(256)) * 3])
+def test_rans_bytes_matches_reference(order, data):
+    out = np.zeros(len(data) * 4 + (1 << 20), np.uint8)
+    n = rans_bytes_encode(arr(data), out, order)
+    assert out[:n].tobytes() == ref_rans.rans_bytes(data, order)
+    assert roundtrip("rans-bytes", order, data, np.zeros(0, np.int64)) == data
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.binary(max_size=2000), st.integers(0, 1))
+def test_rans_bytes_generated(data, order):
+    out = np.zeros(len(data) * 4 + (1 << 20), np.uint8)
+    n = rans_bytes_encode(arr(data), out, order)
+    assert out[:n].tobytes() == ref_rans.rans_bytes(data, order)
+    assert roundtrip("rans-bytes", order, data, np.zeros(0, np.int64)) == data
+
+
+@pytest.mark.parametrize("variant", [0, 1])
+@pytest.mark.parametrize("reads", [QUALS, ONT[3::4][:5]])
+def test_qual_rans_matches_reference(variant, reads):
+    data = b"".join(reads)
+    out = np.zeros(len(data) * 4 + (1 << 20), np.uint8)
+    n = qual_rans_encode(arr(data), lens(reads), out, variant)
+    assert out[:n].tobytes() == ref_rans.qual_rans(data, [len(r) for r in reads], variant)
+    assert roundtrip("qual-rans", variant, data, lens(reads)) == data
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(max_size=40), max_size=30), st.integers(0, 1))
+def test_qual_rans_generated(reads, variant):
+    data = b"".join(reads)
+    out = np.zeros(len(data) * 4 + (1 << 20), np.uint8)
+    n = qual_rans_encode(arr(data), lens(reads), out, variant)
+    assert out[:n].tobytes() == ref_rans.qual_rans(data, [len(r) for r in reads], variant)
+    assert roundtrip("qual-rans", variant, data, lens(reads)) == data
+
+
+@pytest.mark.parametrize("mode", [0, 1])
+@pytest.mark.parametrize("data", [TITLES, SIM_TITLES, b"".join(t[1:] + b"\n" for t in ONT[0::4][:5]),
+                                  b"\n\n", b"x", b"a:1\na:2\na:300\na:0301\nb\n",
+                                  b"n" * 600 + b"\n" + b"9" * 40 + b"\n"])
+def test_title_rans_matches_reference(mode, data):
+    out = np.zeros(len(data) * 4 + (1 << 20), np.uint8)
+    n = title_rans_encode(arr(data), out, mode)
+    assert out[:n].tobytes() == ref_rans.title_rans(data, mode)
+    assert roundtrip("title-rans", mode, data, np.zeros(0, np.int64)) == data
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet="ab09:_ -.", max_size=30), max_size=25), st.integers(0, 1))
+def test_title_rans_generated(titles, mode):
+    data = "".join(t + "\n" for t in titles).encode()
+    out = np.zeros(len(data) * 4 + (1 << 20), np.uint8)
+    n = title_rans_encode(arr(data), out, mode)
+    assert out[:n].tobytes() == ref_rans.title_rans(data, mode)
+    assert roundtrip("title-rans", mode, data, np.zeros(0, np.int64)) == data
+
+
+def test_counting_titles_cost_almost_nothing():
+    out = np.zeros(1 << 20, np.uint8)
+    n = title_rans_encode(arr(SIM_TITLES), out, 1)
+    assert 8 * n / SIM_TITLES.count(b"\n") < 8       # under a byte a title, tables included
+
+
+# -- adaptive models over the local-state range coder --------------------------------
+@pytest.mark.parametrize("k,rc,inc", [(11, True, 2), (12, True, 3), (4, False, 3), (1, True, 127),
+                                      (13, False, 1)])
+def test_dna_k8_matches_reference(k, rc, inc):
+    reads = SEQS[:60] + [b"NNACGTRY", b""] + SEQS[60:80]
+    data = b"".join(reads)
+    out = np.zeros(4 * len(data) + 64, np.uint8)
+    n = dna_k8_encode(arr(data), lens(reads), out, k, rc, inc)
+    assert out[:n].tobytes() == ref_rans.dna_k8(data, [len(r) for r in reads], k, rc, inc)
+    assert roundtrip("dna-k8", k | rc << 8 | inc << 16, data, lens(reads)) == data
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet="ACGTNacgt", max_size=30), max_size=20),
+       st.integers(1, 13), st.booleans(), st.integers(1, 127))
+def test_dna_k8_generated(reads, k, rc, inc):
+    data = "".join(reads).encode()
+    lengths = [len(r) for r in reads]
+    out = np.zeros(4 * len(data) + 64, np.uint8)
+    n = dna_k8_encode(arr(data), np.array(lengths, np.int64), out, k, rc, inc)
+    assert out[:n].tobytes() == ref_rans.dna_k8(data, lengths, k, rc, inc)
+    assert roundtrip("dna-k8", k | rc << 8 | inc << 16, data,
+                     np.array(lengths, np.int64)) == data
+
+
+@pytest.mark.parametrize("variant", [0, 1, 2])
+@pytest.mark.parametrize("reads", [QUALS[:80], ONT[3::4][:2]])
+def test_qual_sorted_matches_reference(variant, reads):
+    data = b"".join(reads)
+    out = np.zeros(4 * len(data) + 300, np.uint8)
+    n = qual_sorted_encode(arr(data), lens(reads), out, variant)
+    assert out[:n].tobytes() == ref_rans.qual_sorted(data, [len(r) for r in reads], variant)
+    assert roundtrip("qual-sorted", variant, data, lens(reads)) == data
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(min_size=0, max_size=30), max_size=20), st.integers(0, 2))
+def test_qual_sorted_generated(reads, variant):
+    data = b"".join(reads)
+    out = np.zeros(4 * len(data) + 300, np.uint8)
+    n = qual_sorted_encode(arr(data), lens(reads), out, variant)
+    assert out[:n].tobytes() == ref_rans.qual_sorted(data, [len(r) for r in reads], variant)
+    assert roundtrip("qual-sorted", variant, data, lens(reads)) == data
+
+
+# -- every codec: worst case, bad parameters, damaged input ----------------------------
+def _inputs(rng):
+    """(data, read lengths) pairs, adversarial included: random bytes, one long read."""
+    out = [(b"".join(QUALS), lens(QUALS)), (b"".join(SEQS), lens(SEQS)), (TITLES, lens([TITLES]))]
+    for n in (0, 1, 7, 300, 5000):
+        data = rng.integers(0, 256, n).astype(np.uint8).tobytes()
+        out.append((data, lens([data])))
+    return out
+
+
+@pytest.mark.parametrize("spec", CODECS, ids=lambda c: c.name)
+def test_worst_case_output_size_holds(spec):
+    rng = np.random.default_rng(3)
+    params = {"dna-cm": [11 | 256 | 4 << 16], "dna-k8": [11 | 256 | 2 << 16, 1 | 127 << 16],
+              "qual-cm": [0, 1], "qual-sorted": [0, 1, 2], "qual-rans": [0, 1],
+              "rans-bytes": [0, 1], "title-rans": [0, 1]}.get(spec.name, [0])
+    for data, lengths in _inputs(rng):
+        bound = spec.worst_case(len(data))
+        for p in params:
+            out = np.zeros(bound + 64, np.uint8)
+            n = encode_stream(spec.id, p, arr(data), lengths, out)
+            assert n <= bound, (spec.name, p, len(data), n, bound)
+            if n >= 0:
+                dec = np.zeros(len(data), np.uint8)
+                assert decode_stream(spec.id, out[:n], lengths, dec) == 0
+                assert dec.tobytes() == data
+
+
+@pytest.mark.parametrize("name,bad", [("dna-k8", 0), ("dna-k8", 14), ("dna-k8", 11 | 128 << 16),
+                                      ("qual-sorted", 3), ("qual-rans", 2), ("rans-bytes", 2),
+                                      ("title-rans", 2)])
+def test_bad_parameters_are_refused(name, bad):
+    data = b"".join(QUALS[:3])
+    out = np.zeros(1 << 16, np.uint8)
+    assert encode_stream(BY_NAME[name].id, bad, arr(data), lens(QUALS[:3]), out) == -1
+
+
+NEW = ["rans-bytes", "qual-rans", "dna-k8", "qual-sorted", "title-rans"]
+STREAM_OF = {"rans-bytes": (TITLES, [TITLES], 1), "qual-rans": (b"".join(QUALS[:40]), QUALS[:40], 1),
+             "dna-k8": (b"".join(SEQS[:40]), SEQS[:40], 11 | 256 | 2 << 16),
+             "qual-sorted": (b"".join(QUALS[:40]), QUALS[:40], 2),
+             "title-rans": (TITLES[:2000], [TITLES[:2000]], 1)}
+
+
+@pytest.mark.parametrize("name", NEW)
+def test_decoders_survive_truncation_and_bit_flips(name):
+    data, parts, param = STREAM_OF[name]
+    spec = BY_NAME[name]
+    lengths = lens(parts)
+    out = np.zeros(spec.worst_case(len(data)), np.uint8)
+    n = encode_stream(spec.id, param, arr(data), lengths, out)
+    enc = out[:n].copy()
+    dec = np.zeros(len(data), np.uint8)
+    for cut in range(n):                         # every truncation
+        assert decode_stream(spec.id, enc[:cut], lengths, dec) in (0, 1)
+    rng = np.random.default_rng(11)
+    for at in rng.integers(0, n, 400):           # single bit flips
+        bad = enc.copy()
+        bad[at] ^= 1 << int(rng.integers(0, 8))
+        assert decode_stream(spec.id, bad, lengths, dec) in (0, 1)
+    for size in (0, 1, 9, 100, 3000):            # garbage
+        junk = rng.integers(0, 256, size).astype(np.uint8)
+        assert decode_stream(spec.id, junk, lengths, dec) in (0, 1)
+
+
+@pytest.mark.parametrize("level", [1, 5, 9])
+def test_damaged_sub_blocks_never_decode_to_wrong_text(level):
+    text = b"\n".join(LINES[:400]) + b"\n"
+    sb = encode_spans(arr(text), np.array([0]), np.array([len(text)]), base=0, file_index=0,
+                      level=level)[0]
+    data = bytearray(sb.data)
+    rng = np.random.default_rng(level)
+    start = len(sb.header.pack())
+    for at in rng.integers(start, len(data), 150):
+        bad = bytearray(data)
+        bad[at] ^= 1 << int(rng.integers(0, 8))
+        try:
+            _h, out, starts = decode_subblocks([bytes(bad)])
+        except SubBlockCorrupt:
+            continue
+        assert out.tobytes() == text
