@@ -1,16 +1,23 @@
-"""Codec benchmark: ratio, speed and memory of each phyngsc level beside common tools.
+"""Codec benchmark: ratio, speed and memory of each phyngsc level beside the anchors.
 
-    python benchmarks/bench_codecs.py [--big-mib 256] [--skip-slow]
+    python benchmarks/bench_codecs.py [--big FASTQ | --big-mib 1024] [--levels 1,5,9]
+                                      [--files a.fastq,...] [--skip-slow]
 
-For each FASTQ in ../shared/data (decompressed) and a big file built by repeating
-ERR127302_1/2, prints: original/compressed ratio, compress and decompress MB/s
-(MB = 10^6 bytes; whole process, warm page cache) with one thread, peak resident
-memory (MiB, GNU time), and for phyngsc the same with 2 ranks x 1 thread, plus bits
-per base, per quality value and per title byte. All tools run in the same
-invocation so that ratios of times are comparable. Tools missing on PATH are
-skipped with a note (Debian: pigz pbzip2 samtools zstd xz-utils).
-Ratios on the repeated file are inflated for tools with long-range windows
-(zstd -19, xz): judge ratios on the real files.
+For each FASTQ in ../shared/data (decompressed) and a big file, prints per tool:
+original/compressed ratio, compress and decompress MB/s (MB = 10^6 bytes; whole
+process, warm page cache, one thread), peak resident memory (MiB, GNU time: the
+largest process, i.e. per rank), bits per base / quality / title byte for phyngsc,
+phyngsc also at 2 ranks x 1 thread and 1 rank x 2 threads, then each phyngsc
+level's speed as a ratio to each anchor's. Every round trip is checked byte for
+byte. All tools run in the same invocation, one after another, so that ratios of
+times are comparable on a shared machine.
+
+Anchors: fqzcomp5 (-1, default, -9), DSRC2 (-m0, -m2), Spring and the exact CRAM 3.1
+wrapper, built by ``bash ../shared/tools/anchors-build.sh`` into ``$ANCHORS/bin``
+(default ``$TMPDIR/anchors/bin``), plus zstd/pigz when on PATH; missing ones are
+skipped with a note. The big file: ``--big`` (e.g. ART-simulated deep reads,
+see docs/performance.md), else ERR127302_1/2 repeated to ``--big-mib`` (ratios on
+a repeated file flatter long-range tools: judge ratios on the real files).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import argparse
 import gzip
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -47,29 +55,50 @@ def run(cmd: list[str] | str, stdout=None) -> tuple[float, float]:
     return wall, rss
 
 
-def tools(src: Path, work: Path, skip_slow: bool) -> list[tuple[str, object, object, Path]]:
-    """(name, compress command, decompress command, compressed path)."""
+ANCHORS = Path(os.environ.get("ANCHORS", Path(os.environ.get("TMPDIR", "/tmp")) / "anchors"))
+
+
+def anchor(name: str) -> str | None:
+    p = ANCHORS / "bin" / name
+    return str(p) if p.exists() else shutil.which(name)
+
+
+def tools(src: Path, work: Path, skip_slow: bool, long_reads: bool) -> list[tuple]:
+    """(name, compress command, decompress command writing to stdout or OUT, compressed
+    path, output path or None for stdout)."""
     out = []
     z = work / "x"
-    if shutil.which("pigz"):
-        out.append(("pigz -6", f"pigz -6 -p 1 -c {src} > {z}.gz", f"pigz -d -p 1 -c {z}.gz",
-                    Path(f"{z}.gz")))
+    back = work / "x.out"
     if shutil.which("zstd"):
         out.append(("zstd -3", f"zstd -3 -T1 -q -f {src} -o {z}.zst",
-                    f"zstd -d -T1 -q -c {z}.zst", Path(f"{z}.zst")))
-        if not skip_slow:
-            out.append(("zstd -19", f"zstd -19 -T1 -q -f {src} -o {z}.19.zst",
-                        f"zstd -d -T1 -q -c {z}.19.zst", Path(f"{z}.19.zst")))
-    if shutil.which("xz") and not skip_slow:
-        out.append(("xz -6", f"xz -6 -T1 -c {src} > {z}.xz", f"xz -d -T1 -c {z}.xz",
-                    Path(f"{z}.xz")))
-    if shutil.which("pbzip2"):
-        out.append(("pbzip2 -9", f"pbzip2 -9 -p1 -c {src} > {z}.bz2", f"pbzip2 -d -p1 -c {z}.bz2",
-                    Path(f"{z}.bz2")))
-    if shutil.which("samtools"):
-        out.append(("CRAM 3.1 archive",
-                    f"samtools import -0 {src} -O cram,version=3.1,archive -o {z}.cram",
-                    f"samtools fastq {z}.cram", Path(f"{z}.cram")))
+                    f"zstd -d -T1 -q -f {z}.zst -o {back}", Path(f"{z}.zst"), back))
+    if shutil.which("pigz"):
+        out.append(("pigz -6", f"pigz -6 -p 1 -c {src} > {z}.gz",
+                    f"pigz -d -p 1 -c {z}.gz > {back}", Path(f"{z}.gz"), back))
+    fqz = anchor("fqzcomp5")
+    if fqz:
+        for flag, name in (("-1", "fqzcomp5 -1"), ("", "fqzcomp5"), ("-9", "fqzcomp5 -9")):
+            if flag == "-9" and skip_slow:
+                continue
+            out.append((name, f"{fqz} -t1 {flag} {src} {z}.fqz",
+                        f"{fqz} -d -t1 {z}.fqz {back}", Path(f"{z}.fqz"), back))
+    dsrc = anchor("dsrc")
+    if dsrc:
+        for m in ("-m0", "-m2"):
+            out.append((f"DSRC2 {m}", f"{dsrc} c -t1 {m} {src} {z}.dsrc",
+                        f"{dsrc} d -t1 {z}.dsrc {back}", Path(f"{z}.dsrc"), back))
+    spring = anchor("spring")
+    if spring and not skip_slow:
+        sw = work / "springwork"
+        sw.mkdir(exist_ok=True)
+        lflag = "-l " if long_reads else ""
+        out.append(("Spring", f"{spring} -c -t 1 {lflag}-w {sw} -i {src} -o {z}.spring",
+                    f"{spring} -d -t 1 -w {sw} -i {z}.spring -o {back}",
+                    Path(f"{z}.spring"), back))
+    cram = anchor("cram31")
+    if cram:
+        out.append(("CRAM 3.1 archive", f"{cram} c {src} {z}.cram", f"{cram} d {z}.cram {back}",
+                    Path(f"{z}.cram"), back))
     return out
 
 
@@ -77,17 +106,17 @@ def phyngsc_rows(src: Path, work: Path, levels: list[int]) -> list[dict]:
     rows = []
     arc, back = work / "p.ngsc", work / "p.out"
     for level in levels:
-        for ranks in (1, 2):
+        for ranks, threads in ((1, 1), (2, 1), (1, 2)):
             launch = f"{MPIEXEC} -n {ranks} " if ranks > 1 else ""
             tc, mc = run(f"{launch}{PY} -m phyngsc compress {src} -o {arc} --level {level} "
-                         f"-t 1 -q")
-            td, md = run(f"{launch}{PY} -m phyngsc decompress {arc} -o {back} -t 1 -q")
-            if back.read_bytes() != src.read_bytes():
+                         f"-t {threads} -q")
+            td, md = run(f"{launch}{PY} -m phyngsc decompress {arc} -o {back} -t {threads} -q")
+            if not same(back, src):
                 raise SystemExit(f"level {level}: round trip differs on {src.name}")
             info = json.loads(subprocess.run([PY, "-m", "phyngsc", "info", str(arc), "--json"],
                                              capture_output=True, text=True).stdout)
             st = info["streams"]
-            rows.append({"tool": f"phyngsc level {level}", "ranks": ranks,
+            rows.append({"tool": f"phyngsc level {level}", "ranks": f"{ranks}x{threads}",
                          "ratio": src.stat().st_size / arc.stat().st_size,
                          "c": src.stat().st_size / tc / 1e6, "d": src.stat().st_size / td / 1e6,
                          "mem_c": mc, "mem_d": md,
@@ -96,47 +125,78 @@ def phyngsc_rows(src: Path, work: Path, levels: list[int]) -> list[dict]:
     return rows
 
 
+def same(a: Path, b: Path) -> bool:
+    return subprocess.run(["cmp", "-s", str(a), str(b)]).returncode == 0
+
+
+def print_table(src: Path, rows: list[dict]) -> None:
+    print(f"\n{src.name}: {src.stat().st_size:,} bytes")
+    print(f"{'tool':<18} {'rxt':>4} {'ratio':>7} {'comp MB/s':>10} {'decomp MB/s':>12} "
+          f"{'MiB c/d':>12}  bits/base bits/qual bits/title-byte")
+    for r in rows:
+        b = r["bits"]
+        bits = (f"{b.get('dna', 0):9.3f} {b.get('qual', 0):9.3f} {b.get('titles', 0):9.3f}"
+                if b else "")
+        print(f"{r['tool']:<18} {r['ranks']:>4} {r['ratio']:>7.3f} {r['c']:>10.1f} "
+              f"{r['d']:>12.1f} {r['mem_c']:>5.0f}/{r['mem_d']:<6.0f}  {bits}")
+    anchors = [r for r in rows if not r["tool"].startswith("phyngsc")]
+    ours = [r for r in rows if r["tool"].startswith("phyngsc") and r["ranks"] == "1x1"]
+    if anchors and ours:
+        print("speed of each phyngsc level (1x1) / the anchor's, compress : decompress")
+        print(f"{'':<18} " + " ".join(f"{a['tool'][:16]:>16}" for a in anchors))
+        for r in ours:
+            print(f"{r['tool']:<18} " + " ".join(
+                f"{r['c'] / a['c']:>7.2f} : {r['d'] / a['d']:<6.2f}" for a in anchors))
+    sys.stdout.flush()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--big-mib", type=int, default=256)
+    ap.add_argument("--big", help="the big FASTQ (default: ERR127302 repeated)")
+    ap.add_argument("--big-mib", type=int, default=1024)
+    ap.add_argument("--files", help="comma-separated FASTQ files instead of ../shared/data")
     ap.add_argument("--levels", default="1,5,9")
-    ap.add_argument("--skip-slow", action="store_true", help="no zstd -19 / xz on the big file")
+    ap.add_argument("--skip-slow", action="store_true",
+                    help="no fqzcomp5 -9 / Spring on the big file")
     args = ap.parse_args()
     work = ROOT / "benchmarks" / "work"
     work.mkdir(parents=True, exist_ok=True)
     files = []
-    for gz in sorted(SHARED.glob("*_1.fastq.gz")) + [SHARED / "ont_1k.fastq.gz"]:
-        p = work / gz.name[:-3]
-        if not p.exists():
-            p.write_bytes(gzip.open(gz).read())
-        files.append(p)
-    if args.big_mib:
+    if args.files:
+        files = [Path(f) for f in args.files.split(",")]
+    else:
+        for gz in sorted(SHARED.glob("*_1.fastq.gz")) + [SHARED / "ont_1k.fastq.gz"]:
+            p = work / gz.name[:-3]
+            if not p.exists():
+                p.write_bytes(gzip.open(gz).read())
+            files.append(p)
+    if args.big:
+        files.append(Path(args.big))
+    elif args.big_mib:
         files.append(build_input(work, args.big_mib << 20))
     run(f"{PY} -m phyngsc compress {files[0]} -o {work / 'warm.ngsc'} -q")  # warm Numba cache
     levels = [int(x) for x in args.levels.split(",")]
-    print(f"machine: {os.cpu_count()} CPUs; MB = 10^6 bytes; one thread unless noted")
+    missing = [t for t in ("fqzcomp5", "dsrc", "spring", "cram31") if not anchor(t)]
+    print(f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}); "
+          f"MB = 10^6 bytes; rxt = ranks x threads"
+          + (f"; anchors missing: {', '.join(missing)}" if missing else ""))
     for src in files:
-        size = src.stat().st_size
-        big = src.name.startswith("ERR127302_x")
+        big = src == files[-1] and (args.big or args.big_mib)
+        long_reads = "ont" in src.name
         rows = []
-        for name, c, d, path in tools(src, work, args.skip_slow and big):
+        for name, c, d, path, back in tools(src, work, args.skip_slow and bool(big), long_reads):
             tc, mc = run(c)
             td, md = run(d)
-            rows.append({"tool": name, "ranks": 1, "ratio": size / path.stat().st_size,
-                         "c": size / tc / 1e6, "d": size / td / 1e6, "mem_c": mc, "mem_d": md,
+            if not same(back, src):
+                print(f"note: {name} did not round-trip {src.name} exactly", file=sys.stderr)
+            rows.append({"tool": name, "ranks": "1x1", "ratio": src.stat().st_size /
+                         path.stat().st_size, "c": src.stat().st_size / tc / 1e6,
+                         "d": src.stat().st_size / td / 1e6, "mem_c": mc, "mem_d": md,
                          "bits": {}})
             path.unlink()
+            back.unlink(missing_ok=True)
         rows += phyngsc_rows(src, work, levels)
-        print(f"\n{src.name}: {size:,} bytes")
-        print(f"{'tool':<18} {'ranks':>5} {'ratio':>7} {'comp MB/s':>10} {'decomp MB/s':>12} "
-              f"{'MiB c/d':>12}  bits/base bits/qual bits/title-byte")
-        for r in rows:
-            b = r["bits"]
-            bits = (f"{b.get('dna', 0):9.3f} {b.get('qual', 0):9.3f} {b.get('titles', 0):9.3f}"
-                    if b else "")
-            print(f"{r['tool']:<18} {r['ranks']:>5} {r['ratio']:>7.3f} {r['c']:>10.1f} "
-                  f"{r['d']:>12.1f} {r['mem_c']:>5.0f}/{r['mem_d']:<6.0f}  {bits}")
-        sys.stdout.flush()
+        print_table(src, rows)
 
 
 if __name__ == "__main__":

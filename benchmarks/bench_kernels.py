@@ -28,11 +28,20 @@ from phyngsc.fastq.streams import (N_STATS, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_NB
 from phyngsc.codecs.registry import CODEC_ID  # noqa: E402
 
 CANDIDATES = [
-    ("titles", CODEC_ID["title-tok"], 0, "title-tok"), ("titles", CODEC_ID["title-col"], 0, "title-col"),
-    ("dna", CODEC_ID["dna-cm"], 11 | 256 | 4 << 16, "dna-cm k=11 rc"),
-    ("dna", CODEC_ID["dna-cm"], 4 | 4 << 16, "dna-cm k=4"), ("dna", CODEC_ID["dna2"], 0, "dna2"),
-    ("qual", CODEC_ID["qual-cm"], 1, "qual-cm v1"), ("qual", CODEC_ID["qual-cm"], 0, "qual-cm v0"),
-    ("qual", CODEC_ID["qual-o2"], 0, "qual-o2"),
+    ("titles", CODEC_ID["title-rans"], 0, "title-rans 0"),
+    ("titles", CODEC_ID["title-rans"], 1, "title-rans 1"),
+    ("titles", CODEC_ID["title-tok"], 0, "title-tok"),
+    ("dna", CODEC_ID["dna-k8"], 11 | 256 | 2 << 16, "dna-k8 k=11 rc"),
+    ("dna", CODEC_ID["dna-k8"], 12 | 256 | 2 << 16, "dna-k8 k=12 rc"),
+    ("dna", CODEC_ID["dna-k8"], 4 | 3 << 16, "dna-k8 k=4"),
+    ("dna", CODEC_ID["dna-cm"], 11 | 256 | 4 << 16, "dna-cm k=11 rc (0.5)"),
+    ("dna", CODEC_ID["dna2"], 0, "dna2"),
+    ("qual", CODEC_ID["qual-rans"], 1, "qual-rans v1"),
+    ("qual", CODEC_ID["qual-rans"], 0, "qual-rans v0"),
+    ("qual", CODEC_ID["qual-sorted"], 2, "qual-sorted v2"),
+    ("qual", CODEC_ID["qual-sorted"], 1, "qual-sorted v1"),
+    ("qual", CODEC_ID["qual-sorted"], 0, "qual-sorted v0"),
+    ("qual", CODEC_ID["qual-cm"], 1, "qual-cm v1 (0.5)"),
 ]
 
 

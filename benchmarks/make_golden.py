@@ -1,7 +1,9 @@
 """Write the golden archives of this version into tests/data/golden (run once per format version).
 
-Usage: python benchmarks/make_golden.py VERSION_TAG
-Existing golden files are never overwritten.
+Usage: python benchmarks/make_golden.py VERSION_TAG [LEVEL ...]
+Without levels, the default level is written as TAG-NAME.ngsc; with levels, each as
+TAG-L<level>-NAME.ngsc (so that every codec a level may pick is covered). Existing
+golden files are never overwritten.
 """
 
 import hashlib
@@ -15,26 +17,29 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 
 
-def main(tag: str) -> None:
+def main(tag: str, levels: list[int]) -> None:
     golden = DATA / "golden"
     golden.mkdir(exist_ok=True)
     manifest_path = golden / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else []
     known = {e["archive"] for e in manifest}
     sources = sorted(DATA.glob("*.fastq")) + sorted((DATA / "edge").glob("*.fq"))
-    for src in sources:
-        name = f"{tag}-{src.stem}.ngsc"
-        if name in known:
-            continue
-        dst = golden / name
-        phyngsc.compress(str(src), str(dst), threads=1, window=8192)
-        with phyngsc.open(str(dst)) as a:
-            n = a.n_subblocks
-        manifest.append({"archive": name, "source": str(src.relative_to(DATA)),
-                         "sha256": hashlib.sha256(src.read_bytes()).hexdigest(),
-                         "subblocks": n, "version": phyngsc.__version__})
+    for level in levels or [None]:
+        for src in sources:
+            name = f"{tag}-{src.stem}.ngsc" if level is None else f"{tag}-L{level}-{src.stem}.ngsc"
+            if name in known:
+                continue
+            dst = golden / name
+            extra = {} if level is None else {"level": level}
+            phyngsc.compress(str(src), str(dst), threads=1, window=8192, **extra)
+            with phyngsc.open(str(dst)) as a:
+                n = a.n_subblocks
+            manifest.append({"archive": name, "source": str(src.relative_to(DATA)),
+                             "sha256": hashlib.sha256(src.read_bytes()).hexdigest(),
+                             "subblocks": n, "version": phyngsc.__version__,
+                             **({} if level is None else {"level": level})})
     manifest_path.write_text(json.dumps(manifest, indent=1) + "\n")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "v0.1")
+    main(sys.argv[1] if len(sys.argv) > 1 else "v0.1", [int(x) for x in sys.argv[2:]])

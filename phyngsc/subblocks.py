@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core.jit import kernel, parallel_kernel, prange
-from .codecs.registry import CODEC_ID, KNOWN_CODECS, decode_stream, encode_stream, level_codecs
+from .codecs.registry import (CODEC_ID, KNOWN_CODECS, TRIAL_MARGIN_PERCENT, decode_stream,
+                              encode_stream, level_codecs)
 from .core.varint import varints_to_array
 from .format.constants import N_STREAMS, SID_DNA, SID_LENGTHS, SID_QUAL
 from .format.container import FormatViolation
@@ -84,7 +85,9 @@ def _split(raw: np.ndarray) -> tuple:
 def _trial(raw: np.ndarray, codecs: np.ndarray, params: np.ndarray,
            chosen: np.ndarray) -> int:
     """Code a prefix of each stream of ``raw`` (whole records) with every candidate and
-    write the index of the smallest into ``chosen[sid]``; returns the split status."""
+    write into ``chosen[sid]`` the index of the one to use: candidates are listed
+    fastest first, and a slower one wins only by coding the prefix at least
+    TRIAL_MARGIN_PERCENT smaller than the best faster one. Returns the split status."""
     st, _a, _b, _c, streams, aux, _stats, _q = _split(raw)
     if st != OK:
         return st
@@ -103,11 +106,11 @@ def _trial(raw: np.ndarray, codecs: np.ndarray, params: np.ndarray,
         tsrc, taux = _trial_prefix(sid, src, aux)
         best = 0
         best_size = -1
-        for j in range(codecs.shape[1]):
+        for j in range(codecs.shape[1]):    # fastest first
             if codecs[sid, j] < 0 or (j > 0 and tsrc.size == 0):
                 continue
             n = encode_stream(codecs[sid, j], params[sid, j], tsrc, taux, trial)
-            if n >= 0 and (best_size < 0 or n < best_size):
+            if n >= 0 and (best_size < 0 or 100 * n < (100 - TRIAL_MARGIN_PERCENT) * best_size):
                 best, best_size = j, n
         chosen[sid] = best
     return OK

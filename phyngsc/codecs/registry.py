@@ -5,8 +5,10 @@ Adding a codec: one module in :mod:`phyngsc.codecs.defs` (its ``SPEC``), one lin
 Numba dispatch with ``python -m phyngsc.codecs.registry`` (a test checks it is
 current). Ids are never reused: archives store them.
 
-A level names, per stream, the candidate codecs (with their parameters) in order of
-preference; :mod:`phyngsc.subblocks` picks among them by trial on a sample.
+A level names, per stream, the candidate codecs (with their parameters), fastest
+first; :mod:`phyngsc.subblocks` picks among them by trial on a sample, taking a
+slower candidate only when it codes the sample at least 1 % smaller than every
+faster one (:data:`TRIAL_MARGIN_PERCENT`).
 """
 
 from __future__ import annotations
@@ -45,25 +47,29 @@ CODEC_ID = {c.name: c.id for c in CODECS}
 #: Named strategy presets: per stream, (codec name, parameter) candidates.
 LEVELS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {
     1: {"titles": (("title-rans", 0), ("title-rans", 1)),
-        "dna": (("dna2", 0),),
-        "qual": (("qual-rans", 1), ("qual-rans", 0)),
+        "dna": (("dna2", 0), ("rans-bytes", 1)),
+        "qual": (("qual-rans", 0), ("qual-rans", 1)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
     5: {"titles": (("title-rans", 0), ("title-rans", 1)),
-        "dna": (("dna-k8", dna_k8.param(11, True, 2)), ("dna-k8", dna_k8.param(4, False, 3)),
-                ("dna2", 0)),
-        "qual": (("qual-sorted", 2), ("qual-sorted", 1), ("qual-sorted", 0)),
+        "dna": (("dna2", 0), ("rans-bytes", 1), ("dna-k8", dna_k8.param(5, False, 1)),
+                ("dna-k8", dna_k8.param(11, True, 2))),
+        "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),
+                 ("qual-sorted", 2)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
     9: {"titles": (("title-rans", 0), ("title-rans", 1), ("title-tok", 0)),
-        "dna": (("dna-k8", dna_k8.param(12, True, 2)), ("dna-k8", dna_k8.param(4, False, 3)),
-                ("dna2", 0)),
-        "qual": (("qual-sorted", 2), ("qual-sorted", 1), ("qual-sorted", 0)),
+        "dna": (("dna2", 0), ("rans-bytes", 1), ("dna-k8", dna_k8.param(5, False, 1)),
+                ("dna-k8", dna_k8.param(12, True, 2))),
+        "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),
+                 ("qual-sorted", 2)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
 }
 DEFAULT_LEVEL = 5
-MAX_CANDIDATES = 3
+MAX_CANDIDATES = 4
+#: How much smaller (percent) a slower candidate must code the trial sample to be chosen.
+TRIAL_MARGIN_PERCENT = 1
 
 
 def level_codecs(level: int) -> tuple[np.ndarray, np.ndarray]:
@@ -108,7 +114,7 @@ def dispatch_source() -> str:
 DISPATCH_PATH = Path(__file__).with_name("dispatch.py")
 
 __all__ = ["CODECS", "BY_ID", "BY_NAME", "KNOWN_CODECS", "CODEC_NAMES", "CODEC_ID", "LEVELS",
-           "DEFAULT_LEVEL", "level_codecs", "encode_stream", "decode_stream",
+           "DEFAULT_LEVEL", "TRIAL_MARGIN_PERCENT", "level_codecs", "encode_stream", "decode_stream",
            "dispatch_source"]
 
 if __name__ == "__main__":  # pragma: no cover - developer tool

@@ -1,0 +1,55 @@
+"""The codec registry: one spec per codec, levels by name, the generated dispatch current."""
+
+import numpy as np
+import pytest
+
+from phyngsc.codecs import registry
+from phyngsc.codecs.spec import STREAMS
+
+
+def test_ids_and_names_are_unique_and_never_reused():
+    ids = [c.id for c in registry.CODECS]
+    names = [c.name for c in registry.CODECS]
+    assert len(set(ids)) == len(ids) and len(set(names)) == len(names)
+    # ids written by earlier versions keep their meaning
+    assert {i: registry.BY_ID[i].name for i in range(13)} == {
+        0: "stored", 1: "rc-o1", 2: "dna2", 3: "qual-o2", 4: "title-col", 5: "dna-cm",
+        6: "qual-cm", 7: "title-tok", 8: "rans-bytes", 9: "qual-rans", 10: "dna-k8",
+        11: "qual-sorted", 12: "title-rans"}
+
+
+def test_every_codec_module_states_what_it_is():
+    for c in registry.CODECS:
+        assert c.summary and c.since in ("1.0", "1.1", "1.2")
+        assert c.encode.__module__ == c.decode.__module__ == f"phyngsc.codecs.defs.{c.name.replace('-', '_')}"
+        assert c.worst_case(1000) >= 1000 if c.name == "stored" else c.worst_case(1000) > 0
+
+
+@pytest.mark.parametrize("level", sorted(registry.LEVELS))
+def test_levels_name_known_codecs_for_streams_they_carry(level):
+    table = registry.LEVELS[level]
+    assert set(table) == set(STREAMS)
+    for stream, cands in table.items():
+        assert 1 <= len(cands) <= registry.MAX_CANDIDATES
+        for name, _param in cands:
+            assert registry.BY_NAME[name].carries(stream), (level, stream, name)
+    codecs, params = registry.level_codecs(level)
+    assert codecs.shape == params.shape == (len(STREAMS), registry.MAX_CANDIDATES)
+    assert set(codecs[codecs >= 0].tolist()) <= registry.KNOWN_CODECS
+
+
+def test_generated_dispatch_is_current():
+    assert registry.DISPATCH_PATH.read_text() == registry.dispatch_source(), \
+        "run: python -m phyngsc.codecs.registry"
+
+
+def test_dispatch_reaches_every_codec():
+    src = np.frombuffer(b"ACGT" * 50, np.uint8)
+    aux = np.array([200], np.int64)
+    for c in registry.CODECS:
+        out = np.zeros(c.worst_case(src.size) + 64, np.uint8)
+        param = {"dna-cm": 4 | 4 << 16, "dna-k8": 4 | 3 << 16}.get(c.name, 0)
+        n = registry.encode_stream(c.id, param, src, aux, out)
+        assert n >= 0, c.name
+        back = np.zeros(src.size, np.uint8)
+        assert registry.decode_stream(c.id, out[:n], aux, back) == 0 and (back == src).all()
