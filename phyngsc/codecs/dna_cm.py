@@ -17,11 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .context_models import rc_o1_decode, rc_o1_encode
-from .dna import BASE_CODE
+from .dna_exceptions import apply_exceptions, base_codes, put_exceptions, read_exceptions
 from ..core.jit import kernel
 from .rangecoder import dec_consume, dec_init, dec_target, enc_code, enc_finish, enc_init
-from ..core.varint import get_varint, put_varint
 
 _LIMIT = (1 << 16) - 1
 _BASES = np.frombuffer(b"ACGT", np.uint8).copy()
@@ -79,47 +77,15 @@ def _learn_revcomp(F: np.ndarray, codes: np.ndarray, a: int, n: int, k: int, inc
 @kernel
 def dna_cm_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
                   revcomp: bool, inc: int) -> int:
-    code = BASE_CODE
     if out.size < 3 or not 1 <= k <= 12 or not 1 <= inc <= 255:
         return -1
     out[0] = k
     out[1] = 1 if revcomp else 0
     out[2] = inc
-    n_exc = 0
-    for i in range(src.size):
-        if code[src[i]] == 4:
-            n_exc += 1
-    pos = put_varint(out, 3, n_exc)
-    if n_exc > 0:
-        exc = np.empty(11 * n_exc, np.uint8)
-        e = 0
-        last = 0
-        for i in range(src.size):
-            if code[src[i]] == 4:
-                e = put_varint(exc, e, i - last)
-                last = i
-        for i in range(src.size):
-            if code[src[i]] == 4:
-                exc[e] = src[i]
-                e += 1
-        coded = np.empty(2 * e + 64, np.uint8)
-        m = rc_o1_encode(exc[:e], coded)
-        if pos < 0 or m < 0:
-            return -1
-        pos = put_varint(out, pos, e)
-        if pos < 0:
-            return -1
-        pos = put_varint(out, pos, m)
-        if pos < 0 or pos + m > out.size:
-            return -1
-        out[pos:pos + m] = coded[:m]
-        pos += m
+    pos = put_exceptions(src, out, 3)
     if pos < 0:
         return -1
-    codes = np.empty(src.size, np.uint8)
-    for i in range(src.size):
-        c = code[src[i]]
-        codes[i] = 0 if c == 4 else c
+    codes = base_codes(src)
     F = np.ones(4 << (2 * k), np.uint16)
     mask = (1 << (2 * k)) - 1
     st = enc_init()
@@ -155,20 +121,9 @@ def dna_cm_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
     inc = int(src[2])
     if k < 1 or k > 12 or inc < 1:
         return 1
-    n_exc, pos = get_varint(src, 3, src.size)
+    pos, n_exc, exc = read_exceptions(src, 3)
     if pos < 0:
         return 1
-    exc = np.zeros(0, np.uint8)
-    if n_exc > 0:
-        d, pos = get_varint(src, pos, src.size)
-        if pos < 0:
-            return 1
-        m, pos = get_varint(src, pos, src.size)
-        if pos < 0 or pos + m > src.size or d > 11 * n_exc:
-            return 1
-        exc = np.empty(d, np.uint8)
-        rc_o1_decode(src[pos:pos + m], exc)
-        pos += m
     F = np.ones(4 << (2 * k), np.uint16)
     mask = (1 << (2 * k)) - 1
     ds = dec_init(src, pos)
@@ -196,19 +151,4 @@ def dna_cm_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
     bases = _BASES
     for i in range(out.size):
         out[i] = bases[codes[i]]
-    e = 0
-    at = 0
-    gaps = np.empty(n_exc, np.int64)
-    for j in range(n_exc):
-        g, e = get_varint(exc, e, exc.size)
-        if e < 0:
-            return 1
-        gaps[j] = g
-    if e + n_exc > exc.size:
-        return 1
-    for j in range(n_exc):
-        at += gaps[j]
-        if at >= out.size:
-            break           # beyond a decoded prefix
-        out[at] = exc[e + j]
-    return 0
+    return apply_exceptions(out, n_exc, exc)

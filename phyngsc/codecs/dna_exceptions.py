@@ -75,7 +75,10 @@ def read_exceptions(src: np.ndarray, pos: int) -> tuple:
     if pos < 0:
         return -1, 0, exc
     m, pos = get_varint(src, pos, src.size)
-    if pos < 0 or pos + m > src.size or d > 11 * n_exc or n_exc > 8 * src.size:
+    # each exception takes at least 2 list bytes and at most 11; RC_O1 codes a byte in
+    # no less than 0.0056 bits, so D <= 1430 L: bounds on what a damaged stream allocates
+    if pos < 0 or pos + m > src.size or d > 11 * n_exc or 2 * n_exc > d or \
+            d > 2048 * m + 64:
         return -1, 0, exc
     exc = np.empty(d, np.uint8)
     rc_o1_decode(src[pos:pos + m], exc)

@@ -59,6 +59,23 @@ def _learn_revcomp(F: np.ndarray, codes: np.ndarray, a: int, n: int, mask: int,
     return warm
 
 
+@kernel(inline=True)
+def _after_base(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, i: int, r: int,
+                left: int, start: int, mask: int, inc: int) -> tuple:
+    """Read bookkeeping after base ``i`` (read ``r``, ``left`` bases of it to go, its
+    first base at ``start``; empty reads skipped): when base i ends the read, learn
+    its reverse complement. The new ``(r, left, start, loads)``."""
+    while left == 0 and r < aux.size - 1:
+        r += 1
+        left = aux[r]
+    left -= 1
+    w = 0
+    if left == 0:
+        w = _learn_revcomp(F, codes, start, i + 1 - start, mask, inc)
+        start = i + 1
+    return r, left, start, w
+
+
 @kernel
 def dna_k8_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
                   revcomp: bool, inc: int) -> int:
@@ -105,13 +122,8 @@ def dna_k8_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
         _learn(F, j, s, inc)
         ctx = ((ctx << 2) | s) & mask
         if revcomp:
-            while left == 0 and r < aux.size - 1:
-                r += 1
-                left = aux[r]
-            left -= 1
-            if left == 0:
-                warm += _learn_revcomp(F, codes, start, i + 1 - start, mask, inc)
-                start = i + 1
+            r, left, start, w = _after_base(F, codes, aux, i, r, left, start, mask, inc)
+            warm += w
     end = enc_end(low, cache, run, pos, out)
     if warm < 0:    # never true: keeps the early loads
         return -1
@@ -163,13 +175,8 @@ def dna_k8_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
         _learn(F, j, s, inc)
         ctx = ((ctx << 2) | s) & mask
         if revcomp:
-            while left == 0 and r < aux.size - 1:
-                r += 1
-                left = aux[r]
-            left -= 1
-            if left == 0:
-                warm += _learn_revcomp(F, codes, start, i + 1 - start, mask, inc)
-                start = i + 1
+            r, left, start, w = _after_base(F, codes, aux, i, r, left, start, mask, inc)
+            warm += w
     if warm < 0:
         return 1
     return apply_exceptions(out, n_exc, exc)

@@ -221,7 +221,8 @@ def title_tok_decode(src: np.ndarray, out: np.ndarray) -> int:
                 out[o:o + m] = prev[pstarts[t]:pstarts[t] + m]
                 o += m
             elif kind == DELTA:
-                if t >= np_tok:
+                # a damaged stream may claim DELTA on a token that is not a number
+                if t >= np_tok or not is_numeric(prev, pstarts[t], pends[t]):
                     return 1
                 v = numeric_value(prev, pstarts[t], pends[t]) + dec_symbol(ds, src, Fd, Td, tc, INC) + 1
                 digits = np.empty(20, np.uint8)

@@ -197,10 +197,13 @@ class Model16(Model):
         self._update_inc(f, s)
 
 
-def dna_cm(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int) -> bytes:
-    code = {ord("A"): 0, ord("C"): 1, ord("G"): 2, ord("T"): 3}
-    exc = [(i, b) for i, b in enumerate(data) if b not in code]
-    out = bytearray([k, 1 if revcomp else 0, inc]) + varint(len(exc))
+BASES = {ord("A"): 0, ord("C"): 1, ord("G"): 2, ord("T"): 3}
+
+
+def dna_exceptions(data: bytes) -> bytes:
+    """The exception list of the order-k DNA codecs (bytes other than ACGT)."""
+    exc = [(i, b) for i, b in enumerate(data) if b not in BASES]
+    out = bytearray(varint(len(exc)))
     if exc:
         body = bytearray()
         last = 0
@@ -210,7 +213,12 @@ def dna_cm(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int) -> 
         body += bytes(b for _i, b in exc)
         coded = rc_o1(bytes(body))
         out += varint(len(body)) + varint(len(coded)) + coded
-    codes = [code.get(b, 0) for b in data]
+    return bytes(out)
+
+
+def dna_cm(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int) -> bytes:
+    out = bytearray([k, 1 if revcomp else 0, inc]) + dna_exceptions(data)
+    codes = [BASES.get(b, 0) for b in data]
     table: dict[int, list[int]] = {}
 
     def bump(ctx, s):

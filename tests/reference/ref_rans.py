@@ -3,7 +3,7 @@ models), written from docs/format.md; tests require byte-identical output."""
 
 from __future__ import annotations
 
-from .ref_coder import RangeEncoder, rc_o1, varint
+from .ref_coder import BASES, RangeEncoder, dna_exceptions, varint
 
 M, L = 4096, 1 << 23
 SEPARATORS = set(b":/ _.=#-")
@@ -200,19 +200,8 @@ def title_rans(data: bytes, mode: int) -> bytes:
 
 
 def dna_k8(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int) -> bytes:
-    code = {ord("A"): 0, ord("C"): 1, ord("G"): 2, ord("T"): 3}
-    exc = [(i, b) for i, b in enumerate(data) if b not in code]
-    out = bytearray([k, 1 if revcomp else 0, inc]) + varint(len(exc))
-    if exc:
-        raw = bytearray()
-        last = 0
-        for i, _b in exc:
-            raw += varint(i - last)
-            last = i
-        raw += bytes(b for _i, b in exc)
-        coded = rc_o1(bytes(raw))
-        out += varint(len(raw)) + varint(len(coded)) + coded
-    codes = [code.get(b, 0) for b in data]
+    out = bytearray([k, 1 if revcomp else 0, inc]) + dna_exceptions(data)
+    codes = [BASES.get(b, 0) for b in data]
     table: dict[int, list[int]] = {}
 
     def learn(ctx, s):

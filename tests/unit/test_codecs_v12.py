@@ -209,15 +209,20 @@ def test_bad_parameters_are_refused(name, bad):
     assert encode_stream(BY_NAME[name].id, bad, arr(data), lens(QUALS[:3]), out) == -1
 
 
-NEW = ["rans-bytes", "qual-rans", "dna-k8", "qual-sorted", "title-rans"]
-STREAM_OF = {"rans-bytes": (TITLES, [TITLES], 1), "qual-rans": (b"".join(QUALS[:40]), QUALS[:40], 1),
-             "dna-k8": (b"".join(SEQS[:40]), SEQS[:40], 11 | 256 | 2 << 16),
-             "qual-sorted": (b"".join(QUALS[:40]), QUALS[:40], 2),
-             "title-rans": (TITLES[:2000], [TITLES[:2000]], 1)}
+DNA_N = (b"".join(SEQS[:30]) + b"NNRY", SEQS[:30] + [b"NNRY"])
+QUAL_30 = (b"".join(QUALS[:30]), QUALS[:30])
+TITLE_1500 = (TITLES[:1500], [TITLES[:1500]])
+STREAM_OF = {"rc-o1": (*TITLE_1500, 0), "dna2": (*DNA_N, 0), "qual-o2": (*QUAL_30, 0),
+             "title-col": (*TITLE_1500, 0), "dna-cm": (*DNA_N, 11 | 256 | 4 << 16),
+             "qual-cm": (*QUAL_30, 1), "title-tok": (*TITLE_1500, 0),
+             "rans-bytes": (*TITLE_1500, 1), "qual-rans": (*QUAL_30, 1),
+             "dna-k8": (*DNA_N, 11 | 256 | 2 << 16), "qual-sorted": (*QUAL_30, 2),
+             "title-rans": (*TITLE_1500, 1)}
 
 
-@pytest.mark.parametrize("name", NEW)
+@pytest.mark.parametrize("name", sorted(STREAM_OF))
 def test_decoders_survive_truncation_and_bit_flips(name):
+    """Every codec, old ones included: archives can be damaged anywhere."""
     data, parts, param = STREAM_OF[name]
     spec = BY_NAME[name]
     lengths = lens(parts)
