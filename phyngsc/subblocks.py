@@ -39,12 +39,11 @@ def slot_capacity(raw_length: int) -> int:
     return 4 * raw_length + 1024
 
 
-#: Values of a stream (whole reads for DNA and qualities) coded with every candidate
-#: codec of a level to choose the one that codes that stream of the following
-#: sub-blocks.
-TRIAL_BYTES = 1 << 20
-#: Sub-blocks coded with one choice before the candidates are trialled again.
-RECHECK = 64
+#: Values of a stream (whole reads for DNA and qualities) that every candidate codec
+#: of a level codes to choose the one that codes the sub-block's whole stream. The
+#: trial runs on every sub-block's own streams, so that the choice, and the archive,
+#: do not depend on how many ranks or threads encode it.
+TRIAL_BYTES = 1 << 18
 
 
 @kernel
@@ -82,17 +81,17 @@ def _split(raw: np.ndarray) -> tuple:
 
 
 @kernel
-def _trial(raw: np.ndarray, codecs: np.ndarray, params: np.ndarray,
-           chosen: np.ndarray) -> int:
-    """Code a prefix of each stream of ``raw`` (whole records) with every candidate and
-    write into ``chosen[sid]`` the index of the one to use: candidates are listed
-    fastest first, and a slower one wins only by coding the prefix at least
-    TRIAL_MARGIN_PERCENT smaller than the best faster one. Returns the split status."""
-    st, _a, _b, _c, streams, aux, _stats, _q = _split(raw)
-    if st != OK:
-        return st
-    trial = np.empty(2 * TRIAL_BYTES + (1 << 20), np.uint8)
+def _choose(streams: tuple, aux: np.ndarray, codecs: np.ndarray, params: np.ndarray,
+            chosen: np.ndarray) -> None:
+    """Code a prefix of each stream with every candidate and write into ``chosen[sid]``
+    the index of the one to use: candidates are listed fastest first, and a slower one
+    wins only by coding the prefix at least TRIAL_MARGIN_PERCENT smaller than the best
+    faster one."""
+    trial = np.empty(0, np.uint8)
     for sid in range(N_STREAMS):
+        chosen[sid] = 0
+        if codecs[sid, 1] < 0:
+            continue            # one candidate
         if sid == 0:
             src = streams[0]
         elif sid == 1:
@@ -104,43 +103,27 @@ def _trial(raw: np.ndarray, codecs: np.ndarray, params: np.ndarray,
         else:
             src = streams[4]
         tsrc, taux = _trial_prefix(sid, src, aux)
+        if tsrc.size == 0:
+            continue
+        if trial.size < 2 * tsrc.size + (1 << 20):
+            trial = np.empty(2 * tsrc.size + (1 << 20), np.uint8)
         best = 0
         best_size = -1
         for j in range(codecs.shape[1]):    # fastest first
-            if codecs[sid, j] < 0 or (j > 0 and tsrc.size == 0):
+            if codecs[sid, j] < 0:
                 continue
             n = encode_stream(codecs[sid, j], params[sid, j], tsrc, taux, trial)
             if n >= 0 and (best_size < 0 or 100 * n < (100 - TRIAL_MARGIN_PERCENT) * best_size):
                 best, best_size = j, n
         chosen[sid] = best
-    return OK
 
 
 class Chooser:
-    """Which candidate of a level codes each stream: trialled on a sample sub-block
-    (:func:`_trial`), reused for :data:`RECHECK` sub-blocks, then trialled again.
-    Keep one per encoding job so that the choice carries over between batches."""
+    """A level's candidate codecs, as the batch kernel takes them (one per encoding job).
+    Each sub-block trials them on its own streams (:func:`_choose`)."""
 
     def __init__(self, level: int) -> None:
         self.codecs, self.params = level_codecs(level)
-        self.single = bool((self.codecs[:, 1:] < 0).all())
-        self._chosen = np.zeros(N_STREAMS, np.int64)
-        self._left = 0
-
-    def choose(self, buf: np.ndarray, starts: np.ndarray,
-               ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Codec ids and parameters (one per stream) for the sub-blocks ``starts``/``ends``
-        of ``buf``; trials on the first of them when a check is due."""
-        if not self.single and self._left <= 0 and len(starts):
-            chosen = np.zeros(N_STREAMS, np.int64)
-            if _trial(buf[int(starts[0]):int(ends[0])], self.codecs, self.params,
-                      chosen) == OK:
-                self._chosen = chosen
-            self._left = RECHECK
-        self._left -= len(starts)
-        rows = np.arange(N_STREAMS)
-        return (np.ascontiguousarray(self.codecs[rows, self._chosen]),
-                np.ascontiguousarray(self.params[rows, self._chosen]))
 
 
 @parallel_kernel
@@ -169,6 +152,8 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
         meta[i, _M_QMASK] = lo
         meta[i, _M_QMASK + 1] = hi
         slot = out[out_starts[i]:out_starts[i + 1]]
+        chosen = np.zeros(N_STREAMS, np.int64)
+        _choose(streams, aux, codecs, params, chosen)
         pos = 0
         for sid in range(N_STREAMS):
             if sid == 0:
@@ -184,9 +169,10 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
             codec = STORED
             used = src.size
             if src.size > 0:
-                n = encode_stream(codecs[sid], params[sid], src, aux, slot[pos:])
+                j = chosen[sid]
+                n = encode_stream(codecs[sid, j], params[sid, j], src, aux, slot[pos:])
                 if n >= 0 and n < used:
-                    codec, used = codecs[sid], n
+                    codec, used = codecs[sid, j], n
             if codec == STORED:
                 used = encode_stream(STORED, 0, src, aux, slot[pos:])
             meta[i, _M_STREAMS + 3 * sid] = codec
@@ -254,8 +240,8 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     ``base + starts[i]``. A paired batch (interleaved mates) gives instead, per
     sub-block, ``mates[i] = (R1 offset, R2 offset, R1 bytes)`` for its header. Raises
     :class:`SpanError` for the first (lowest offset) invalid record. Uses the current
-    Numba thread count. ``chooser`` carries the codec choice between calls (one made
-    for ``level``); without one, the first span is trialled.
+    Numba thread count. ``chooser``: the level's candidates, made once per job (one is
+    made for ``level`` without it).
     """
     starts = np.ascontiguousarray(starts, np.int64)
     ends = np.ascontiguousarray(ends, np.int64)
@@ -265,8 +251,8 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     out = np.empty(int(out_starts[-1]), np.uint8)
     meta = np.zeros((len(starts), _M_COLS), np.int64)
     if len(starts):
-        codecs, params = (chooser or Chooser(level)).choose(buf, starts, ends)
-        _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta)
+        ch = chooser or Chooser(level)
+        _encode_batch(buf, starts, ends, ch.codecs, ch.params, out, out_starts, meta)
     bad = [i for i in range(len(starts)) if meta[i, _M_STATUS] != OK]
     if bad:
         i = min(bad, key=lambda k: meta[k, _M_A])
