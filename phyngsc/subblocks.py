@@ -92,16 +92,7 @@ def _choose(streams: tuple, aux: np.ndarray, codecs: np.ndarray, params: np.ndar
         chosen[sid] = 0
         if codecs[sid, 1] < 0:
             continue            # one candidate
-        if sid == 0:
-            src = streams[0]
-        elif sid == 1:
-            src = streams[1]
-        elif sid == 2:
-            src = streams[2]
-        elif sid == 3:
-            src = streams[3]
-        else:
-            src = streams[4]
+        src = streams[sid]
         tsrc, taux = _trial_prefix(sid, src, aux)
         if tsrc.size == 0:
             continue
@@ -116,14 +107,6 @@ def _choose(streams: tuple, aux: np.ndarray, codecs: np.ndarray, params: np.ndar
             if n >= 0 and (best_size < 0 or 100 * n < (100 - TRIAL_MARGIN_PERCENT) * best_size):
                 best, best_size = j, n
         chosen[sid] = best
-
-
-class Chooser:
-    """A level's candidate codecs, as the batch kernel takes them (one per encoding job).
-    Each sub-block trials them on its own streams (:func:`_choose`)."""
-
-    def __init__(self, level: int) -> None:
-        self.codecs, self.params = level_codecs(level)
 
 
 @parallel_kernel
@@ -156,16 +139,7 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
         _choose(streams, aux, codecs, params, chosen)
         pos = 0
         for sid in range(N_STREAMS):
-            if sid == 0:
-                src = streams[0]
-            elif sid == 1:
-                src = streams[1]
-            elif sid == 2:
-                src = streams[2]
-            elif sid == 3:
-                src = streams[3]
-            else:
-                src = streams[4]
+            src = streams[sid]
             codec = STORED
             used = src.size
             if src.size > 0:
@@ -232,16 +206,14 @@ class SpanError(Exception):
 
 def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base: int,
                  file_index: int, level: int,
-                 mates: list[tuple[int, int, int]] | None = None,
-                 chooser: Chooser | None = None) -> list[EncodedSubBlock]:
+                 mates: list[tuple[int, int, int]] | None = None) -> list[EncodedSubBlock]:
     """Encode ``buf[starts[i]:ends[i]]`` (whole records each) into sub-blocks.
 
     ``base`` is the file offset of ``buf[0]``: SOF of sub-block i is
     ``base + starts[i]``. A paired batch (interleaved mates) gives instead, per
     sub-block, ``mates[i] = (R1 offset, R2 offset, R1 bytes)`` for its header. Raises
     :class:`SpanError` for the first (lowest offset) invalid record. Uses the current
-    Numba thread count. ``chooser``: the level's candidates, made once per job (one is
-    made for ``level`` without it).
+    Numba thread count.
     """
     starts = np.ascontiguousarray(starts, np.int64)
     ends = np.ascontiguousarray(ends, np.int64)
@@ -251,8 +223,8 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     out = np.empty(int(out_starts[-1]), np.uint8)
     meta = np.zeros((len(starts), _M_COLS), np.int64)
     if len(starts):
-        ch = chooser or Chooser(level)
-        _encode_batch(buf, starts, ends, ch.codecs, ch.params, out, out_starts, meta)
+        codecs, params = level_codecs(level)
+        _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta)
     bad = [i for i in range(len(starts)) if meta[i, _M_STATUS] != OK]
     if bad:
         i = min(bad, key=lambda k: meta[k, _M_A])

@@ -8,7 +8,7 @@ bytes downwards; the decoder reads them upwards.
 
 Body layout (what :func:`encode_body` writes and :func:`dec_start` reads):
 ``x0`` (4 bytes LE), ``x1`` (4 bytes LE), then the renormalisation bytes. A complete
-message ends with both states back at ``L`` (:func:`dec_finished`).
+message ends with both states back at ``L``.
 
 Frequency tables (:func:`pack_tables` / :func:`unpack_tables`) are written for
 ``nctx`` contexts over an alphabet of ``nsym`` symbols: a bitmap of the contexts
@@ -249,9 +249,3 @@ def dec_step(x: int, f: int, b: int, slot: int, src: np.ndarray, pos: int,
         x = (x << 8) | np.int64(src[pos])
         pos += 1
     return x, pos
-
-
-@kernel(inline=True)
-def dec_finished(x0: int, x1: int, pos: int, end: int) -> bool:
-    """Whether a fully decoded body ends where it should: both states at L, input used up."""
-    return x0 == L and x1 == L and pos == end

@@ -22,7 +22,7 @@ import numpy as np
 from ..core.jit import kernel
 from ..core.varint import get_varint, put_varint
 from .context_models import dense_alphabet
-from .rans import (M, cumulative, dec_finished, dec_start, dec_step, encode_body,
+from .rans import (M, cumulative, dec_start, dec_step, encode_body,
                    lookup_row, normalise, pack_tables, unpack_tables)
 
 QUAL_VARIANTS = 2

@@ -22,7 +22,7 @@ from ..errors import FastqFormatError, InputFileError, PhyngscError
 from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
 from ..format.constants import FILE_HEADER_SIZE
 from ..format.footer import InputFile, SubBlockEntry
-from ..subblocks import Chooser, SpanError, encode_spans
+from ..subblocks import SpanError, encode_spans
 from .common import Progress, locate
 from .job import CompressionJob, CompressOptions, CompressResult, validate
 from .plan import even_share, n_windows
@@ -164,15 +164,13 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
     W = opts.window
     per_batch = opts.batch_windows or 2 * max(1, opts.threads)
     packer = BlockPacker(rank)
-    chooser = Chooser(opts.level)
     pos = begin
     while pos < limit:
         stop = min(limit, (pos // W + per_batch) * W)
         buf, bounds, nxt = scan_batch(infile, src, size, pos, stop, W, per_batch + 2)
         ends = np.append(bounds[1:], nxt)
         try:
-            encoded = encode_spans(buf, bounds, ends, base=pos, file_index=0, level=opts.level,
-                                   chooser=chooser)
+            encoded = encode_spans(buf, bounds, ends, base=pos, file_index=0, level=opts.level)
         except SpanError as exc:  # pragma: no cover - scan_batch validated these records
             raise FastqFormatError(src, pos + exc.offset, error_text(exc.status, exc.b, exc.c))
         for sb in encoded:

@@ -23,7 +23,7 @@ from ..fastq.pairs import interleave, record_starts
 from ..fastq.scan import NEED_MORE, OK, error_text, scan_span
 from ..format.footer import InputFile, SubBlockEntry
 from ..format.subblock import PAIRED
-from ..subblocks import Chooser, encode_spans
+from ..subblocks import encode_spans
 from .common import InternalError, agree, locate
 from .compress import READ_AHEAD, check_input, resync, scan_batch
 from .job import CompressionJob, CompressOptions, CompressResult
@@ -233,11 +233,11 @@ def pair_batches(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos
 
 
 def encode_pair_batch(joined: np.ndarray, spans: np.ndarray, meta: list, opts: CompressOptions,
-                      packer: BlockPacker, writer: Any, chooser: Chooser) -> None:
+                      packer: BlockPacker, writer: Any) -> None:
     """Encode one batch of paired sub-blocks (``meta``: R1 offset, R2 offset and R1 bytes
     of each) and hand full blocks to ``writer``."""
     encoded = encode_spans(joined, spans[:-1], spans[1:], base=0, file_index=PAIRED,
-                           level=opts.level, mates=meta, chooser=chooser)
+                           level=opts.level, mates=meta)
     for sb, (_sof1, _sof2, len1) in zip(encoded, meta):
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, PAIRED,
                               zlib.crc32(sb.data), len1)
@@ -248,10 +248,9 @@ def encode_pair_batch(joined: np.ndarray, spans: np.ndarray, meta: list, opts: C
 def _encode_pairs(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos1: int,
                   limit: int, pos2: int, opts: CompressOptions, rank: int, writer: Any) -> None:
     packer = BlockPacker(rank)
-    chooser = Chooser(opts.level)
     for joined, spans, meta, _u1, _u2 in pair_batches(f1, f2, r1, r2, size1, size2, pos1,
                                                        limit, pos2, opts):
-        encode_pair_batch(joined, spans, meta, opts, packer, writer, chooser)
+        encode_pair_batch(joined, spans, meta, opts, packer, writer)
     for block, info in packer.flush():
         writer.write(block, info)
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, open_input
 from ..format.footer import InputFile, SubBlockEntry
-from ..subblocks import Chooser, encode_spans
+from ..subblocks import encode_spans
 from .common import InternalError
 from .compress import scan_batch
 from .job import CompressionJob, CompressOptions, CompressResult
@@ -144,12 +144,10 @@ def _batches(source: StreamSource, opts: CompressOptions):
 
 
 def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
-                  opts: CompressOptions, writer: Any, packer: BlockPacker,
-                  chooser: Chooser) -> None:
+                  opts: CompressOptions, writer: Any, packer: BlockPacker) -> None:
     """Encode one single-end batch; full blocks go out through ``writer``."""
     ends = np.append(bounds[1:], len(text))
-    encoded = encode_spans(text, bounds, ends, base=base, file_index=0, level=opts.level,
-                           chooser=chooser)
+    encoded = encode_spans(text, bounds, ends, base=base, file_index=0, level=opts.level)
     for sb in encoded:
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, 0,
                               zlib.crc32(sb.data))
@@ -158,16 +156,16 @@ def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
 
 
 def _encode_work(work: tuple, opts: CompressOptions, writer: Any,
-                 packer: BlockPacker | None, chooser: Chooser) -> None:
+                 packer: BlockPacker | None) -> None:
     """Encode one work item: ``("se", label, base, text, bounds)`` or ``("pe", label,
     joined, spans, meta)``. Without ``packer`` (an encoder rank) a fresh one labels the
     blocks with the batch number and is flushed at once."""
     kind, label, *rest = work
     own = packer or BlockPacker(label)
     if kind == "se":
-        _encode_batch(label, *rest, opts, writer, own, chooser)
+        _encode_batch(label, *rest, opts, writer, own)
     else:
-        encode_pair_batch(*rest, opts, own, writer, chooser)
+        encode_pair_batch(*rest, opts, own, writer)
     if packer is None:
         for data, info in own.flush():
             writer.write(data, info)
@@ -250,9 +248,8 @@ def _read_side(comm: Any, inputs: list[str], interleaved: bool, opts: CompressOp
     try:
         if comm.size == 1:
             packer = BlockPacker(0)
-            chooser = Chooser(opts.level)
             for work in _work(sources, opts):
-                _encode_work(work, opts, writer, packer, chooser)
+                _encode_work(work, opts, writer, packer)
             for data, info in packer.flush():
                 writer.write(data, info)
             return _footer_files(inputs, sources, interleaved)
@@ -281,7 +278,6 @@ def _encoder_side(comm: Any, opts: CompressOptions, writer: Any) -> None:
     """Ranks > 0: ask for a batch, encode it, repeat until told to stop. An error is kept
     and the protocol goes on (answering without encoding) so the reader never waits."""
     failure: BaseException | None = None
-    chooser = Chooser(opts.level)
     while True:
         comm.send("ready" if failure is None else "failed", 0)
         work = comm.recv(0)
@@ -289,7 +285,7 @@ def _encoder_side(comm: Any, opts: CompressOptions, writer: Any) -> None:
             break
         if failure is None:
             try:
-                _encode_work(work, opts, writer, None, chooser)
+                _encode_work(work, opts, writer, None)
             except PhyngscError as exc:
                 failure = exc
             except Exception as exc:  # noqa: BLE001 - reported after the protocol ends
