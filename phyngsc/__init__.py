@@ -69,7 +69,7 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
              threads: int | None = None, *,
              level: int = 5, window: int | None = None, writer: str = "ticket",
              hints: dict[str, str] | None = None, progress: bool = False,
-             interleaved: bool = False) -> Any:
+             interleaved: bool = False, seed: int | None = None) -> Any:
     """Compress FASTQ file ``src`` into NGSC archive ``dst`` (collective over ``comm``).
 
     ``src`` may also be ``"-"`` (standard input, read by rank 0) or a gzip/BGZF file:
@@ -81,7 +81,9 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
     ``threads``: Numba threads per rank (default: ``SLURM_CPUS_PER_TASK``, else
     this rank's CPUs divided among the ranks on its node). ``window``: input
     bytes per sub-block (default 8 MiB). ``writer``: ``"ticket"`` or
-    ``"shared"``. Returns a ``CompressResult`` (footer on rank 0).
+    ``"shared"``. ``seed``: input bytes whose bases train the archive's seed DNA model
+    (None: the level's preset, 0: none; plain single files only, see
+    :mod:`phyngsc.seed`). Returns a ``CompressResult`` (footer on rank 0).
     """
     from .format.constants import DEFAULT_WINDOW
     from .runners.comm import get_comm
@@ -90,7 +92,7 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
     c = get_comm(comm)
     opts = CompressOptions(threads=_threads(c, threads), level=level,
                            window=DEFAULT_WINDOW if window is None else window, writer=writer,
-                           hints=dict(hints or {}), progress=progress)
+                           hints=dict(hints or {}), progress=progress, seed_bytes=seed)
     validate(opts)
     if isinstance(src, (tuple, list)) and len(src) != 2:
         raise UsageError("paired-end compression takes exactly two files (R1 and R2)")

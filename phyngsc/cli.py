@@ -80,8 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="one input whose records alternate R1, R2: a paired-end archive "
                         "(as from two files)")
     c.add_argument("--level", type=int, default=5, choices=(1, 5, 9), metavar="{1,5,9}",
-                   help="1: fastest (order-2 models, 2-bit DNA); 5 (default): context "
-                        "models, tokenised titles; 9: best ratio (order-12 DNA)")
+                   help="1: fastest (static rANS, 2-bit DNA); 5 (default): adaptive "
+                        "models, order-12 seed model; 9: best ratio (order-13 seed model)")
+    c.add_argument("--seed", type=_size, default=None, metavar="SIZE",
+                   help="input bytes whose bases train the seed DNA model that later "
+                        "sub-blocks start from (levels 5 and 9; default 32M at 5, 64M at "
+                        "9; 0: none). Plain files only; at most half the input")
     c.add_argument("--window", type=_size, default=None,
                    help="input bytes per sub-block, e.g. 4M (default 8 MiB; at least 1 KiB)")
     c.add_argument("--writer", choices=("ticket", "shared"), default="ticket",

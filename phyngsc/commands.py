@@ -20,6 +20,7 @@ def run_compress(args: argparse.Namespace, comm: Any) -> int:
     src = args.input[0] if len(args.input) == 1 else tuple(args.input)
     res = phyngsc.compress(src, args.output, comm, args.threads, level=args.level,
                            window=args.window, writer=args.writer, hints=dict(args.mpi_hint),
+                           seed=args.seed,
                            progress=not args.quiet, interleaved=args.interleaved)
     if comm.rank == 0 and not args.quiet:
         ratio = res.input_size / res.archive_size if res.archive_size else 0.0

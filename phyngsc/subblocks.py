@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core.jit import kernel, parallel_kernel, prange
-from .codecs.registry import (CODEC_ID, KNOWN_CODECS, TRIAL_MARGIN_PERCENT, decode_stream,
-                              encode_stream, level_codecs)
+from .codecs.registry import (CODEC_ID, KNOWN_CODECS, ROLE_PLAIN, TRIAL_MARGIN_PERCENT,
+                              decode_stream_with, encode_stream_with, level_codecs)
 from .core.varint import varints_to_array
 from .format.constants import N_STREAMS, SID_DNA, SID_LENGTHS, SID_QUAL
 from .format.container import FormatViolation
@@ -82,7 +82,7 @@ def _split(raw: np.ndarray) -> tuple:
 
 @kernel
 def _choose(streams: tuple, aux: np.ndarray, codecs: np.ndarray, params: np.ndarray,
-            chosen: np.ndarray) -> None:
+            model: np.ndarray, chosen: np.ndarray) -> None:
     """Code a prefix of each stream with every candidate and write into ``chosen[sid]``
     the index of the one to use: candidates are listed fastest first, and a slower one
     wins only by coding the prefix at least TRIAL_MARGIN_PERCENT smaller than the best
@@ -103,15 +103,18 @@ def _choose(streams: tuple, aux: np.ndarray, codecs: np.ndarray, params: np.ndar
         for j in range(codecs.shape[1]):    # fastest first
             if codecs[sid, j] < 0:
                 continue
-            n = encode_stream(codecs[sid, j], params[sid, j], tsrc, taux, trial)
+            n = encode_stream_with(codecs[sid, j], params[sid, j], tsrc, taux, trial, model)
             if n >= 0 and (best_size < 0 or 100 * n < (100 - TRIAL_MARGIN_PERCENT) * best_size):
                 best, best_size = j, n
         chosen[sid] = best
 
 
 @parallel_kernel
-def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
+def _encode_batch(buf, starts, ends, role_codecs, role_params, roles, model, out, out_starts,
+                  meta):
     for i in prange(starts.size):
+        codecs = role_codecs[roles[i]]
+        params = role_params[roles[i]]
         s = starts[i]
         e = ends[i]
         st, a, b, c, streams, aux, stats, qseen = _split(buf[s:e])
@@ -136,7 +139,7 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
         meta[i, _M_QMASK + 1] = hi
         slot = out[out_starts[i]:out_starts[i + 1]]
         chosen = np.zeros(N_STREAMS, np.int64)
-        _choose(streams, aux, codecs, params, chosen)
+        _choose(streams, aux, codecs, params, model, chosen)
         pos = 0
         for sid in range(N_STREAMS):
             src = streams[sid]
@@ -144,11 +147,12 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
             used = src.size
             if src.size > 0:
                 j = chosen[sid]
-                n = encode_stream(codecs[sid, j], params[sid, j], src, aux, slot[pos:])
+                n = encode_stream_with(codecs[sid, j], params[sid, j], src, aux, slot[pos:],
+                                       model)
                 if n >= 0 and n < used:
                     codec, used = codecs[sid, j], n
             if codec == STORED:
-                used = encode_stream(STORED, 0, src, aux, slot[pos:])
+                used = encode_stream_with(STORED, 0, src, aux, slot[pos:], model)
             meta[i, _M_STREAMS + 3 * sid] = codec
             meta[i, _M_STREAMS + 3 * sid + 1] = used
             meta[i, _M_STREAMS + 3 * sid + 2] = src.size
@@ -157,7 +161,7 @@ def _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta):
 
 
 @parallel_kernel
-def _decode_batch(enc, enc_starts, stream_meta, n_records, out, out_starts, status):
+def _decode_batch(enc, enc_starts, stream_meta, n_records, model, out, out_starts, status):
     for i in prange(enc_starts.size):
         # stream offsets; LENGTHS first: other codecs use the read lengths
         offs = np.zeros(N_STREAMS + 1, np.int64)
@@ -169,9 +173,9 @@ def _decode_batch(enc, enc_starts, stream_meta, n_records, out, out_starts, stat
             ok = 1
         lens = np.empty(stream_meta[i, 3 * SID_LENGTHS + 2], np.uint8)
         if ok == 0:
-            ok = decode_stream(stream_meta[i, 3 * SID_LENGTHS],
-                               enc[offs[SID_LENGTHS]:offs[SID_LENGTHS + 1]],
-                               np.zeros(0, np.int64), lens)
+            ok = decode_stream_with(stream_meta[i, 3 * SID_LENGTHS],
+                                    enc[offs[SID_LENGTHS]:offs[SID_LENGTHS + 1]],
+                                    np.zeros(0, np.int64), lens, model)
         aux = varints_to_array(lens, n_records[i])
         bufs = []
         for sid in range(N_STREAMS):
@@ -179,8 +183,8 @@ def _decode_batch(enc, enc_starts, stream_meta, n_records, out, out_starts, stat
             if sid == SID_LENGTHS:
                 dst = lens
             elif ok == 0:
-                ok = decode_stream(stream_meta[i, 3 * sid], enc[offs[sid]:offs[sid + 1]],
-                                   aux, dst)
+                ok = decode_stream_with(stream_meta[i, 3 * sid], enc[offs[sid]:offs[sid + 1]],
+                                        aux, dst, model)
             bufs.append(dst)
         if ok == 0:
             ok = assemble_records(bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], n_records[i],
@@ -206,14 +210,17 @@ class SpanError(Exception):
 
 def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base: int,
                  file_index: int, level: int,
-                 mates: list[tuple[int, int, int]] | None = None) -> list[EncodedSubBlock]:
+                 mates: list[tuple[int, int, int]] | None = None,
+                 roles: np.ndarray | None = None,
+                 model: np.ndarray | None = None) -> list[EncodedSubBlock]:
     """Encode ``buf[starts[i]:ends[i]]`` (whole records each) into sub-blocks.
 
     ``base`` is the file offset of ``buf[0]``: SOF of sub-block i is
     ``base + starts[i]``. A paired batch (interleaved mates) gives instead, per
     sub-block, ``mates[i] = (R1 offset, R2 offset, R1 bytes)`` for its header. Raises
     :class:`SpanError` for the first (lowest offset) invalid record. Uses the current
-    Numba thread count.
+    Numba thread count. ``roles``: each sub-block's role (``registry.ROLE_*``; default
+    all plain), ``model``: the archive's seed model when any role is not plain.
     """
     starts = np.ascontiguousarray(starts, np.int64)
     ends = np.ascontiguousarray(ends, np.int64)
@@ -223,8 +230,16 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     out = np.empty(int(out_starts[-1]), np.uint8)
     meta = np.zeros((len(starts), _M_COLS), np.int64)
     if len(starts):
-        codecs, params = level_codecs(level)
-        _encode_batch(buf, starts, ends, codecs, params, out, out_starts, meta)
+        roles = np.zeros(len(starts), np.int64) if roles is None else \
+            np.ascontiguousarray(roles, np.int64)
+        used = sorted(set(roles.tolist()) | {ROLE_PLAIN})
+        role_codecs = np.full((max(used) + 1,) + level_codecs(level)[0].shape, -1, np.int64)
+        role_params = np.zeros_like(role_codecs)
+        for role in used:
+            role_codecs[role], role_params[role] = level_codecs(level, role)
+        model = np.zeros(0, np.uint8) if model is None else model
+        _encode_batch(buf, starts, ends, role_codecs, role_params, roles, model, out,
+                      out_starts, meta)
     bad = [i for i in range(len(starts)) if meta[i, _M_STATUS] != OK]
     if bad:
         i = min(bad, key=lambda k: meta[k, _M_A])
@@ -252,6 +267,11 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     return result
 
 
+def _model(model: np.ndarray | None) -> np.ndarray:
+    """The seed model argument of the kernels: an empty array stands for none."""
+    return np.zeros(0, np.uint8) if model is None else model
+
+
 class SubBlockCorrupt(Exception):
     """Index i of a batch did not decode; ``reason`` says why."""
 
@@ -260,14 +280,14 @@ class SubBlockCorrupt(Exception):
         self.index, self.reason = index, reason
 
 
-def decode_subblocks(encoded: list[bytes | memoryview]) -> tuple[list[SubBlockHeader],
-                                                                 np.ndarray, np.ndarray]:
+def decode_subblocks(encoded: list[bytes | memoryview], model: np.ndarray | None = None
+                     ) -> tuple[list[SubBlockHeader], np.ndarray, np.ndarray]:
     """Decode sub-blocks (each: header + streams) into their original text.
 
     Returns the headers, one ``uint8`` array holding all texts back to back, and
     the start offsets (length n + 1) of each text in it. Every text is checked
     against the CRC-32 in its header; raises :class:`SubBlockCorrupt` naming the
-    first bad one.
+    first bad one. ``model``: the archive's seed model (needed by DNA_SEEDED streams).
     """
     headers = []
     parts = []
@@ -292,7 +312,8 @@ def decode_subblocks(encoded: list[bytes | memoryview]) -> tuple[list[SubBlockHe
     out = np.empty(int(out_starts[-1]), np.uint8)
     status = np.zeros(len(headers), np.int64)
     if headers:
-        _decode_batch(enc, starts, stream_meta, n_records, out, out_starts, status)
+        _decode_batch(enc, starts, stream_meta, n_records, _model(model), out, out_starts,
+                      status)
     for i, h in enumerate(headers):
         if status[i] != 0:
             raise SubBlockCorrupt(i, "streams do not decode")
@@ -306,8 +327,8 @@ __all__ = ["encode_spans", "decode_subblocks", "decode_streams", "EncodedSubBloc
 
 
 @parallel_kernel
-def _decode_selected(enc, stream_starts, stream_meta, wanted, n_records, out, out_starts,
-                     status):
+def _decode_selected(enc, stream_starts, stream_meta, wanted, n_records, model, out,
+                     out_starts, status):
     """Decode the wanted streams of each sub-block into ``out[out_starts[i, sid]:...]``.
     LENGTHS must be wanted: it is decoded first, other codecs use the read lengths."""
     for i in prange(stream_starts.shape[0]):
@@ -324,13 +345,14 @@ def _decode_selected(enc, stream_starts, stream_meta, wanted, n_records, out, ou
             if a + elen > enc.size:
                 ok = 1
             elif ok == 0:
-                ok = decode_stream(codec, enc[a:a + elen], aux, dst)
+                ok = decode_stream_with(codec, enc[a:a + elen], aux, dst, model)
             if sid == SID_LENGTHS:
                 aux = varints_to_array(dst, n_records[i])
         status[i] = ok
 
 
-def decode_streams(encoded: list[bytes], wanted: tuple[int, ...]) -> tuple[
+def decode_streams(encoded: list[bytes], wanted: tuple[int, ...],
+                   model: np.ndarray | None = None) -> tuple[
         list[SubBlockHeader], list[dict[int, np.ndarray]]]:
     """Decode only the streams ``wanted`` (stream ids) of each sub-block.
 
@@ -370,7 +392,8 @@ def decode_streams(encoded: list[bytes], wanted: tuple[int, ...]) -> tuple[
     status = np.zeros(n, np.int64)
     if n:
         n_records = np.array([h.n_records for h in headers], np.int64)
-        _decode_selected(enc, stream_starts, meta, mask, n_records, out, out_starts, status)
+        _decode_selected(enc, stream_starts, meta, mask, n_records, _model(model), out,
+                         out_starts, status)
     result = []
     for i, h in enumerate(headers):
         if status[i]:

@@ -20,17 +20,45 @@ def subblock_error(arch: Archive, i: int, reason: str) -> ArchiveError:
                         offset=int(ix.offset[i]))
 
 
-def decode_streams_of(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
-                      data: list[bytes] | None = None):
-    """``(headers, streams)``: the ``wanted`` streams (stream ids) of sub-blocks ``batch``,
-    one dict per sub-block; ``data``: their bytes when the caller read them already."""
+def seed_model_of(arch: Archive) -> np.ndarray | None:
+    """The archive's seed model (None if it has none), trained once per open archive
+    from the DNA and LENGTHS streams of its seed sub-blocks (:mod:`phyngsc.seed`)."""
+    seed = arch.footer.seed
+    if seed is None:
+        return None
+    cached = getattr(arch, "_seed_model", None)
+    if cached is not None:
+        return cached
+    from ..core.varint import varints_to_array
+    from ..format.constants import SID_DNA, SID_LENGTHS
+    from ..seed import train
+    batch = np.arange(seed.n_subblocks)
+    headers, streams = _decode_streams(arch, batch, (SID_DNA, SID_LENGTHS), None, None)
+    dna = np.concatenate([s[SID_DNA] for s in streams])
+    lengths = np.concatenate([varints_to_array(s[SID_LENGTHS], h.n_records)
+                              for h, s in zip(headers, streams)])
+    if int(lengths.sum()) != dna.size:
+        raise subblock_error(arch, 0, "seed sub-blocks' read lengths do not match their bases")
+    arch._seed_model = train(dna, lengths, seed)
+    return arch._seed_model
+
+
+def _decode_streams(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
+                    data: list[bytes] | None, model: np.ndarray | None):
     from ..subblocks import SubBlockCorrupt, decode_streams
     if data is None:
         data = [arch.subblock_bytes(int(i)) for i in batch]
     try:
-        return decode_streams(data, wanted)
+        return decode_streams(data, wanted, model)
     except SubBlockCorrupt as exc:
         raise subblock_error(arch, int(batch[exc.index]), exc.reason) from None
+
+
+def decode_streams_of(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
+                      data: list[bytes] | None = None):
+    """``(headers, streams)``: the ``wanted`` streams (stream ids) of sub-blocks ``batch``,
+    one dict per sub-block; ``data``: their bytes when the caller read them already."""
+    return _decode_streams(arch, batch, wanted, data, seed_model_of(arch))
 
 
 def decode_text(arch: Archive, batch: np.ndarray):
@@ -38,7 +66,8 @@ def decode_text(arch: Archive, batch: np.ndarray):
     (sub-block k is ``text[starts[k]:starts[k + 1]]``), each checked against its CRC-32."""
     from ..subblocks import SubBlockCorrupt, decode_subblocks
     try:
-        return decode_subblocks([arch.subblock_bytes(int(i)) for i in batch])
+        return decode_subblocks([arch.subblock_bytes(int(i)) for i in batch],
+                                seed_model_of(arch))
     except SubBlockCorrupt as exc:
         raise subblock_error(arch, int(batch[exc.index]), exc.reason) from None
 

@@ -218,6 +218,7 @@ class Archive:
         from ..records.kernels import read_lengths
         from ..format.constants import SID_DNA, SID_LENGTHS, SID_QUAL, SID_TITLES
         from ..subblocks import decode_streams
+        from .decode import seed_model_of
         total = self.count()
         stop = total if stop is None else stop
         if not 0 <= start <= stop <= total:
@@ -228,7 +229,8 @@ class Archive:
             if first + n <= start or first >= stop:
                 continue
             _h, (s,) = decode_streams([self.subblock_bytes(i)],
-                                      (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS))
+                                      (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS),
+                                      seed_model_of(self))
             titles = s[SID_TITLES].tobytes().split(b"\n")
             lengths = read_lengths(s[SID_LENGTHS], n)
             ends = np.cumsum(lengths)

@@ -19,13 +19,15 @@ from .defs.qual_rans import decode as dec_9, encode as enc_9
 from .defs.dna_k8 import decode as dec_10, encode as enc_10
 from .defs.qual_sorted import decode as dec_11, encode as enc_11
 from .defs.title_rans import decode as dec_12, encode as enc_12
+from .defs.dna_seeded import decode as dec_13, encode as enc_13
 
 
 @kernel
-def encode_stream(codec: int, param: int, src: np.ndarray, aux: np.ndarray,
-                  out: np.ndarray) -> int:
+def encode_stream_with(codec: int, param: int, src: np.ndarray, aux: np.ndarray,
+                       out: np.ndarray, model: np.ndarray) -> int:
     """Encode ``src`` with ``codec``; bytes written, or -1 (``out`` too small,
-    bad parameter or unknown codec). ``aux``: the read lengths."""
+    bad parameter, unknown codec, or a model codec without a model). ``aux``: the
+    read lengths; ``model``: the archive's seed model (empty: none)."""
     if codec == 0:
         return enc_0(src, aux, out, param)
     if codec == 1:
@@ -52,14 +54,16 @@ def encode_stream(codec: int, param: int, src: np.ndarray, aux: np.ndarray,
         return enc_11(src, aux, out, param)
     if codec == 12:
         return enc_12(src, aux, out, param)
+    if codec == 13:
+        return enc_13(src, aux, out, param, model)
     return -1
 
 
 @kernel
-def decode_stream(codec: int, src: np.ndarray, aux: np.ndarray,
-                  out: np.ndarray) -> int:
+def decode_stream_with(codec: int, src: np.ndarray, aux: np.ndarray,
+                       out: np.ndarray, model: np.ndarray) -> int:
     """Decode into ``out`` (the decoded length or a prefix of it): 0 ok,
-    1 corrupt, 2 unknown codec."""
+    1 corrupt (or a model codec without a model), 2 unknown codec."""
     if codec == 0:
         return dec_0(src, aux, out)
     if codec == 1:
@@ -86,4 +90,20 @@ def decode_stream(codec: int, src: np.ndarray, aux: np.ndarray,
         return dec_11(src, aux, out)
     if codec == 12:
         return dec_12(src, aux, out)
+    if codec == 13:
+        return dec_13(src, aux, out, model)
     return 2
+
+
+@kernel
+def encode_stream(codec: int, param: int, src: np.ndarray, aux: np.ndarray,
+                  out: np.ndarray) -> int:
+    """:func:`encode_stream_with` without a seed model."""
+    return encode_stream_with(codec, param, src, aux, out, np.zeros(0, np.uint8))
+
+
+@kernel
+def decode_stream(codec: int, src: np.ndarray, aux: np.ndarray,
+                  out: np.ndarray) -> int:
+    """:func:`decode_stream_with` without a seed model."""
+    return decode_stream_with(codec, src, aux, out, np.zeros(0, np.uint8))

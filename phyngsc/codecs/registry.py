@@ -14,13 +14,14 @@ faster one (:data:`TRIAL_MARGIN_PERCENT`).
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from .defs import (dna2, dna_cm, dna_k8, qual_cm, qual_o2, qual_rans, qual_sorted, rans_bytes,
+from .defs import (dna2, dna_cm, dna_k8, dna_seeded, qual_cm, qual_o2, qual_rans, qual_sorted, rans_bytes,
                    rc_o1, stored, title_col, title_rans, title_tok)
-from .dispatch import decode_stream, encode_stream
+from .dispatch import decode_stream, decode_stream_with, encode_stream, encode_stream_with
 from .spec import STREAMS, CodecSpec
 
 CODECS: tuple[CodecSpec, ...] = (
@@ -37,6 +38,7 @@ CODECS: tuple[CodecSpec, ...] = (
     dna_k8.SPEC,
     qual_sorted.SPEC,
     title_rans.SPEC,
+    dna_seeded.SPEC,
 )
 BY_ID = {c.id: c for c in CODECS}
 BY_NAME = {c.name: c for c in CODECS}
@@ -72,15 +74,54 @@ MAX_CANDIDATES = 4
 TRIAL_MARGIN_PERCENT = 1
 
 
-def level_codecs(level: int) -> tuple[np.ndarray, np.ndarray]:
+#: Sub-block roles: an archive without a seed model has only PLAIN sub-blocks; with
+#: one, its first sub-blocks are the SEED (their bases are the seed model's input, so
+#: they are coded without it, as 2-bit packing that decodes at memory speed) and every
+#: later one is SEEDED (its DNA candidates include DNA_SEEDED).
+ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class SeedPreset:
+    """A level's seed model: the input bytes whose bases train it (the first sub-blocks
+    holding at least that many bytes), its order, strands and counter increment."""
+
+    seed_bytes: int
+    k: int
+    revcomp: bool
+    inc: int
+
+
+#: Levels with a seed model (docs/format.md, *Seed model*); memory is ``4**(k+1)`` bytes
+#: for the model plus one working copy per thread.
+SEEDS: dict[int, SeedPreset] = {
+    5: SeedPreset(32 << 20, 12, True, 2),
+    9: SeedPreset(64 << 20, 13, True, 2),
+}
+
+
+def _candidates(level: int, role: int) -> dict[str, tuple[tuple[str, int], ...]]:
+    table = dict(LEVELS[level])
+    if role == ROLE_SEED:
+        table["dna"] = (("dna2", 0),)
+    elif role == ROLE_SEEDED:
+        p = SEEDS[level]
+        table["dna"] = (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
+                        ("dna-seeded", dna_k8.param(p.k, p.revcomp, p.inc)))
+    return table
+
+
+def level_codecs(level: int, role: int = ROLE_PLAIN) -> tuple[np.ndarray, np.ndarray]:
     """Candidate codec ids and parameters, shape (streams, MAX_CANDIDATES), for
-    ``level`` (the nearest defined level at or below it); -1 marks no candidate."""
+    ``level`` (the nearest defined level at or below it) and a sub-block ``role``
+    (a seed role needs a level in :data:`SEEDS`); -1 marks no candidate."""
     known = sorted(LEVELS)
     chosen = max([k for k in known if k <= level] or known[:1])
+    table = _candidates(chosen, role)
     codecs = np.full((len(STREAMS), MAX_CANDIDATES), -1, np.int64)
     params = np.zeros((len(STREAMS), MAX_CANDIDATES), np.int64)
     for sid, stream in enumerate(STREAMS):
-        for j, (name, p) in enumerate(LEVELS[chosen][stream]):
+        for j, (name, p) in enumerate(table[stream]):
             codecs[sid, j], params[sid, j] = BY_NAME[name].id, p
     return codecs, params
 
@@ -94,27 +135,42 @@ def dispatch_source() -> str:
         mod = c.encode.__module__.rpartition(".")[2]
         lines.append(f"from .defs.{mod} import decode as dec_{c.id}, encode as enc_{c.id}")
     lines += ["", "", "@kernel",
+              "def encode_stream_with(codec: int, param: int, src: np.ndarray, aux: np.ndarray,",
+              "                       out: np.ndarray, model: np.ndarray) -> int:",
+              '    """Encode ``src`` with ``codec``; bytes written, or -1 (``out`` too small,',
+              '    bad parameter, unknown codec, or a model codec without a model). ``aux``: the',
+              '    read lengths; ``model``: the archive\'s seed model (empty: none)."""']
+    for c in sorted(CODECS, key=lambda c: c.id):
+        extra = ", model" if c.uses_model else ""
+        lines += [f"    if codec == {c.id}:",
+                  f"        return enc_{c.id}(src, aux, out, param{extra})"]
+    lines += ["    return -1", "", "", "@kernel",
+              "def decode_stream_with(codec: int, src: np.ndarray, aux: np.ndarray,",
+              "                       out: np.ndarray, model: np.ndarray) -> int:",
+              '    """Decode into ``out`` (the decoded length or a prefix of it): 0 ok,',
+              '    1 corrupt (or a model codec without a model), 2 unknown codec."""']
+    for c in sorted(CODECS, key=lambda c: c.id):
+        extra = ", model" if c.uses_model else ""
+        lines += [f"    if codec == {c.id}:", f"        return dec_{c.id}(src, aux, out{extra})"]
+    lines += ["    return 2", "", "", "@kernel",
               "def encode_stream(codec: int, param: int, src: np.ndarray, aux: np.ndarray,",
               "                  out: np.ndarray) -> int:",
-              '    """Encode ``src`` with ``codec``; bytes written, or -1 (``out`` too small,',
-              '    bad parameter or unknown codec). ``aux``: the read lengths."""']
-    for c in sorted(CODECS, key=lambda c: c.id):
-        lines += [f"    if codec == {c.id}:", f"        return enc_{c.id}(src, aux, out, param)"]
-    lines += ["    return -1", "", "", "@kernel",
+              '    """:func:`encode_stream_with` without a seed model."""',
+              "    return encode_stream_with(codec, param, src, aux, out, np.zeros(0, np.uint8))", "", "",
+              "@kernel",
               "def decode_stream(codec: int, src: np.ndarray, aux: np.ndarray,",
               "                  out: np.ndarray) -> int:",
-              '    """Decode into ``out`` (the decoded length or a prefix of it): 0 ok,',
-              '    1 corrupt, 2 unknown codec."""']
-    for c in sorted(CODECS, key=lambda c: c.id):
-        lines += [f"    if codec == {c.id}:", f"        return dec_{c.id}(src, aux, out)"]
-    lines += ["    return 2", ""]
+              '    """:func:`decode_stream_with` without a seed model."""',
+              "    return decode_stream_with(codec, src, aux, out, np.zeros(0, np.uint8))", ""]
     return "\n".join(lines)
 
 
 DISPATCH_PATH = Path(__file__).with_name("dispatch.py")
 
 __all__ = ["CODECS", "BY_ID", "BY_NAME", "KNOWN_CODECS", "CODEC_NAMES", "CODEC_ID", "LEVELS",
-           "DEFAULT_LEVEL", "TRIAL_MARGIN_PERCENT", "level_codecs", "encode_stream", "decode_stream",
+           "DEFAULT_LEVEL", "TRIAL_MARGIN_PERCENT", "level_codecs", "SEEDS", "SeedPreset",
+           "ROLE_PLAIN", "ROLE_SEED", "ROLE_SEEDED", "encode_stream", "decode_stream",
+           "encode_stream_with", "decode_stream_with",
            "dispatch_source"]
 
 if __name__ == "__main__":  # pragma: no cover - developer tool

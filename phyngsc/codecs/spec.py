@@ -20,6 +20,10 @@ class CodecSpec:
     not decode; it never reads or writes outside its arrays. Both are Numba kernels.
     ``worst_case(n)`` bounds the encoded size of ``n`` input bytes (for any ``param``).
     Ids are stored in archives and never reused.
+
+    A codec with ``uses_model`` takes one more argument, last in both signatures: the
+    archive's seed model (uint8; empty when the archive has none, which such a codec
+    refuses: -1 encoding, 1 decoding).
     """
 
     id: int
@@ -31,6 +35,7 @@ class CodecSpec:
     params: str = "unused (0)"
     since: str = "1.0"
     summary: str = ""
+    uses_model: bool = False
 
     def carries(self, stream: str) -> bool:
         """Whether this codec may carry ``stream``."""

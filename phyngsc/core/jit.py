@@ -150,6 +150,7 @@ class Kernel:
         found = {name: fn.__globals__.get(name) for name in fn.__code__.co_names}
         inline = {name: k.dispatcher() for name, k in found.items()
                   if isinstance(k, Kernel) and k.inline and k is not self}
+        inline.update({name: k.native() for name, k in found.items() if isinstance(k, Native)})
         if not inline:
             return fn
         view = types.FunctionType(fn.__code__, {**fn.__globals__, **inline}, fn.__name__,
@@ -188,6 +189,29 @@ class Kernel:
 
     def __repr__(self) -> str:
         return f"<phyngsc kernel {self.__module__}.{self.__qualname__}>"
+
+
+class Native:
+    """A helper that compiled kernels call as Numba native code and interpreted kernels
+    as plain Python: ``py_func`` runs interpreted; ``factory()`` (called on a kernel's
+    first compile, so Numba is imported only then) returns what compiled kernels call
+    in its place, e.g. a Numba intrinsic around a C library function. Kernels reach it
+    through a module global, as they reach other kernels."""
+
+    def __init__(self, py_func: Callable, factory: Callable[[], Any]) -> None:
+        self.py_func = py_func
+        self._factory = factory
+        self._native: Any = None
+        self.__name__ = py_func.__name__
+        self.__doc__ = py_func.__doc__
+
+    def native(self) -> Any:
+        if self._native is None:
+            self._native = self._factory()
+        return self._native
+
+    def __call__(self, *args: Any) -> Any:
+        return self.py_func(*args)
 
 
 def kernel(fn: Callable | None = None, *, inline: bool = False) -> Any:

@@ -43,6 +43,18 @@ class SubBlockEntry:
 
 
 @dataclass(frozen=True)
+class SeedInfo:
+    """The seed model (NGSC 1.3): sub-blocks ``0 .. n_subblocks - 1`` (input order) hold
+    its input bases; it is a DNA_K8 table of order ``k`` trained on them with these
+    ``revcomp``/``inc`` settings (docs/format.md, *Seed model*)."""
+
+    n_subblocks: int
+    k: int
+    revcomp: bool
+    inc: int
+
+
+@dataclass(frozen=True)
 class InputFile:
     size: int
     name: str
@@ -60,6 +72,7 @@ class Footer:
     files: tuple[InputFile, ...]
     blocks: tuple[BlockEntry, ...] = field(default_factory=tuple)
     subblocks: tuple[SubBlockEntry, ...] = field(default_factory=tuple)
+    seed: SeedInfo | None = None
 
     def pack(self) -> bytes:
         w = BitWriter()
@@ -105,6 +118,12 @@ class Footer:
             w.u(wd, 6)
             for v in paired:
                 w.u(v, wd)
+        if self.seed is None:   # NGSC 1.3: the seed section (n = 0: no seed model)
+            w.v(0)
+        else:
+            for value in (self.seed.n_subblocks, self.seed.k, int(self.seed.revcomp),
+                          self.seed.inc):
+                w.v(value)
         return w.getvalue()
 
     @classmethod
@@ -133,11 +152,21 @@ class Footer:
                                            e.file_index, e.crc,
                                            next(shares) if e.file_index == PAIRED else 0)
                              for e in subs)
+            seed = None
+            # 1.2 footers end here (less than a byte of padding); a 1.3 footer without a
+            # seed has n = 0, which reads the same whether or not it fits the padding
+            if r.bits_left >= 8:
+                n_seed = r.v()
+                if n_seed:
+                    seed = SeedInfo(n_seed, r.v(), r.v() == 1, r.v())
         except EOFError as exc:
             raise FormatViolation("footer fields cut short") from exc
         if sum(e.n_subblocks for e in blocks) != ns:
             raise FormatViolation("footer block sub-block counts do not add up")
-        return cls(ranks, threads, level, writer, window, tuple(files), blocks, subs)
+        if seed is not None and (seed.n_subblocks >= ns or not 1 <= seed.k <= 13 or
+                                 not 1 <= seed.inc <= 127):
+            raise FormatViolation("footer seed section is out of range")
+        return cls(ranks, threads, level, writer, window, tuple(files), blocks, subs, seed)
 
 
 class ArchiveIndex:

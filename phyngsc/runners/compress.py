@@ -21,8 +21,10 @@ import numpy as np
 from ..errors import FastqFormatError, InputFileError, PhyngscError
 from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
 from ..format.constants import FILE_HEADER_SIZE
-from ..format.footer import InputFile, SubBlockEntry
-from ..subblocks import SpanError, encode_spans
+from ..format.footer import InputFile, SeedInfo, SubBlockEntry
+from ..codecs.registry import ROLE_SEED, ROLE_SEEDED
+from ..seed import plan_seed, train
+from ..subblocks import SpanError, _split, encode_spans
 from .common import Progress, locate
 from .job import CompressionJob, CompressOptions, CompressResult, validate
 from .plan import even_share, n_windows
@@ -92,8 +94,11 @@ def _compress_pass(comm: Any, job: CompressionJob, infile: Any, src: str, size: 
             begin = 0
         else:
             begin = resync(infile, size, w0 * W)
+        plan = plan_seed(opts.level, size, W, opts.seed_bytes)
+        if plan is not None and job.seed is None:   # once: a redone pass keeps it
+            job.seed, job.seeding = seed_model(infile, src, size, W, plan)
         end = _encode_range(infile, src, size, begin, min(w1 * W, size), opts, comm.rank,
-                            job.writer, progress)
+                            job.writer, progress, job.seeding if plan is not None else None)
     except Exception as exc:  # noqa: BLE001 - agreed on below
         error = exc
     progress.close()
@@ -158,9 +163,28 @@ def scan_batch(infile: Any, src: str, size: int, pos: int, stop: int, window: in
         want *= 2
 
 
+def seed_model(infile: Any, src: str, size: int, window: int, plan: SeedInfo
+               ) -> tuple[SeedInfo, tuple[int, np.ndarray]]:
+    """Read and train the seed: the records starting in the first ``plan.n_subblocks``
+    windows. Returns the footer entry (its count: the sub-blocks those records make,
+    fewer if a window holds no record start) and ``(end, model)``: the offset of the
+    first record after the seed, and the model. Every rank runs this."""
+    buf, bounds, nxt = scan_batch(infile, src, size, 0, plan.n_subblocks * window, window,
+                                  plan.n_subblocks + 2)
+    st, _a, _b, _c, streams, aux, _stats, _q = _split(buf[:nxt])
+    if st != OK:   # pragma: no cover - scan_batch validated these records
+        raise FastqFormatError(src, 0, "seed records do not split")
+    seed = SeedInfo(len(bounds), plan.k, plan.revcomp, plan.inc)
+    return seed, (nxt, train(streams[1], aux, seed))
+
+
 def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
-                  opts: CompressOptions, rank: int, writer: Any, progress: Progress) -> int:
-    """Encode the records starting in ``[begin, limit)``; return where the next range begins."""
+                  opts: CompressOptions, rank: int, writer: Any, progress: Progress,
+                  seeding: tuple[int, np.ndarray] | None = None) -> int:
+    """Encode the records starting in ``[begin, limit)``; return where the next range
+    begins. ``seeding``: ``(end, model)`` of the archive's seed (see :func:`seed_model`):
+    sub-blocks starting before ``end`` are seed sub-blocks, every later one is seeded."""
+    seed_end, model = seeding if seeding is not None else (0, None)
     W = opts.window
     per_batch = opts.batch_windows or 2 * max(1, opts.threads)
     packer = BlockPacker(rank)
@@ -170,7 +194,11 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
         buf, bounds, nxt = scan_batch(infile, src, size, pos, stop, W, per_batch + 2)
         ends = np.append(bounds[1:], nxt)
         try:
-            encoded = encode_spans(buf, bounds, ends, base=pos, file_index=0, level=opts.level)
+            role = None
+            if seeding is not None:   # seed sub-blocks start before the seed's end
+                role = np.where(pos + bounds < seed_end, ROLE_SEED, ROLE_SEEDED)
+            encoded = encode_spans(buf, bounds, ends, base=pos, file_index=0, level=opts.level,
+                                   roles=role, model=model)
         except SpanError as exc:  # pragma: no cover - scan_batch validated these records
             raise FastqFormatError(src, pos + exc.offset, error_text(exc.status, exc.b, exc.c))
         for sb in encoded:

@@ -23,7 +23,7 @@ from ..destinations import Destination, temp_name
 from ..errors import OutputError, UsageError
 from ..format.constants import DEFAULT_WINDOW, MIN_WINDOW, TRAILER_SIZE
 from ..format.container import pack_file_header, pack_trailer
-from ..format.footer import BlockEntry, Footer, InputFile
+from ..format.footer import BlockEntry, Footer, InputFile, SeedInfo
 from .common import InternalError, agree
 from .targets import check_outputs, rename_all, require_files
 from .tempfiles import finish_output, register_output
@@ -41,6 +41,7 @@ class CompressOptions:
     hints: dict[str, str] = field(default_factory=dict)
     progress: bool = False
     batch_windows: int = 0   # 0: 2 per thread
+    seed_bytes: int | None = None   # None: the level's preset; 0: no seed model
 
 
 @dataclass
@@ -64,6 +65,8 @@ def validate(opts: CompressOptions) -> None:
         raise UsageError(f"unknown writer {opts.writer!r} (shared or ticket)")
     if opts.threads < 1:
         raise UsageError("--threads must be at least 1")
+    if opts.seed_bytes is not None and opts.seed_bytes < 0:
+        raise UsageError(f"--seed must be 0 or more bytes (got {opts.seed_bytes})")
 
 
 def prepare(comm: Any, inputs: list[str], dst: str, opts: CompressOptions) -> Destination:
@@ -76,7 +79,8 @@ def prepare(comm: Any, inputs: list[str], dst: str, opts: CompressOptions) -> De
 
 
 def finish_archive(comm: Any, out: Any, writer: Any, tmp: str, opts: CompressOptions,
-                   files: tuple[InputFile, ...]) -> tuple[Footer | None, int]:
+                   files: tuple[InputFile, ...], seed: SeedInfo | None = None
+                   ) -> tuple[Footer | None, int]:
     """Collective: establish and verify the block order, write footer and trailer, trim
     and close the output. Returns the footer (rank 0) and the archive size."""
     outcome: Any = None
@@ -90,7 +94,7 @@ def finish_archive(comm: Any, out: Any, writer: Any, tmp: str, opts: CompressOpt
                 files=files,
                 blocks=tuple(BlockEntry(b.rank, b.seq, b.payload_length, len(b.subblocks))
                              for b in order),
-                subblocks=tuple(e for b in order for e in b.subblocks))
+                subblocks=tuple(e for b in order for e in b.subblocks), seed=seed)
             packed = footer.pack()
             out.write_at(content_end, packed + pack_trailer(packed))
             outcome = (footer, content_end + len(packed) + TRAILER_SIZE)
@@ -143,6 +147,9 @@ class CompressionJob:
         self.sizes, self.tmp = setup
         self.out: Any = None
         self.writer: Any = None
+        #: the seed model's footer entry, set by a source that builds one
+        self.seed: SeedInfo | None = None
+        self.seeding: Any = None
         self.begin_pass()
 
     def begin_pass(self) -> None:
@@ -188,7 +195,7 @@ class CompressionJob:
     def finish(self, files: tuple[InputFile, ...]) -> CompressResult:
         """Collective: block order, footer, trailer, rename into place."""
         footer, size = finish_archive(self.comm, self.out, self.writer, self.tmp, self.opts,
-                                      files)
+                                      files, self.seed)
         rename_all(self.comm, [(self.tmp, self.dest)])
         self.comm.barrier()
         return CompressResult(footer if self.comm.rank == 0 else None, size,

@@ -199,36 +199,67 @@ def title_rans(data: bytes, mode: int) -> bytes:
     return out
 
 
-def dna_k8(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int) -> bytes:
-    out = bytearray([k, 1 if revcomp else 0, inc]) + dna_exceptions(data)
-    codes = [BASES.get(b, 0) for b in data]
-    table: dict[int, list[int]] = {}
+class K8Model:
+    """DNA_K8's model: four counters per context of the last k bases (dict, 1s at first)."""
 
-    def learn(ctx, s):
-        f = table.setdefault(ctx, [1, 1, 1, 1])
-        if f[s] + inc > 255:
+    def __init__(self, k: int, revcomp: bool, inc: int, table: dict | None = None) -> None:
+        self.k, self.revcomp, self.inc = k, revcomp, inc
+        self.mask = (1 << 2 * k) - 1
+        self.table: dict[int, list[int]] = {c: list(f) for c, f in (table or {}).items()}
+
+    def counts(self, ctx: int) -> list[int]:
+        return self.table.setdefault(ctx, [1, 1, 1, 1])
+
+    def learn(self, ctx: int, s: int) -> None:
+        f = self.counts(ctx)
+        if f[s] + self.inc > 255:
             for t in range(4):
                 f[t] = (f[t] + 1) // 2
-        f[s] += inc
+        f[s] += self.inc
 
-    enc, ctx, mask = RangeEncoder(), 0, (1 << 2 * k) - 1
-    reads = [n for n in lengths if n > 0]
-    r, left, start = 0, (reads[0] if reads else -1), 0
-    for i, s in enumerate(codes):
-        f = table.setdefault(ctx, [1, 1, 1, 1])
-        enc.code(sum(f[:s]), f[s], sum(f))
-        learn(ctx, s)
-        ctx = ((ctx << 2) | s) & mask
-        if revcomp:
-            left -= 1
-            if left == 0:
-                c2 = 0
-                for q in range(i, start - 1, -1):
-                    s2 = 3 - codes[q]
-                    learn(c2, s2)
-                    c2 = ((c2 << 2) | s2) & mask
-                start, r = i + 1, r + 1
-                left = reads[r] if r < len(reads) else -1
+    def learn_revcomp(self, codes: list[int]) -> None:
+        c2 = 0
+        for s in reversed(codes):
+            self.learn(c2, 3 - s)
+            c2 = ((c2 << 2) | (3 - s)) & self.mask
+
+    def run(self, data: bytes, lengths: list[int], code=None) -> None:
+        """Learn ``data`` read by read as the coder does; ``code(cum, f, total)`` is
+        called for every base before it is learned."""
+        codes = [BASES.get(b, 0) for b in data]
+        ctx, i = 0, 0
+        for n in lengths:
+            for s in codes[i:i + n]:
+                if code is not None:
+                    f = self.counts(ctx)
+                    code(sum(f[:s]), f[s], sum(f))
+                self.learn(ctx, s)
+                ctx = ((ctx << 2) | s) & self.mask
+            if self.revcomp and n > 0:
+                self.learn_revcomp(codes[i:i + n])
+            i += n
+
+    def dense(self) -> list[int]:
+        """The table as the kernels store it: 4 counters per context, contexts in order."""
+        out = [1] * (4 << 2 * self.k)
+        for c, f in self.table.items():
+            out[4 * c:4 * c + 4] = f
+        return out
+
+
+def dna_k8_train(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int) -> K8Model:
+    model = K8Model(k, revcomp, inc)
+    model.run(data, lengths)
+    return model
+
+
+def dna_k8(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int,
+           start: K8Model | None = None) -> bytes:
+    """DNA_K8's encoded form; from the table of ``start`` (DNA_SEEDED) if given."""
+    out = bytearray([k, 1 if revcomp else 0, inc]) + dna_exceptions(data)
+    model = K8Model(k, revcomp, inc, start.table if start is not None else None)
+    enc = RangeEncoder()
+    model.run(data, lengths, enc.code)
     return bytes(out) + enc.finish()
 
 

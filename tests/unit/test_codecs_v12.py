@@ -22,6 +22,7 @@ SEQS = LINES[1::4][:200]
 QUALS = LINES[3::4][:200]
 TITLES = b"".join(t[1:] + b"\n" for t in LINES[0::4][:200])
 ONT = (DATA / "ont_5.fastq").read_bytes().split(b"\n")
+NO_TABLE = np.zeros(0, np.uint8)
 SIM_TITLES = b"".join(b"r%d\n" % i for i in range(1, 400))
 
 
@@ -134,7 +135,7 @@ def test_dna_k8_matches_reference(k, rc, inc):
     reads = SEQS[:60] + [b"NNACGTRY", b""] + SEQS[60:80]
     data = b"".join(reads)
     out = np.zeros(4 * len(data) + 64, np.uint8)
-    n = dna_k8_encode(arr(data), lens(reads), out, k, rc, inc)
+    n = dna_k8_encode(arr(data), lens(reads), out, k, rc, inc, NO_TABLE)
     assert out[:n].tobytes() == ref_rans.dna_k8(data, [len(r) for r in reads], k, rc, inc)
     assert roundtrip("dna-k8", k | rc << 8 | inc << 16, data, lens(reads)) == data
 
@@ -146,7 +147,7 @@ def test_dna_k8_generated(reads, k, rc, inc):
     data = "".join(reads).encode()
     lengths = [len(r) for r in reads]
     out = np.zeros(4 * len(data) + 64, np.uint8)
-    n = dna_k8_encode(arr(data), np.array(lengths, np.int64), out, k, rc, inc)
+    n = dna_k8_encode(arr(data), np.array(lengths, np.int64), out, k, rc, inc, NO_TABLE)
     assert out[:n].tobytes() == ref_rans.dna_k8(data, lengths, k, rc, inc)
     assert roundtrip("dna-k8", k | rc << 8 | inc << 16, data,
                      np.array(lengths, np.int64)) == data

@@ -12,15 +12,15 @@ def test_ids_and_names_are_unique_and_never_reused():
     names = [c.name for c in registry.CODECS]
     assert len(set(ids)) == len(ids) and len(set(names)) == len(names)
     # ids written by earlier versions keep their meaning
-    assert {i: registry.BY_ID[i].name for i in range(13)} == {
+    assert {i: registry.BY_ID[i].name for i in range(14)} == {
         0: "stored", 1: "rc-o1", 2: "dna2", 3: "qual-o2", 4: "title-col", 5: "dna-cm",
         6: "qual-cm", 7: "title-tok", 8: "rans-bytes", 9: "qual-rans", 10: "dna-k8",
-        11: "qual-sorted", 12: "title-rans"}
+        11: "qual-sorted", 12: "title-rans", 13: "dna-seeded"}
 
 
 def test_every_codec_module_states_what_it_is():
     for c in registry.CODECS:
-        assert c.summary and c.since in ("1.0", "1.1", "1.2")
+        assert c.summary and c.since in ("1.0", "1.1", "1.2", "1.3")
         assert c.encode.__module__ == c.decode.__module__ == f"phyngsc.codecs.defs.{c.name.replace('-', '_')}"
         assert c.worst_case(1000) >= 1000 if c.name == "stored" else c.worst_case(1000) > 0
 
@@ -46,10 +46,16 @@ def test_generated_dispatch_is_current():
 def test_dispatch_reaches_every_codec():
     src = np.frombuffer(b"ACGT" * 50, np.uint8)
     aux = np.array([200], np.int64)
+    from phyngsc.codecs.dna_k8 import dna_k8_train
+    model = dna_k8_train(src, aux, 4, True, 3)
     for c in registry.CODECS:
         out = np.zeros(c.worst_case(src.size) + 64, np.uint8)
-        param = {"dna-cm": 4 | 4 << 16, "dna-k8": 4 | 3 << 16}.get(c.name, 0)
-        n = registry.encode_stream(c.id, param, src, aux, out)
+        param = {"dna-cm": 4 | 4 << 16, "dna-k8": 4 | 3 << 16,
+                 "dna-seeded": 4 | 1 << 8 | 3 << 16}.get(c.name, 0)
+        n = registry.encode_stream_with(c.id, param, src, aux, out, model)
         assert n >= 0, c.name
         back = np.zeros(src.size, np.uint8)
-        assert registry.decode_stream(c.id, out[:n], aux, back) == 0 and (back == src).all()
+        assert registry.decode_stream_with(c.id, out[:n], aux, back, model) == 0
+        assert (back == src).all()
+        if not c.uses_model:   # the model argument is for model codecs only
+            assert registry.encode_stream(c.id, param, src, aux, out) == n

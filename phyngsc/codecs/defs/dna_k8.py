@@ -12,12 +12,12 @@ from ..spec import CodecSpec
 @kernel
 def encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, param: int) -> int:
     return dna_k8_encode(src, aux, out, param & 255, (param >> 8) & 1 == 1,
-                         (param >> 16) & 255)
+                         (param >> 16) & 255, np.zeros(0, np.uint8))
 
 
 @kernel
 def decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
-    return dna_k8_decode(src, aux, out)
+    return dna_k8_decode(src, aux, out, np.zeros(0, np.uint8))
 
 
 def param(k: int, revcomp: bool, inc: int) -> int:

@@ -1,0 +1,39 @@
+"""DNA_SEEDED (id 13): DNA_K8 starting from the archive's seed model (NGSC 1.3).
+
+The encoded form is DNA_K8's, byte for byte; only the table the coder starts from
+differs: a copy of the seed model (docs/format.md, *Seed model*) instead of all ones.
+The stream's k must be the seed's (the table size says so), and a stream of this
+codec never decodes without its archive's seed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...core.jit import kernel
+from ..dna_k8 import dna_k8_decode, dna_k8_encode
+from ..spec import CodecSpec
+from .dna_k8 import param, worst_case
+
+
+@kernel
+def encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, param: int,
+           model: np.ndarray) -> int:
+    k = param & 255
+    if model.size == 0 or not 1 <= k <= 13 or model.size != 4 << (2 * k):
+        return -1
+    return dna_k8_encode(src, aux, out, k, (param >> 8) & 1 == 1, (param >> 16) & 255, model)
+
+
+@kernel
+def decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, model: np.ndarray) -> int:
+    if model.size == 0:
+        return 1 if out.size else 0
+    return dna_k8_decode(src, aux, out, model)
+
+
+SPEC = CodecSpec(13, "dna-seeded", frozenset({"dna"}), encode, decode, worst_case,
+                 params="k | revcomp << 8 | inc << 16 (k: the seed model's)", since="1.3",
+                 summary="DNA_K8 starting from the archive's seed model", uses_model=True)
+
+__all__ = ["SPEC", "param"]

@@ -1,0 +1,277 @@
+"""The seed model (NGSC 1.3): training, DNA_SEEDED, planning, the footer section, and
+archives that carry one (every reader path decodes them; damage fails cleanly)."""
+
+import hashlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import phyngsc
+from phyngsc.codecs.dna_k8 import dna_k8_encode, dna_k8_train
+from phyngsc.codecs.registry import (BY_NAME, ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS,
+                                     decode_stream, decode_stream_with, encode_stream,
+                                     encode_stream_with, level_codecs)
+from phyngsc.errors import ArchiveError
+from phyngsc.format.footer import Footer, InputFile, SeedInfo
+from phyngsc.seed import model_bytes, plan_seed, roles, train
+from tests.reference import ref_rans
+
+from ..conftest import DATA
+
+SAMPLE = (DATA / "err127302_1_200.fastq").read_bytes()
+SEQS = SAMPLE.split(b"\n")[1::4][:200]
+SEEDED = BY_NAME["dna-seeded"]
+
+
+def arr(b: bytes) -> np.ndarray:
+    return np.frombuffer(b, np.uint8)
+
+
+def lens(parts) -> np.ndarray:
+    return np.array([len(p) for p in parts], np.int64)
+
+
+# -- kernels against the plain-Python reference ----------------------------------------
+@pytest.mark.parametrize("k,rc,inc", [(4, True, 2), (6, False, 3), (3, True, 127)])
+def test_train_matches_reference(k, rc, inc):
+    reads = SEQS[:50] + [b"", b"NNACGTRY"] + SEQS[50:70]
+    data = b"".join(reads)
+    table = dna_k8_train(arr(data), lens(reads), k, rc, inc)
+    ref = ref_rans.dna_k8_train(data, [len(r) for r in reads], k, rc, inc)
+    assert table.tolist() == ref.dense()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet="ACGTN", max_size=25), max_size=12),
+       st.lists(st.text(alphabet="ACGTNa", max_size=25), max_size=12),
+       st.integers(1, 6), st.booleans(), st.integers(1, 127))
+def test_seeded_coding_matches_reference(seed_reads, reads, k, rc, inc):
+    seed_data = "".join(seed_reads).encode()
+    data = "".join(reads).encode()
+    lengths = [len(r) for r in reads]
+    model = dna_k8_train(arr(seed_data), lens(seed_reads), k, rc, inc)
+    ref_model = ref_rans.dna_k8_train(seed_data, [len(r) for r in seed_reads], k, rc, inc)
+    out = np.zeros(SEEDED.worst_case(len(data)), np.uint8)
+    n = dna_k8_encode(arr(data), np.array(lengths, np.int64), out, k, rc, inc, model)
+    assert out[:n].tobytes() == ref_rans.dna_k8(data, lengths, k, rc, inc, ref_model)
+    # through the dispatch, with a prefix decode
+    p = k | rc << 8 | inc << 16
+    m = encode_stream_with(SEEDED.id, p, arr(data), np.array(lengths, np.int64), out, model)
+    assert m == n
+    for cut in {0, len(data) // 2, len(data)}:
+        dec = np.zeros(cut, np.uint8)
+        assert decode_stream_with(SEEDED.id, out[:m], np.array(lengths, np.int64), dec,
+                                  model) == 0
+        assert dec.tobytes() == data[:cut]
+
+
+def test_a_model_trained_on_overlapping_reads_codes_them_smaller():
+    rest = SEQS[150:]
+    seed = [r[7:] for r in rest]      # the same loci, shifted: what deep coverage gives
+    model = dna_k8_train(arr(b"".join(seed)), lens(seed), 6, True, 2)
+    data = b"".join(rest)
+    out = np.zeros(1 << 16, np.uint8)
+    plain = dna_k8_encode(arr(data), lens(rest), out, 6, True, 2, np.zeros(0, np.uint8))
+    seeded = dna_k8_encode(arr(data), lens(rest), out, 6, True, 2, model)
+    assert seeded < plain
+
+
+# -- DNA_SEEDED without its model, with the wrong one, damaged -----------------------
+def test_seeded_codec_needs_the_model():
+    data = b"".join(SEQS[:20])
+    out = np.zeros(SEEDED.worst_case(len(data)), np.uint8)
+    p = 5 | 1 << 8 | 2 << 16
+    assert encode_stream(SEEDED.id, p, arr(data), lens(SEQS[:20]), out) == -1
+    model = dna_k8_train(arr(data), lens(SEQS[:20]), 5, True, 2)
+    n = encode_stream_with(SEEDED.id, p, arr(data), lens(SEQS[:20]), out, model)
+    assert n > 0
+    dec = np.zeros(len(data), np.uint8)
+    assert decode_stream(SEEDED.id, out[:n], lens(SEQS[:20]), dec) == 1
+    wrong_k = dna_k8_train(arr(data), lens(SEQS[:20]), 4, True, 2)
+    assert decode_stream_with(SEEDED.id, out[:n], lens(SEQS[:20]), dec, wrong_k) == 1
+    assert encode_stream_with(SEEDED.id, p, arr(data), lens(SEQS[:20]), out, wrong_k) == -1
+
+
+def test_seeded_decoder_survives_truncation_bit_flips_and_garbage():
+    reads = SEQS[:30] + [b"NNRY"]
+    data = b"".join(reads)
+    model = dna_k8_train(arr(b"".join(SEQS[100:160])), lens(SEQS[100:160]), 8, True, 2)
+    out = np.zeros(SEEDED.worst_case(len(data)), np.uint8)
+    n = encode_stream_with(SEEDED.id, 8 | 1 << 8 | 2 << 16, arr(data), lens(reads), out, model)
+    enc = out[:n].copy()
+    dec = np.zeros(len(data), np.uint8)
+    for cut in range(n):
+        assert decode_stream_with(SEEDED.id, enc[:cut], lens(reads), dec, model) in (0, 1)
+    rng = np.random.default_rng(13)
+    for at in rng.integers(0, n, 400):
+        bad = enc.copy()
+        bad[at] ^= 1 << int(rng.integers(0, 8))
+        assert decode_stream_with(SEEDED.id, bad, lens(reads), dec, model) in (0, 1)
+    for size in (0, 1, 9, 100, 3000):
+        junk = rng.integers(0, 256, size).astype(np.uint8)
+        assert decode_stream_with(SEEDED.id, junk, lens(reads), dec, model) in (0, 1)
+    assert SEEDED.worst_case(len(data)) >= n
+
+
+# -- planning and roles ----------------------------------------------------------------
+def test_plan_seed_rules():
+    W = 8 << 20
+    assert plan_seed(1, 10 << 30, W) is None                 # level 1: no seed model
+    assert plan_seed(5, 10 << 30, W, 0) is None              # --seed 0
+    assert plan_seed(5, W, W) is None                        # one window
+    p5 = plan_seed(5, 10 << 30, W)
+    assert (p5.n_subblocks, p5.k, p5.revcomp) == (SEEDS[5].seed_bytes // W, SEEDS[5].k, True)
+    assert plan_seed(9, 10 << 30, W).n_subblocks == SEEDS[9].seed_bytes // W
+    assert plan_seed(5, 5 * W, W).n_subblocks == 2          # at most half the sub-blocks
+    assert plan_seed(5, 10 << 30, 4096, 10_000).n_subblocks == 3
+    assert model_bytes(p5) == 4 << (2 * SEEDS[5].k) and model_bytes(None) == 0
+
+
+def test_roles_and_their_candidates():
+    seed = SeedInfo(3, 12, True, 2)
+    assert roles(seed, 1, 4).tolist() == [ROLE_SEED, ROLE_SEED, ROLE_SEEDED, ROLE_SEEDED]
+    assert roles(None, 0, 2).tolist() == [ROLE_PLAIN, ROLE_PLAIN]
+    dna = 1
+    seed_codecs, _ = level_codecs(5, ROLE_SEED)
+    assert seed_codecs[dna].tolist() == [BY_NAME["dna2"].id, -1, -1, -1]
+    seeded, params = level_codecs(9, ROLE_SEEDED)
+    assert SEEDED.id in seeded[dna].tolist()
+    assert params[dna][seeded[dna].tolist().index(SEEDED.id)] & 255 == SEEDS[9].k
+
+
+# -- the footer section ---------------------------------------------------------------
+def _footer(seed):
+    from phyngsc.format.footer import BlockEntry, SubBlockEntry
+    subs = tuple(SubBlockEntry(100, 50, 2, 0, 7) for _ in range(5))
+    return Footer(1, 1, 5, 1, 4096, (InputFile(250, "x.fq"),),
+                  (BlockEntry(0, 0, 500, 5),), subs, seed)
+
+
+@pytest.mark.parametrize("seed", [None, SeedInfo(2, 12, True, 2), SeedInfo(4, 13, False, 127)])
+def test_footer_seed_section_round_trips(seed):
+    assert Footer.unpack(_footer(seed).pack()).seed == seed
+
+
+def test_footer_seed_section_out_of_range_is_refused():
+    from phyngsc.format.container import FormatViolation
+    with pytest.raises(FormatViolation, match="seed"):
+        Footer.unpack(_footer(SeedInfo(5, 12, True, 2)).pack())   # all 5 sub-blocks
+    with pytest.raises(FormatViolation, match="seed"):
+        Footer.unpack(_footer(SeedInfo(2, 14, True, 2)).pack())
+
+
+# -- archives with a seed model --------------------------------------------------------
+@pytest.fixture(scope="module")
+def deep_fastq(tmp_path_factory):
+    """Reads sampled from both strands of one 3 kbp sequence: deep, so the seed pays."""
+    rng = np.random.default_rng(5)
+    genome = rng.choice(list(b"ACGT"), 3000).astype(np.uint8).tobytes()
+    comp = bytes.maketrans(b"ACGT", b"TGCA")
+    out = []
+    for i in range(1200):
+        at = int(rng.integers(0, 3000 - 60))
+        read = genome[at:at + 60]
+        if i % 2:
+            read = read.translate(comp)[::-1]
+        if i % 97 == 0:
+            read = read[:20] + b"N" + read[21:]
+        q = bytes(int(x) for x in rng.integers(35, 74, len(read)))
+        out.append(b"@r%d\n%s\n+\n%s\n" % (i, read, q))
+    path = tmp_path_factory.mktemp("seed") / "deep.fq"
+    path.write_bytes(b"".join(out))
+    return path
+
+
+def _compress(src, dst, **kw):
+    kw.setdefault("threads", 1)
+    kw.setdefault("window", 4096)
+    return phyngsc.compress(str(src), str(dst), **kw)
+
+
+@pytest.mark.parametrize("level", [5, 9])
+def test_seeded_archive_round_trips_and_is_smaller(deep_fastq, tmp_path, level):
+    seeded, plain = tmp_path / "s.ngsc", tmp_path / "p.ngsc"
+    _compress(deep_fastq, seeded, level=level, seed=16384)
+    _compress(deep_fastq, plain, level=level, seed=0)
+    with phyngsc.open(str(seeded)) as a:
+        seed = a.footer.seed
+        assert seed is not None and seed.n_subblocks == 4 and seed.k == SEEDS[level].k
+        codecs = a.stream_sizes()["dna"]["codecs"]
+    assert set(codecs) >= {"dna2", "dna-seeded"}
+    with phyngsc.open(str(plain)) as a:
+        assert a.footer.seed is None
+    # both strands of one short sequence: the seeded DNA costs far less than 2 bits
+    assert seeded.stat().st_size < plain.stat().st_size
+    out = tmp_path / "out.fq"
+    phyngsc.decompress(str(seeded), str(out), threads=2)
+    assert out.read_bytes() == deep_fastq.read_bytes()
+
+
+def test_seeded_archive_is_the_same_at_any_thread_count(deep_fastq, tmp_path):
+    one, two = tmp_path / "1.ngsc", tmp_path / "2.ngsc"
+    _compress(deep_fastq, one, level=5, seed=16384, threads=1)
+    _compress(deep_fastq, two, level=5, seed=16384, threads=2)
+    with phyngsc.open(str(one)) as a, phyngsc.open(str(two)) as b:
+        assert a.index.digest() == b.index.digest()
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "phyngsc", *map(str, args)],
+                          capture_output=True, timeout=600)
+
+
+def test_every_reader_decodes_a_seeded_archive(deep_fastq, tmp_path):
+    arch = tmp_path / "s.ngsc"
+    _compress(deep_fastq, arch, level=5, seed=16384)
+    text = deep_fastq.read_bytes()
+    lines = text.split(b"\n")
+    records = [lines[4 * i:4 * i + 4] for i in range(1200)]
+    assert phyngsc.verify(str(arch), threads=1).subblocks > 4
+    with phyngsc.open(str(arch)) as a:
+        got = list(a.records(900, 905))
+        assert a.stats()["records"] == 1200
+        hits = a.grep(records[1000][1][5:40].decode())
+    assert [r.sequence.encode() for r in got] == [records[i][1] for i in range(900, 905)]
+    assert b"\n".join(records[1000]) + b"\n" in hits
+    fasta = tmp_path / "x.fa"
+    assert _cli("fasta", arch, "-o", fasta, "-q").returncode == 0
+    assert fasta.read_bytes() == b"".join(b">" + r[0][1:] + b"\n" + r[1] + b"\n"
+                                          for r in records)
+    ext = tmp_path / "e.fq"
+    assert _cli("extract", arch, "--records", "1100:1110", "-o", ext, "-q").returncode == 0
+    assert ext.read_bytes() == b"".join(b"\n".join(r) + b"\n" for r in records[1100:1110])
+
+
+def test_a_damaged_seed_sub_block_is_named(deep_fastq, tmp_path):
+    arch = tmp_path / "s.ngsc"
+    _compress(deep_fastq, arch, level=5, seed=16384)
+    with phyngsc.open(str(arch)) as a:
+        at = int(a.index.offset[1]) + int(a.index.length[1]) - 3   # seed sub-block 1
+        last = a.n_subblocks - 1
+    data = bytearray(arch.read_bytes())
+    data[at] ^= 0x10
+    arch.write_bytes(bytes(data))
+    with phyngsc.open(str(arch)) as a:
+        with pytest.raises(ArchiveError, match="sub-block 1"):
+            list(a.records(a.count() - 1, a.count()))    # in sub-block `last`, seeded
+    assert last > 1
+    with pytest.raises(ArchiveError, match="sub-block 1"):
+        phyngsc.decompress(str(arch), str(tmp_path / "o.fq"), threads=1)
+    assert not (tmp_path / "o.fq").exists()
+
+
+def test_seed_option_is_checked(deep_fastq, tmp_path):
+    with pytest.raises(phyngsc.UsageError, match="seed"):
+        _compress(deep_fastq, tmp_path / "x.ngsc", seed=-1)
+    assert not (tmp_path / "x.ngsc").exists()
+
+
+def test_seed_digest_of_the_archive_is_stable(deep_fastq, tmp_path):
+    """Same input, options and version: the same archive bytes (what golden files need)."""
+    a, b = tmp_path / "a.ngsc", tmp_path / "b.ngsc"
+    _compress(deep_fastq, a, level=9, seed=8192)
+    _compress(deep_fastq, b, level=9, seed=8192)
+    assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
