@@ -3,7 +3,8 @@
 Usage: python benchmarks/make_golden.py VERSION_TAG [LEVEL ...]
 Without levels, the default level is written as TAG-NAME.ngsc; with levels, each as
 TAG-L<level>-NAME.ngsc (so that every codec a level may pick is covered). Existing
-golden files are never overwritten.
+golden files are never overwritten. A tag ending in ``-seed`` writes archives with a
+seed model (4 KiB windows, 16 KiB seed) and keeps only those that have one.
 """
 
 import hashlib
@@ -31,9 +32,17 @@ def main(tag: str, levels: list[int]) -> None:
                 continue
             dst = golden / name
             extra = {} if level is None else {"level": level}
-            phyngsc.compress(str(src), str(dst), threads=1, window=8192, **extra)
+            seeded = tag.endswith("-seed")
+            if seeded:
+                extra.update(window=4096, seed=16384)
+            else:
+                extra.update(window=8192)
+            phyngsc.compress(str(src), str(dst), threads=1, **extra)
             with phyngsc.open(str(dst)) as a:
                 n = a.n_subblocks
+                if seeded and a.footer.seed is None:
+                    dst.unlink()
+                    continue
             manifest.append({"archive": name, "source": str(src.relative_to(DATA)),
                              "sha256": hashlib.sha256(src.read_bytes()).hexdigest(),
                              "subblocks": n, "version": phyngsc.__version__,

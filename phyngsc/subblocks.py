@@ -267,6 +267,15 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     return result
 
 
+def bases_and_lengths(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The DNA stream and read lengths (int64) of whole records ``text``: what a sub-block
+    of that text stores, and what the seed model learns. Raises :class:`SpanError`."""
+    st, a, b, c, streams, aux, _stats, _q = _split(text)
+    if st != OK:
+        raise SpanError(int(st), int(a), int(b), int(c))
+    return streams[SID_DNA].copy(), aux
+
+
 def _model(model: np.ndarray | None) -> np.ndarray:
     """The seed model argument of the kernels: an empty array stands for none."""
     return np.zeros(0, np.uint8) if model is None else model
@@ -322,7 +331,8 @@ def decode_subblocks(encoded: list[bytes | memoryview], model: np.ndarray | None
     return headers, out, out_starts
 
 
-__all__ = ["encode_spans", "decode_subblocks", "decode_streams", "EncodedSubBlock",
+__all__ = ["encode_spans", "decode_subblocks", "decode_streams", "bases_and_lengths",
+           "EncodedSubBlock",
            "SpanError", "SubBlockCorrupt", "slot_capacity"]
 
 

@@ -15,32 +15,12 @@ from .reader import Archive
 
 def subblock_error(arch: Archive, i: int, reason: str) -> ArchiveError:
     """The error for sub-block ``i`` (input order) of ``arch``."""
-    ix = arch.index
-    return ArchiveError(arch.path, reason, block=int(ix.block[i]), subblock=int(i),
-                        offset=int(ix.offset[i]))
+    return arch.subblock_error(i, reason)
 
 
 def seed_model_of(arch: Archive) -> np.ndarray | None:
-    """The archive's seed model (None if it has none), trained once per open archive
-    from the DNA and LENGTHS streams of its seed sub-blocks (:mod:`phyngsc.seed`)."""
-    seed = arch.footer.seed
-    if seed is None:
-        return None
-    cached = getattr(arch, "_seed_model", None)
-    if cached is not None:
-        return cached
-    from ..core.varint import varints_to_array
-    from ..format.constants import SID_DNA, SID_LENGTHS
-    from ..seed import train
-    batch = np.arange(seed.n_subblocks)
-    headers, streams = _decode_streams(arch, batch, (SID_DNA, SID_LENGTHS), None, None)
-    dna = np.concatenate([s[SID_DNA] for s in streams])
-    lengths = np.concatenate([varints_to_array(s[SID_LENGTHS], h.n_records)
-                              for h, s in zip(headers, streams)])
-    if int(lengths.sum()) != dna.size:
-        raise subblock_error(arch, 0, "seed sub-blocks' read lengths do not match their bases")
-    arch._seed_model = train(dna, lengths, seed)
-    return arch._seed_model
+    """The archive's seed model, or None (see :meth:`Archive.seed_model`)."""
+    return arch.seed_model()
 
 
 def _decode_streams(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],

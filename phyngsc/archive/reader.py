@@ -59,6 +59,7 @@ class Archive:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._seed_model: np.ndarray | None = None
         self._f = open_input(path)
         try:
             self.size = os.fstat(self._f.fileno()).st_size
@@ -212,13 +213,43 @@ class Archive:
                             "decoded": 0, "codecs": {}}
         return sizes
 
+    def seed_model(self) -> np.ndarray | None:
+        """The archive's seed model (None if it has none; docs/format.md, *Seed model*),
+        trained on first use from the DNA and LENGTHS streams of its seed sub-blocks and
+        kept: ``4 ** (k + 1)`` bytes. A damaged seed sub-block raises its ArchiveError."""
+        seed = self.footer.seed
+        if seed is None:
+            return None
+        if self._seed_model is None:
+            from ..core.varint import varints_to_array
+            from ..format.constants import SID_DNA, SID_LENGTHS
+            from ..seed import train
+            from ..subblocks import SubBlockCorrupt, decode_streams
+            data = [self.subblock_bytes(i) for i in range(seed.n_subblocks)]
+            try:
+                headers, streams = decode_streams(data, (SID_DNA, SID_LENGTHS))
+            except SubBlockCorrupt as exc:
+                raise self.subblock_error(exc.index, exc.reason) from None
+            dna = np.concatenate([s[SID_DNA] for s in streams])
+            lengths = np.concatenate([varints_to_array(s[SID_LENGTHS], h.n_records)
+                                      for h, s in zip(headers, streams)])
+            if int(lengths.sum()) != dna.size:
+                raise self.subblock_error(0, "seed read lengths do not match its bases")
+            self._seed_model = train(dna, lengths, seed)
+        return self._seed_model
+
+    def subblock_error(self, i: int, reason: str) -> ArchiveError:
+        """The error for sub-block ``i`` (input order)."""
+        ix = self.index
+        return ArchiveError(self.path, reason, block=int(ix.block[i]), subblock=int(i),
+                            offset=int(ix.offset[i]))
+
     def records(self, start: int = 0, stop: int | None = None) -> Iterator[Record]:
         """Records ``start``..``stop``-1 (0-based, file order); decodes only the sub-blocks
         that hold them, one at a time."""
         from ..records.kernels import read_lengths
         from ..format.constants import SID_DNA, SID_LENGTHS, SID_QUAL, SID_TITLES
         from ..subblocks import decode_streams
-        from .decode import seed_model_of
         total = self.count()
         stop = total if stop is None else stop
         if not 0 <= start <= stop <= total:
@@ -230,7 +261,7 @@ class Archive:
                 continue
             _h, (s,) = decode_streams([self.subblock_bytes(i)],
                                       (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS),
-                                      seed_model_of(self))
+                                      self.seed_model())
             titles = s[SID_TITLES].tobytes().split(b"\n")
             lengths = read_lengths(s[SID_LENGTHS], n)
             ends = np.cumsum(lengths)

@@ -24,7 +24,7 @@ from ..format.constants import FILE_HEADER_SIZE
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
 from ..codecs.registry import ROLE_SEED, ROLE_SEEDED
 from ..seed import plan_seed, train
-from ..subblocks import SpanError, _split, encode_spans
+from ..subblocks import SpanError, bases_and_lengths, encode_spans
 from .common import Progress, locate
 from .job import CompressionJob, CompressOptions, CompressResult, validate
 from .plan import even_share, n_windows
@@ -163,19 +163,28 @@ def scan_batch(infile: Any, src: str, size: int, pos: int, stop: int, window: in
         want *= 2
 
 
-def seed_model(infile: Any, src: str, size: int, window: int, plan: SeedInfo
-               ) -> tuple[SeedInfo, tuple[int, np.ndarray]]:
-    """Read and train the seed: the records starting in the first ``plan.n_subblocks``
-    windows. Returns the footer entry (its count: the sub-blocks those records make,
-    fewer if a window holds no record start) and ``(end, model)``: the offset of the
-    first record after the seed, and the model. Every rank runs this."""
+def seed_input(infile: Any, src: str, size: int, window: int, plan: SeedInfo
+               ) -> tuple[SeedInfo, int, np.ndarray, np.ndarray]:
+    """Read the seed: the records starting in the first ``plan.n_subblocks`` windows.
+    Returns the footer entry (its count: the sub-blocks those records make, fewer if a
+    window holds no record start), the offset of the first record after the seed, and
+    the seed's bases and read lengths (what :func:`phyngsc.seed.train` learns)."""
     buf, bounds, nxt = scan_batch(infile, src, size, 0, plan.n_subblocks * window, window,
                                   plan.n_subblocks + 2)
-    st, _a, _b, _c, streams, aux, _stats, _q = _split(buf[:nxt])
-    if st != OK:   # pragma: no cover - scan_batch validated these records
-        raise FastqFormatError(src, 0, "seed records do not split")
-    seed = SeedInfo(len(bounds), plan.k, plan.revcomp, plan.inc)
-    return seed, (nxt, train(streams[1], aux, seed))
+    try:
+        dna, lengths = bases_and_lengths(buf[:nxt])
+    except SpanError as exc:  # pragma: no cover - scan_batch validated these records
+        raise FastqFormatError(src, exc.offset, error_text(exc.status, exc.b, exc.c))
+    return SeedInfo(len(bounds), plan.k, plan.revcomp, plan.inc), nxt, dna, lengths
+
+
+def seed_model(infile: Any, src: str, size: int, window: int, plan: SeedInfo
+               ) -> tuple[SeedInfo, tuple[int, np.ndarray]]:
+    """The footer entry and ``(end, model)`` of the seed (see :func:`seed_input`): the
+    offset of the first record after the seed, and the trained model. Every rank of a
+    file compression runs this."""
+    seed, end, dna, lengths = seed_input(infile, src, size, window, plan)
+    return seed, (end, train(dna, lengths, seed))
 
 
 def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
@@ -195,8 +204,8 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
         ends = np.append(bounds[1:], nxt)
         try:
             role = None
-            if seeding is not None:   # seed sub-blocks start before the seed's end
-                role = np.where(pos + bounds < seed_end, ROLE_SEED, ROLE_SEEDED)
+            if seeding is not None:
+                role = seed_roles(pos + bounds, seed_end)
             encoded = encode_spans(buf, bounds, ends, base=pos, file_index=0, level=opts.level,
                                    roles=role, model=model)
         except SpanError as exc:  # pragma: no cover - scan_batch validated these records
@@ -211,6 +220,12 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
     for data, info in packer.flush():
         writer.write(data, info)
     return max(pos, begin)
+
+
+def seed_roles(starts: np.ndarray, seed_end: int) -> np.ndarray:
+    """Roles of sub-blocks starting at file offsets ``starts``: those before the seed's
+    end are seed sub-blocks, every later one is seeded."""
+    return np.where(starts < seed_end, ROLE_SEED, ROLE_SEEDED).astype(np.int64)
 
 
 def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> list[int]:
@@ -236,5 +251,6 @@ def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> list[int]:
     return comm.bcast(starts, root=0)
 
 
-__all__ = ["compress_file", "check_input", "resync", "scan_batch", "CompressOptions",
+__all__ = ["compress_file", "check_input", "resync", "scan_batch", "seed_input", "seed_roles",
+           "CompressOptions",
            "CompressResult", "validate", "FILE_HEADER_SIZE"]

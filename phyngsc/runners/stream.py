@@ -35,10 +35,11 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, open_input
-from ..format.footer import InputFile, SubBlockEntry
+from ..format.footer import InputFile, SeedInfo, SubBlockEntry
+from ..seed import plan_seed, train
 from ..subblocks import encode_spans
 from .common import InternalError
-from .compress import scan_batch
+from .compress import scan_batch, seed_input, seed_roles
 from .job import CompressionJob, CompressOptions, CompressResult
 from .paired import encode_pair_batch, pair_batches
 from .writer import BlockPacker
@@ -143,11 +144,39 @@ def _batches(source: StreamSource, opts: CompressOptions):
         b += 1
 
 
+def stream_seed(source: StreamSource, opts: CompressOptions
+                ) -> tuple[SeedInfo, int, np.ndarray, np.ndarray] | None:
+    """Rank 0, single-end stream: the seed as :func:`~.compress.seed_input` gives it for the
+    same data as a file, or None. The plan depends on the input size only up to twice
+    the seed (never more than half the windows), so reading that far ahead (kept in the
+    stream's buffer, at most 2 x 64 MiB at level 9) decides it."""
+    W = opts.window
+    probe = plan_seed(opts.level, 1 << 62, W, opts.seed_bytes)
+    if probe is None:
+        return None
+    ahead = 2 * probe.n_subblocks * W
+    got = len(source.read_at(0, ahead))
+    size = got if source.ends_at(got) else ahead   # the real size or a lower bound
+    plan = plan_seed(opts.level, size, W, opts.seed_bytes)
+    if plan is None:
+        return None
+    try:
+        return seed_input(source, source.name, -1, W, plan)
+    except FastqFormatError as exc:
+        raise exc.located(source.line_of(exc.offset), None) from None
+
+
 def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
-                  opts: CompressOptions, writer: Any, packer: BlockPacker) -> None:
-    """Encode one single-end batch; full blocks go out through ``writer``."""
+                  opts: CompressOptions, writer: Any, packer: BlockPacker,
+                  seeding: tuple[int, np.ndarray] | None = None) -> None:
+    """Encode one single-end batch; full blocks go out through ``writer``. ``seeding``:
+    ``(end, model)`` of the seed, as for file input."""
     ends = np.append(bounds[1:], len(text))
-    encoded = encode_spans(text, bounds, ends, base=base, file_index=0, level=opts.level)
+    roles, model = None, None
+    if seeding is not None:
+        roles, model = seed_roles(base + bounds, seeding[0]), seeding[1]
+    encoded = encode_spans(text, bounds, ends, base=base, file_index=0, level=opts.level,
+                           roles=roles, model=model)
     for sb in encoded:
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, 0,
                               zlib.crc32(sb.data))
@@ -156,14 +185,15 @@ def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
 
 
 def _encode_work(work: tuple, opts: CompressOptions, writer: Any,
-                 packer: BlockPacker | None) -> None:
+                 packer: BlockPacker | None,
+                 seeding: tuple[int, np.ndarray] | None = None) -> None:
     """Encode one work item: ``("se", label, base, text, bounds)`` or ``("pe", label,
     joined, spans, meta)``. Without ``packer`` (an encoder rank) a fresh one labels the
     blocks with the batch number and is flushed at once."""
     kind, label, *rest = work
     own = packer or BlockPacker(label)
     if kind == "se":
-        _encode_batch(label, *rest, opts, writer, own)
+        _encode_batch(label, *rest, opts, writer, own, seeding)
     else:
         encode_pair_batch(*rest, opts, own, writer)
     if packer is None:
@@ -231,7 +261,7 @@ def compress_stream(comm: Any, src: str | tuple[str, ...], dst: str, opts: Compr
     files = None
     try:
         if comm.rank == 0:
-            files = _read_side(comm, inputs, interleaved, opts, job.writer)
+            files = _read_side(comm, inputs, interleaved, opts, job)
         else:
             _encoder_side(comm, opts, job.writer)
     except Exception as exc:  # noqa: BLE001 - agreed on below
@@ -241,20 +271,30 @@ def compress_stream(comm: Any, src: str | tuple[str, ...], dst: str, opts: Compr
 
 
 def _read_side(comm: Any, inputs: list[str], interleaved: bool, opts: CompressOptions,
-               writer: Any) -> tuple[InputFile, ...]:
-    """Rank 0: read the streams and encode them inline (one process) or deal them out;
-    returns the footer's input files."""
+               job: CompressionJob) -> tuple[InputFile, ...]:
+    """Rank 0: read the streams and encode them inline (one process) or deal them out
+    (a single-end stream's seed first, to every encoder); returns the footer's input
+    files and sets ``job.seed``."""
+    writer = job.writer
     sources = open_sources(inputs, interleaved)
     try:
+        seed = stream_seed(sources[0], opts) if len(sources) == 1 else None
+        if seed is not None:
+            job.seed = seed[0]
         if comm.size == 1:
             packer = BlockPacker(0)
+            seeding = None if seed is None else (seed[1], train(seed[2], seed[3], seed[0]))
             for work in _work(sources, opts):
-                _encode_work(work, opts, writer, packer)
+                _encode_work(work, opts, writer, packer, seeding)
             for data, info in packer.flush():
                 writer.write(data, info)
             return _footer_files(inputs, sources, interleaved)
         pending = comm.size - 1          # encoders not yet told to stop
         try:
+            if seed is not None:         # every encoder trains the same model
+                for _ in range(comm.size - 1):
+                    _ask, who = comm.recv_any()
+                    comm.send(("seed",) + seed, who)
             for work in _work(sources, opts):
                 ask, who = comm.recv_any()
                 if ask == "failed":      # e.g. a full disk: stop reading, release all
@@ -278,6 +318,7 @@ def _encoder_side(comm: Any, opts: CompressOptions, writer: Any) -> None:
     """Ranks > 0: ask for a batch, encode it, repeat until told to stop. An error is kept
     and the protocol goes on (answering without encoding) so the reader never waits."""
     failure: BaseException | None = None
+    seeding = None
     while True:
         comm.send("ready" if failure is None else "failed", 0)
         work = comm.recv(0)
@@ -285,7 +326,11 @@ def _encoder_side(comm: Any, opts: CompressOptions, writer: Any) -> None:
             break
         if failure is None:
             try:
-                _encode_work(work, opts, writer, None)
+                if work[0] == "seed":
+                    _kind, seed, end, dna, lengths = work
+                    seeding = (end, train(dna, lengths, seed))
+                    continue
+                _encode_work(work, opts, writer, None, seeding)
             except PhyngscError as exc:
                 failure = exc
             except Exception as exc:  # noqa: BLE001 - reported after the protocol ends

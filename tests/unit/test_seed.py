@@ -275,3 +275,28 @@ def test_seed_digest_of_the_archive_is_stable(deep_fastq, tmp_path):
     _compress(deep_fastq, a, level=9, seed=8192)
     _compress(deep_fastq, b, level=9, seed=8192)
     assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
+
+
+def test_gzip_input_gives_the_same_seeded_archive_as_the_plain_file(deep_fastq, tmp_path):
+    import gzip
+    gz = tmp_path / "deep.fq.gz"
+    gz.write_bytes(gzip.compress(deep_fastq.read_bytes()))
+    _compress(deep_fastq, tmp_path / "f.ngsc", level=5, seed=16384)
+    _compress(gz, tmp_path / "g.ngsc", level=5, seed=16384)
+    with phyngsc.open(str(tmp_path / "f.ngsc")) as a, phyngsc.open(str(tmp_path / "g.ngsc")) as b:
+        assert a.footer.seed == b.footer.seed and a.footer.seed is not None
+        assert a.index.digest() == b.index.digest()
+
+
+def test_short_stream_gets_the_plain_files_plan(tmp_path):
+    """A stream that ends before twice the seed: the plan follows its real size."""
+    import gzip
+    text = (DATA / "err127302_1_200.fastq").read_bytes()     # ~40 KB: 10 windows of 4 KiB
+    gz = tmp_path / "s.fq.gz"
+    gz.write_bytes(gzip.compress(text))
+    (tmp_path / "s.fq").write_bytes(text)
+    _compress(tmp_path / "s.fq", tmp_path / "f.ngsc", level=5, seed=1 << 20)
+    _compress(gz, tmp_path / "g.ngsc", level=5, seed=1 << 20)
+    with phyngsc.open(str(tmp_path / "f.ngsc")) as a, phyngsc.open(str(tmp_path / "g.ngsc")) as b:
+        assert a.footer.seed == b.footer.seed and a.footer.seed.n_subblocks == 5
+        assert a.index.digest() == b.index.digest()
