@@ -2,6 +2,7 @@
 
     python benchmarks/bench_codecs.py [--big FASTQ | --big-mib 1024] [--levels 1,5,9]
                                       [--files a.fastq,...] [--skip-slow]
+                                      [--configs 1x1,2x1,1x2]
 
 For each FASTQ in ../shared/data (decompressed) and a big file, prints per tool:
 original/compressed ratio, compress and decompress MB/s (MB = 10^6 bytes; whole
@@ -102,11 +103,12 @@ def tools(src: Path, work: Path, skip_slow: bool, long_reads: bool) -> list[tupl
     return out
 
 
-def phyngsc_rows(src: Path, work: Path, levels: list[int]) -> list[dict]:
+def phyngsc_rows(src: Path, work: Path, levels: list[int],
+                 configs: list[tuple[int, int]]) -> list[dict]:
     rows = []
     arc, back = work / "p.ngsc", work / "p.out"
     for level in levels:
-        for ranks, threads in ((1, 1), (2, 1), (1, 2)):
+        for ranks, threads in configs:
             launch = f"{MPIEXEC} -n {ranks} " if ranks > 1 else ""
             tc, mc = run(f"{launch}{PY} -m phyngsc compress {src} -o {arc} --level {level} "
                          f"-t {threads} -q")
@@ -158,6 +160,8 @@ def main() -> None:
     ap.add_argument("--levels", default="1,5,9")
     ap.add_argument("--skip-slow", action="store_true",
                     help="no fqzcomp5 -9 / Spring on the big file")
+    ap.add_argument("--configs", default="1x1,2x1,1x2",
+                    help="phyngsc ranks x threads to run (comma-separated)")
     args = ap.parse_args()
     work = ROOT / "benchmarks" / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -195,7 +199,8 @@ def main() -> None:
                          "bits": {}})
             path.unlink()
             back.unlink(missing_ok=True)
-        rows += phyngsc_rows(src, work, levels)
+        configs = [tuple(int(v) for v in c.split("x")) for c in args.configs.split(",")]
+        rows += phyngsc_rows(src, work, levels, configs)
         print_table(src, rows)
 
 

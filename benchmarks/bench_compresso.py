@@ -1,9 +1,12 @@
 """In compresso speed: count, header-only stats, full stats, grep --first, fasta, filter,
 extract, against a full decompress of the same archive, same ranks, whole processes.
 
-    python benchmarks/bench_compresso.py [--size-mib 1024] [--ranks 1] [--threads 2]
+    python benchmarks/bench_compresso.py [--size-mib 1024 | --input FASTQ] [--ranks 1]
+                                         [--threads 2] [--level 5]
 
-Builds (or reuses) the repeated-ERR127302 input of bench_core.py and its archive.
+Builds (or reuses) the repeated-ERR127302 input of bench_core.py, or takes ``--input``
+(e.g. the ART deep set of docs/performance.md), and its archive at ``--level``.
+``extract`` takes the 10 records in the middle of the archive.
 """
 
 from __future__ import annotations
@@ -35,11 +38,12 @@ def main() -> None:
     ap.add_argument("--ranks", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--level", type=int, default=5, help="compression level of the archive")
+    ap.add_argument("--input", type=Path, help="FASTQ to archive instead of the built one")
     args = ap.parse_args()
     work = ROOT / "benchmarks" / "work"
     work.mkdir(parents=True, exist_ok=True)
-    src = build_input(work, args.size_mib << 20)
-    arc = work / f"ic-l{args.level}.ngsc"
+    src = args.input or build_input(work, args.size_mib << 20)
+    arc = work / f"ic-{src.stem}-l{args.level}.ngsc"
     base = [sys.executable, "-m", "phyngsc"]
     launch = [MPIEXEC, "-n", str(args.ranks)] if args.ranks > 1 else []
     t = ["-t", str(args.threads)]
@@ -52,6 +56,9 @@ def main() -> None:
         lines = [f.readline() for _ in range(4 * 10_001)]
     first_seq = lines[1][10:30].decode()
     deep_seq = lines[4 * 10_000 + 1][10:30].decode()
+    n = int(subprocess.run(base + ["count", str(arc)], capture_output=True, text=True,
+                           check=True).stdout.split()[0])
+    mid = f"{n // 2}:{n // 2 + 10}"
     cases = [
         ("decompress", ["decompress", str(arc), "-o", str(work / "ic.out"), "-q"] + t, 1),
         ("count", ["count", str(arc)], 3),
@@ -63,8 +70,8 @@ def main() -> None:
         ("fasta", ["fasta", str(arc), "-o", str(work / "ic.fa")] + t, 1),
         ("filter --trim-quality 20", ["filter", str(arc), "-o", str(work / "ic.f.fq"),
                                       "--trim-quality", "20", "-q"] + t, 1),
-        ("extract --records 5000000:5000010", ["extract", str(arc), "--records",
-                                               "5000000:5000010", "-o", "-"] + t, 3),
+        (f"extract --records {mid}", ["extract", str(arc), "--records", mid, "-o", "-"] + t,
+         3),
     ]
     times = {}
     for name, cmd, runs in cases:

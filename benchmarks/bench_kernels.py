@@ -1,11 +1,15 @@
 """Per-codec kernel speed on one sub-block: where the time of a level goes.
 
-    python benchmarks/bench_kernels.py [--mib 4] [FILE ...]
+    python benchmarks/bench_kernels.py [--mib 4] [--seed-mib S] [FILE ...]
 
 Splits the first MIB of each FASTQ (default: ERR127302_1 and ont_1k from
 ../shared/data) into phyngsc's streams, then codes each stream with every codec a
 level may pick and prints bits per symbol and nanoseconds per symbol to encode and
 decode (one thread, kernels compiled and warm, best of 3). Each round trip is checked.
+
+With ``--seed-mib S`` the first S MiB of each file are a seed instead: the MIB after
+them are coded, and rows for the seed model follow: learning it (ns per seed base,
+in the enc column) and DNA_SEEDED from it, at the orders levels 5 and 9 use.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_core import SHARED  # noqa: E402
 
-from phyngsc.codecs.registry import decode_stream, encode_stream  # noqa: E402
+from phyngsc.codecs.dna_k8 import dna_k8_train  # noqa: E402
+from phyngsc.codecs.registry import (SEEDS, decode_stream, decode_stream_with,  # noqa: E402
+                                     encode_stream, encode_stream_with)
 from phyngsc.core.varint import varints_to_array  # noqa: E402
 from phyngsc.fastq.streams import (N_STATS, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_NB,  # noqa: E402
                                    ST_NR, layout_capacity, split_records)
@@ -33,6 +39,7 @@ CANDIDATES = [
     ("titles", CODEC_ID["title-tok"], 0, "title-tok"),
     ("dna", CODEC_ID["dna-k8"], 11 | 256 | 2 << 16, "dna-k8 k=11 rc"),
     ("dna", CODEC_ID["dna-k8"], 12 | 256 | 2 << 16, "dna-k8 k=12 rc"),
+    ("dna", CODEC_ID["dna-k8"], 13 | 256 | 2 << 16, "dna-k8 k=13 rc"),
     ("dna", CODEC_ID["dna-k8"], 4 | 3 << 16, "dna-k8 k=4"),
     ("dna", CODEC_ID["dna-cm"], 11 | 256 | 4 << 16, "dna-cm k=11 rc (0.5)"),
     ("dna", CODEC_ID["dna2"], 0, "dna2"),
@@ -72,6 +79,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("files", nargs="*", type=Path)
     ap.add_argument("--mib", type=float, default=4)
+    ap.add_argument("--seed-mib", type=float, default=0)
     args = ap.parse_args()
     files = args.files or [SHARED / "ERR127302_1.fastq.gz", SHARED / "ont_1k.fastq.gz"]
     print(f"{'file':<22} {'stream':<7} {'codec':<15} {'symbols':>9} {'bits/sym':>8} "
@@ -79,8 +87,12 @@ def main() -> None:
     for path in files:
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rb") as f:
-            text = f.read(int(args.mib * 2**20))
+            text = f.read(int((args.mib + args.seed_mib) * 2**20))
         text = text[:text.rfind(b"\n@") + 1]
+        seed = None
+        if args.seed_mib:
+            cut = text.find(b"\n@", int(args.seed_mib * 2**20)) + 1
+            seed, text = streams_of(text[:cut]), text[cut:]
         streams, aux = streams_of(text)
         for name, codec, param, label in CANDIDATES:
             src = streams[name]
@@ -95,6 +107,31 @@ def main() -> None:
             print(f"{path.name[:22]:<22} {name:<7} {label:<15} {src.size:>9,} "
                   f"{8 * m / src.size:>8.3f} {1e9 * t_enc / src.size:>10.1f} "
                   f"{1e9 * t_dec / src.size:>10.1f}")
+        if seed is not None:
+            seeded_rows(path, seed, streams["dna"], aux)
+
+
+def seeded_rows(path: Path, seed: tuple, src: np.ndarray, aux: np.ndarray) -> None:
+    """Learning the seed model from ``seed`` and DNA_SEEDED on ``src`` at each preset."""
+    (sstreams, saux) = seed
+    sdna = sstreams["dna"]
+    for level in sorted(SEEDS):
+        p = SEEDS[level]
+        dna_k8_train(sdna[:1000], saux[:1], p.k, p.revcomp, p.inc)        # compile / load
+        t_train, model = best_of(lambda: dna_k8_train(sdna, saux, p.k, p.revcomp, p.inc))
+        print(f"{path.name[:22]:<22} {'seed':<7} {f'learn k={p.k}':<15} {sdna.size:>9,} "
+              f"{'':>8} {1e9 * t_train / sdna.size:>10.1f} {'':>10}")
+        codec, param = CODEC_ID["dna-seeded"], p.k | int(p.revcomp) << 8 | p.inc << 16
+        out = np.empty(2 * src.size + 1024, np.uint8)
+        t_enc, m = best_of(lambda: encode_stream_with(codec, param, src, aux, out, model))
+        enc = out[:m].copy()
+        dst = np.empty(src.size, np.uint8)
+        t_dec, status = best_of(lambda: decode_stream_with(codec, enc, aux, dst, model))
+        if status != 0 or not np.array_equal(dst, src):
+            raise SystemExit(f"{path.name} dna-seeded: round trip failed")
+        print(f"{path.name[:22]:<22} {'dna':<7} {f'dna-seeded k={p.k}':<15} {src.size:>9,} "
+              f"{8 * m / src.size:>8.3f} {1e9 * t_enc / src.size:>10.1f} "
+              f"{1e9 * t_dec / src.size:>10.1f}")
 
 
 if __name__ == "__main__":

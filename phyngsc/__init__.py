@@ -82,8 +82,8 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
     this rank's CPUs divided among the ranks on its node). ``window``: input
     bytes per sub-block (default 8 MiB). ``writer``: ``"ticket"`` or
     ``"shared"``. ``seed``: input bytes whose bases train the archive's seed DNA model
-    (None: the level's preset, 0: none; plain single files only, see
-    :mod:`phyngsc.seed`). Returns a ``CompressResult`` (footer on rank 0).
+    (None: the level's preset, 0: none; see :mod:`phyngsc.seed`). Returns a
+    ``CompressResult`` (footer on rank 0).
     """
     from .format.constants import DEFAULT_WINDOW
     from .runners.comm import get_comm

@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--seed", type=_size, default=None, metavar="SIZE",
                    help="input bytes whose bases train the seed DNA model that later "
                         "sub-blocks start from (levels 5 and 9; default 32M at 5, 64M at "
-                        "9; 0: none). Plain files only; at most half the input")
+                        "9; 0: none); at most half the input")
     c.add_argument("--window", type=_size, default=None,
                    help="input bytes per sub-block, e.g. 4M (default 8 MiB; at least 1 KiB)")
     c.add_argument("--writer", choices=("ticket", "shared"), default="ticket",

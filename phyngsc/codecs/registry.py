@@ -48,19 +48,19 @@ CODEC_ID = {c.name: c.id for c in CODECS}
 
 #: Named strategy presets: per stream, (codec name, parameter) candidates.
 LEVELS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {
-    1: {"titles": (("title-rans", 0), ("title-rans", 1)),
+    1: {"titles": (("title-rans", 0), ("title-rans", 2)),
         "dna": (("dna2", 0), ("rans-bytes", 1)),
         "qual": (("qual-rans", 0), ("qual-rans", 1)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
-    5: {"titles": (("title-rans", 0), ("title-rans", 1)),
+    5: {"titles": (("title-rans", 0), ("title-rans", 2)),
         "dna": (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
                 ("dna-k8", dna_k8.param(11, True, 2))),
         "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),
                  ("qual-sorted", 2)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
-    9: {"titles": (("title-rans", 0), ("title-rans", 1), ("title-tok", 0)),
+    9: {"titles": (("title-rans", 0), ("title-rans", 2), ("title-tok", 0)),
         "dna": (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
                 ("dna-k8", dna_k8.param(12, True, 2))),
         "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),

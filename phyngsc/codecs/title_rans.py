@@ -1,9 +1,12 @@
 """TITLE_RANS: tokenised titles, each token field in its own static rANS stream (codec id 12).
 
-Titles are tokenised as by TITLE_TOK, or (mode 1) with a run that ends in digits
-after other bytes cut before those digits (``r12``: ``r``, ``12``), and each token t
-is compared with token t of the previous title as in TITLE_TOK (MATCH, DELTA,
-DIGITS, TEXT, END; :mod:`.title_tok`). The
+Titles are tokenised as by TITLE_TOK, or (modes 1 and 2) with a run that ends in
+digits after other bytes cut before those digits (``r12``: ``r``, ``12``), and each
+token t is compared with token t of the previous title as in TITLE_TOK (MATCH, DELTA,
+DIGITS, TEXT, END; :mod:`.title_tok`). Mode 2 (NGSC 1.3) also takes deltas that go
+down: d in -128..-1 or 1..128, its symbol ``d - 1`` for d > 0 and ``127 - d`` for d < 0
+(names that count down, as ART writes them, cost as little as names that count up).
+The
 values go into six symbol streams, each written by ``rans_static.put_symbols`` with
 its own per-sub-block tables (tc = min(t, 31)):
 
@@ -41,8 +44,24 @@ N_TYPES = 5
 _SEP = np.zeros(256, np.bool_)
 for _c in SEPARATORS:
     _SEP[_c] = True
-#: Tokeniser modes (the codec parameter).
-PLAIN, SPLIT_DIGITS = 0, 1
+#: Tokeniser modes (the codec parameter); SIGNED_DELTA splits digits too.
+PLAIN, SPLIT_DIGITS, SIGNED_DELTA = 0, 1, 2
+#: Largest |d| of a signed delta (mode SIGNED_DELTA).
+MAX_SIGNED = 128
+
+
+@kernel(inline=True)
+def _delta(src: np.ndarray, pa: int, pb: int, ca: int, cb: int, mode: int) -> int:
+    """The DELTA of token ``src[ca:cb]`` from the previous ``src[pa:pb]``: 1..255 as
+    TITLE_TOK (modes 0, 1) or -128..-1, 1..128 (mode 2); 0 if it is none."""
+    if mode != SIGNED_DELTA:
+        return delta_of(src, pa, pb, ca, cb, src)
+    if not (is_numeric(src, pa, pb) and is_numeric(src, ca, cb)):
+        return 0
+    if (src[ca] == 48 and cb - ca > 1) or (src[pa] == 48 and pb - pa > 1):
+        return 0
+    d = numeric_value(src, ca, cb) - numeric_value(src, pa, pb)
+    return d if d != 0 and -MAX_SIGNED <= d <= MAX_SIGNED else 0
 
 
 @kernel
@@ -59,7 +78,7 @@ def tokenize(buf: np.ndarray, a: int, b: int, starts: np.ndarray, ends: np.ndarr
         if not sep[buf[i]]:
             while j < b and not sep[buf[j]] and j - i < 255:
                 j += 1
-            if mode == SPLIT_DIGITS:
+            if mode != PLAIN:
                 d = j
                 while d > i and 48 <= buf[d - 1] <= 57:
                     d -= 1
@@ -78,7 +97,7 @@ def tokenize(buf: np.ndarray, a: int, b: int, starts: np.ndarray, ends: np.ndarr
 @kernel
 def title_rans_encode(src: np.ndarray, out: np.ndarray, mode: int) -> int:
     n = src.size
-    if mode != PLAIN and mode != SPLIT_DIGITS:
+    if mode != PLAIN and mode != SPLIT_DIGITS and mode != SIGNED_DELTA:
         return -1
     starts = np.empty(n + 1, np.int64)
     ends = np.empty(n + 1, np.int64)
@@ -120,13 +139,13 @@ def title_rans_encode(src: np.ndarray, out: np.ndarray, mode: int) -> int:
                     if same_bytes(src, ca, cb, src, pa, pb):
                         kind = MATCH
                     else:
-                        d = delta_of(src, pa, pb, ca, cb, src)
-                        if d > 0:
+                        d = _delta(src, pa, pb, ca, cb, mode)
+                        if d != 0:
                             kind = DELTA
                 if kind == TEXT and is_numeric(src, ca, cb):
                     kind = DIGITS
                 if kind == DELTA:
-                    d_sym[nD] = d - 1
+                    d_sym[nD] = d - 1 if d > 0 else 127 - d
                     d_ctx[nD] = tc
                     nD += 1
                 elif kind == DIGITS:
@@ -235,8 +254,9 @@ def _pull(st: np.ndarray, k: int, c: int, freqs: np.ndarray, cums: np.ndarray,
 def title_rans_decode(src: np.ndarray, out: np.ndarray) -> int:
     """Fills ``out`` (the decoded length or any prefix, pulling from each field stream
     only the symbols that prefix needs); 0 ok, 1 corrupt."""
-    if src.size < 1 or src[0] > SPLIT_DIGITS:
+    if src.size < 1 or src[0] > SIGNED_DELTA:
         return 1
+    signed = src[0] == SIGNED_DELTA
     N, pos = get_varint(src, 1, src.size)
     if pos < 0 or N < out.size or (N > out.size and N > 1 << 31):
         return 1
@@ -316,7 +336,12 @@ def title_rans_decode(src: np.ndarray, out: np.ndarray) -> int:
             d = _pull(st, 1, tc, fD, cD, pD, lD, rD, src)
             if d < 0 or not is_numeric(prev, pstarts[t], pends[t]):
                 return 1
-            v = numeric_value(prev, pstarts[t], pends[t]) + d + 1
+            if signed and d >= MAX_SIGNED:
+                v = numeric_value(prev, pstarts[t], pends[t]) - (d - 127)
+                if v < 0:
+                    return 1
+            else:
+                v = numeric_value(prev, pstarts[t], pends[t]) + d + 1
             k = 0
             while True:
                 digits[k] = 48 + v % 10

@@ -21,11 +21,12 @@ import numpy as np
 from ..errors import DataError, FastqFormatError, PhyngscError, UsageError
 from ..fastq.pairs import interleave, record_starts
 from ..fastq.scan import NEED_MORE, OK, error_text, scan_span
-from ..format.footer import InputFile, SubBlockEntry
+from ..format.footer import InputFile, SeedInfo, SubBlockEntry
 from ..format.subblock import PAIRED
-from ..subblocks import encode_spans
+from ..seed import plan_seed, train
+from ..subblocks import SpanError, bases_and_lengths, encode_spans
 from .common import InternalError, agree, locate
-from .compress import READ_AHEAD, check_input, resync, scan_batch
+from .compress import READ_AHEAD, check_input, resync, scan_batch, seed_roles
 from .job import CompressionJob, CompressOptions, CompressResult
 from .plan import even_share, n_windows
 from .writer import BlockPacker
@@ -143,6 +144,11 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
         raise
     # 2. encode: my R1 windows and the R2 records with the same numbers
     try:
+        seeding = None
+        plan = plan_seed(opts.level, size1, W, opts.seed_bytes)
+        if plan is not None:
+            job.seed, end, dna, lengths = pair_seed(f1, f2, r1, r2, size1, size2, plan, opts)
+            seeding = (end, train(dna, lengths, job.seed))
         first = sum(t[2] for t in table[:comm.rank])
         q = max(k for k in range(comm.size) if sum(t[5] for t in table[:k]) <= first)
         skip = first - sum(t[5] for t in table[:q])
@@ -151,7 +157,7 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
             buf, st = _starts(f2, r2, size2, pos2, skip)
             pos2 += int(st[-1])
         _encode_pairs(f1, f2, r1, r2, size1, size2, begin1, min(w1 * W, size1), pos2, opts,
-                      comm.rank, job.writer)
+                      comm.rank, job.writer, seeding)
     except Exception as exc:  # noqa: BLE001 - agreed on below
         error = exc
     try:
@@ -177,7 +183,7 @@ def mismatch(r1: str, r2: str, total1: int, total2: int) -> DataError:
 
 
 def pair_batches(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos1: int,
-                 limit: int, pos2: int, opts: CompressOptions):
+                 limit: int, pos2: int, opts: CompressOptions, until: int | None = None):
     """Batches of paired sub-blocks from R1 record start ``pos1`` (records starting before
     ``limit``) and R2 record start ``pos2``: yields ``(joined, spans, meta, used1,
     used2)``: the interleaved text, its sub-block starts and end, per sub-block (R1
@@ -186,13 +192,16 @@ def pair_batches(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos
     ``size1``/``size2`` < 0: the inputs are streams (``read_at``/``ends_at``/
     ``release``, :class:`~phyngsc.runners.stream.StreamSource`), read to their end;
     then mismatched record counts and an R1 without a final newline are found here,
-    with the same errors as for files."""
+    with the same errors as for files. ``until``: a stream's batches end there too (the
+    first batch of a seed)."""
     W = opts.window
     per_batch = opts.batch_windows or 2 * max(1, opts.threads)
     stream = size1 < 0
     seen1 = seen2 = 0
     while (not f1.ends_at(pos1)) if stream else pos1 < limit:
         stop = (pos1 // W + per_batch) * W if stream else min(limit, (pos1 // W + per_batch) * W)
+        if until is not None:
+            stop = min(stop, until)
         buf1, bounds, nxt = scan_batch(f1, r1, size1, pos1, stop, W, per_batch + 2)
         ends = np.append(bounds[1:], nxt)
         # every record start of R1 in this batch, and as many R2 records
@@ -232,12 +241,39 @@ def pair_batches(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos
         raise mismatch(r1, r2, seen1, seen2 + rest2)
 
 
+def pair_seed(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, plan: SeedInfo,
+              opts: CompressOptions) -> tuple[SeedInfo, int, np.ndarray, np.ndarray]:
+    """The seed of a paired archive: the paired sub-blocks of the first
+    ``plan.n_subblocks`` R1 windows (their records and mates, interleaved, as the
+    sub-blocks hold them). Returns the footer entry, the R1 offset of the first record
+    after the seed, and the seed's bases and read lengths. Streams are not released."""
+    W = opts.window
+    seed_opts = CompressOptions(window=W, batch_windows=plan.n_subblocks)
+    limit = plan.n_subblocks * W if size1 >= 0 else -1
+    batches = pair_batches(f1, f2, r1, r2, size1, size2, 0, limit, 0, seed_opts,
+                           until=plan.n_subblocks * W)
+    joined, spans, _meta, used1, _used2 = next(batches)
+    batches.close()
+    try:
+        dna, lengths = bases_and_lengths(joined)
+    except SpanError as exc:  # pragma: no cover - pair_batches validated these records
+        raise FastqFormatError(r1, exc.offset, error_text(exc.status, exc.b, exc.c))
+    seed = SeedInfo(len(spans) - 1, plan.k, plan.revcomp, plan.inc)
+    return seed, used1, dna, lengths
+
+
 def encode_pair_batch(joined: np.ndarray, spans: np.ndarray, meta: list, opts: CompressOptions,
-                      packer: BlockPacker, writer: Any) -> None:
+                      packer: BlockPacker, writer: Any,
+                      seeding: tuple[int, np.ndarray] | None = None) -> None:
     """Encode one batch of paired sub-blocks (``meta``: R1 offset, R2 offset and R1 bytes
-    of each) and hand full blocks to ``writer``."""
+    of each) and hand full blocks to ``writer``. ``seeding``: ``(end, model)``, ``end``
+    an R1 offset: sub-blocks starting before it are seed sub-blocks."""
+    roles, model = None, None
+    if seeding is not None:
+        roles = seed_roles(np.array([m[0] for m in meta], np.int64), seeding[0])
+        model = seeding[1]
     encoded = encode_spans(joined, spans[:-1], spans[1:], base=0, file_index=PAIRED,
-                           level=opts.level, mates=meta)
+                           level=opts.level, mates=meta, roles=roles, model=model)
     for sb, (_sof1, _sof2, len1) in zip(encoded, meta):
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, PAIRED,
                               zlib.crc32(sb.data), len1)
@@ -246,11 +282,12 @@ def encode_pair_batch(joined: np.ndarray, spans: np.ndarray, meta: list, opts: C
 
 
 def _encode_pairs(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos1: int,
-                  limit: int, pos2: int, opts: CompressOptions, rank: int, writer: Any) -> None:
+                  limit: int, pos2: int, opts: CompressOptions, rank: int, writer: Any,
+                  seeding: tuple[int, np.ndarray] | None) -> None:
     packer = BlockPacker(rank)
     for joined, spans, meta, _u1, _u2 in pair_batches(f1, f2, r1, r2, size1, size2, pos1,
                                                        limit, pos2, opts):
-        encode_pair_batch(joined, spans, meta, opts, packer, writer)
+        encode_pair_batch(joined, spans, meta, opts, packer, writer, seeding)
     for block, info in packer.flush():
         writer.write(block, info)
 

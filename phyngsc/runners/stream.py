@@ -41,7 +41,7 @@ from ..subblocks import encode_spans
 from .common import InternalError
 from .compress import scan_batch, seed_input, seed_roles
 from .job import CompressionJob, CompressOptions, CompressResult
-from .paired import encode_pair_batch, pair_batches
+from .paired import encode_pair_batch, pair_batches, pair_seed
 from .writer import BlockPacker
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -144,12 +144,14 @@ def _batches(source: StreamSource, opts: CompressOptions):
         b += 1
 
 
-def stream_seed(source: StreamSource, opts: CompressOptions
+def stream_seed(sources: list[StreamSource], opts: CompressOptions
                 ) -> tuple[SeedInfo, int, np.ndarray, np.ndarray] | None:
-    """Rank 0, single-end stream: the seed as :func:`~.compress.seed_input` gives it for the
-    same data as a file, or None. The plan depends on the input size only up to twice
-    the seed (never more than half the windows), so reading that far ahead (kept in the
-    stream's buffer, at most 2 x 64 MiB at level 9) decides it."""
+    """Rank 0: the seed of a single-end stream (as :func:`~.compress.seed_input` gives it
+    for the same data as a file) or of two mates (as :func:`~.paired.pair_seed`), or
+    None. The plan depends on the (R1) input size only up to twice the seed (never more
+    than half the windows), so reading that far ahead (kept in the stream's buffer, at
+    most 2 x 64 MiB at level 9) decides it."""
+    source = sources[0]
     W = opts.window
     probe = plan_seed(opts.level, 1 << 62, W, opts.seed_bytes)
     if probe is None:
@@ -161,9 +163,15 @@ def stream_seed(source: StreamSource, opts: CompressOptions
     if plan is None:
         return None
     try:
+        if len(sources) == 2:
+            return pair_seed(source, sources[1], source.name, sources[1].name, -1, -1, plan,
+                             opts)
         return seed_input(source, source.name, -1, W, plan)
     except FastqFormatError as exc:
-        raise exc.located(source.line_of(exc.offset), None) from None
+        if exc.line is not None:
+            raise
+        src = source if exc.path == source.name else sources[-1]
+        raise exc.located(src.line_of(exc.offset), None) from None
 
 
 def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
@@ -195,7 +203,7 @@ def _encode_work(work: tuple, opts: CompressOptions, writer: Any,
     if kind == "se":
         _encode_batch(label, *rest, opts, writer, own, seeding)
     else:
-        encode_pair_batch(*rest, opts, own, writer)
+        encode_pair_batch(*rest, opts, own, writer, seeding)
     if packer is None:
         for data, info in own.flush():
             writer.write(data, info)
@@ -273,12 +281,12 @@ def compress_stream(comm: Any, src: str | tuple[str, ...], dst: str, opts: Compr
 def _read_side(comm: Any, inputs: list[str], interleaved: bool, opts: CompressOptions,
                job: CompressionJob) -> tuple[InputFile, ...]:
     """Rank 0: read the streams and encode them inline (one process) or deal them out
-    (a single-end stream's seed first, to every encoder); returns the footer's input
-    files and sets ``job.seed``."""
+    (the seed's bases first, to every encoder); returns the footer's input files and
+    sets ``job.seed``."""
     writer = job.writer
     sources = open_sources(inputs, interleaved)
     try:
-        seed = stream_seed(sources[0], opts) if len(sources) == 1 else None
+        seed = stream_seed(sources, opts)
         if seed is not None:
             job.seed = seed[0]
         if comm.size == 1:

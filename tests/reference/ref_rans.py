@@ -133,7 +133,7 @@ def title_tokens(title: bytes, mode: int) -> list[bytes]:
             j += 1
         run = title[i:j]
         stem = run.rstrip(b"0123456789")
-        if mode == 1 and 0 < len(stem) < len(run):
+        if mode in (1, 2) and 0 < len(stem) < len(run):
             out += [stem, run[len(stem):]]
         else:
             out.append(run)
@@ -171,15 +171,16 @@ def title_rans(data: bytes, mode: int) -> bytes:
                 if tok == prev[t]:
                     kind = 0
                 elif numeric(tok) and numeric(prev[t]) and not (tok[0] == 48 and len(tok) > 1) \
-                        and not (prev[t][0] == 48 and len(prev[t]) > 1) \
-                        and 1 <= int(tok) - int(prev[t]) <= 255:
-                    kind, d = 1, int(tok) - int(prev[t])
+                        and not (prev[t][0] == 48 and len(prev[t]) > 1):
+                    d = int(tok) - int(prev[t])
+                    if (1 <= d <= 255) if mode < 2 else (d != 0 and -128 <= d <= 128):
+                        kind = 1
             if kind == 3 and numeric(tok):
                 kind = 2
             put("T", kind, tc * 5 + pt)
             types.append(kind)
             if kind == 1:
-                put("D", d - 1, tc)
+                put("D", d - 1 if d > 0 else 127 - d, tc)
             elif kind == 2:
                 put("L", len(tok) - 1, tc)
                 for k, c in enumerate(tok):

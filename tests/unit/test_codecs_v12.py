@@ -101,10 +101,11 @@ def test_qual_rans_generated(reads, variant):
     assert roundtrip("qual-rans", variant, data, lens(reads)) == data
 
 
-@pytest.mark.parametrize("mode", [0, 1])
+@pytest.mark.parametrize("mode", [0, 1, 2])
 @pytest.mark.parametrize("data", [TITLES, SIM_TITLES, b"".join(t[1:] + b"\n" for t in ONT[0::4][:5]),
                                   b"\n\n", b"x", b"a:1\na:2\na:300\na:0301\nb\n",
-                                  b"n" * 600 + b"\n" + b"9" * 40 + b"\n"])
+                                  b"n" * 600 + b"\n" + b"9" * 40 + b"\n",
+                                  b"c-9\nc-8\nc-7\nc-300\nc-172\nc-171\nc-44\nc-0\nc-1\n"])
 def test_title_rans_matches_reference(mode, data):
     out = np.zeros(len(data) * 4 + (1 << 20), np.uint8)
     n = title_rans_encode(arr(data), out, mode)
@@ -113,7 +114,7 @@ def test_title_rans_matches_reference(mode, data):
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.text(alphabet="ab09:_ -.", max_size=30), max_size=25), st.integers(0, 1))
+@given(st.lists(st.text(alphabet="ab09:_ -.", max_size=30), max_size=25), st.integers(0, 2))
 def test_title_rans_generated(titles, mode):
     data = "".join(t + "\n" for t in titles).encode()
     out = np.zeros(len(data) * 4 + (1 << 20), np.uint8)
@@ -122,10 +123,19 @@ def test_title_rans_generated(titles, mode):
     assert roundtrip("title-rans", mode, data, np.zeros(0, np.int64)) == data
 
 
-def test_counting_titles_cost_almost_nothing():
+@pytest.mark.parametrize("mode", [1, 2])
+def test_counting_titles_cost_almost_nothing(mode):
     out = np.zeros(1 << 20, np.uint8)
-    n = title_rans_encode(arr(SIM_TITLES), out, 1)
+    n = title_rans_encode(arr(SIM_TITLES), out, mode)
     assert 8 * n / SIM_TITLES.count(b"\n") < 8       # under a byte a title, tables included
+
+
+def test_titles_counting_down_cost_almost_nothing_in_mode_2():
+    down = b"".join(b"chr1-%d\n" % i for i in range(1666650, 1666250, -1))
+    out = np.zeros(1 << 20, np.uint8)
+    n1 = title_rans_encode(arr(down), out, 1)
+    n2 = title_rans_encode(arr(down), out, 2)
+    assert 8 * n2 / 400 < 8 < 8 * n1 / 400            # mode 1 spells every number out
 
 
 # -- adaptive models over the local-state range coder --------------------------------
@@ -203,7 +213,7 @@ def test_worst_case_output_size_holds(spec):
 
 @pytest.mark.parametrize("name,bad", [("dna-k8", 0), ("dna-k8", 14), ("dna-k8", 11 | 128 << 16),
                                       ("qual-sorted", 3), ("qual-rans", 2), ("rans-bytes", 2),
-                                      ("title-rans", 2)])
+                                      ("title-rans", 3)])
 def test_bad_parameters_are_refused(name, bad):
     data = b"".join(QUALS[:3])
     out = np.zeros(1 << 16, np.uint8)

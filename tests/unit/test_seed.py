@@ -300,3 +300,49 @@ def test_short_stream_gets_the_plain_files_plan(tmp_path):
     with phyngsc.open(str(tmp_path / "f.ngsc")) as a, phyngsc.open(str(tmp_path / "g.ngsc")) as b:
         assert a.footer.seed == b.footer.seed and a.footer.seed.n_subblocks == 5
         assert a.index.digest() == b.index.digest()
+
+
+@pytest.fixture(scope="module")
+def deep_pair(tmp_path_factory):
+    """Mates from both strands of one 3 kbp sequence (R1 forward, R2 its reverse
+    complement 100-200 bp on)."""
+    rng = np.random.default_rng(8)
+    genome = rng.choice(list(b"ACGT"), 3000).astype(np.uint8).tobytes()
+    comp = bytes.maketrans(b"ACGT", b"TGCA")
+    one, two = [], []
+    for i in range(700):
+        at = int(rng.integers(0, 3000 - 260))
+        r1 = genome[at:at + 60]
+        gap = int(rng.integers(100, 200))
+        r2 = genome[at + gap:at + gap + 60].translate(comp)[::-1]
+        for out, read, tag in ((one, r1, 1), (two, r2, 2)):
+            q = bytes(int(x) for x in rng.integers(35, 74, len(read)))
+            out.append(b"@p%d/%d\n%s\n+\n%s\n" % (i, tag, read, q))
+    d = tmp_path_factory.mktemp("pair")
+    (d / "r1.fq").write_bytes(b"".join(one))
+    (d / "r2.fq").write_bytes(b"".join(two))
+    return d / "r1.fq", d / "r2.fq"
+
+
+def test_paired_archive_gets_a_seed_from_its_first_paired_sub_blocks(deep_pair, tmp_path):
+    import gzip
+    r1, r2 = deep_pair
+    arch, plain = tmp_path / "p.ngsc", tmp_path / "n.ngsc"
+    phyngsc.compress((str(r1), str(r2)), str(arch), threads=2, window=4096, seed=16384)
+    phyngsc.compress((str(r1), str(r2)), str(plain), threads=1, window=4096, seed=0)
+    with phyngsc.open(str(arch)) as a:
+        assert a.footer.seed is not None and a.footer.seed.n_subblocks == 4
+        assert "dna-seeded" in a.stream_sizes()["dna"]["codecs"]
+        digest = a.index.digest()
+    assert arch.stat().st_size < plain.stat().st_size
+    o1, o2 = tmp_path / "o1.fq", tmp_path / "o2.fq"
+    assert _cli("decompress", arch, "-o", o1, "-p", o2, "-q").returncode == 0
+    assert o1.read_bytes() == r1.read_bytes() and o2.read_bytes() == r2.read_bytes()
+    # gzip mates (rank 0 reads them as streams): the same archive content
+    g1, g2 = tmp_path / "g1.fq.gz", tmp_path / "g2.fq.gz"
+    g1.write_bytes(gzip.compress(r1.read_bytes()))
+    g2.write_bytes(gzip.compress(r2.read_bytes()))
+    phyngsc.compress((str(g1), str(g2)), str(tmp_path / "g.ngsc"), threads=1, window=4096,
+                     seed=16384)
+    with phyngsc.open(str(tmp_path / "g.ngsc")) as g:
+        assert g.index.digest() == digest

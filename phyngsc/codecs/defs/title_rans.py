@@ -31,5 +31,6 @@ def worst_case(n: int) -> int:
 
 
 SPEC = CodecSpec(12, "title-rans", frozenset({"titles"}), encode, decode, worst_case,
-                 params="tokeniser 0 (as title-tok) or 1 (digits cut off a run's end)",
+                 params="tokeniser 0 (as title-tok) or 1 (digits cut off a run's end); "
+                        "2 (as 1, deltas -128..128; NGSC 1.3)",
                  since="1.2", summary="tokenised titles, static rANS per field")
