@@ -21,6 +21,10 @@ from .codecs.dna_k8 import dna_k8_train
 from .codecs.registry import ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS
 from .format.footer import SeedInfo
 
+#: Smallest window that gets the level's seed model by default (an explicit seed size
+#: applies to any window).
+MIN_SEEDED_WINDOW = 1 << 20
+
 
 def plan_seed(level: int, file_size: int, window: int,
               seed_bytes: int | None = None) -> SeedInfo | None:
@@ -29,10 +33,14 @@ def plan_seed(level: int, file_size: int, window: int,
 
     The seed is the first ``ceil(seed_bytes / window)`` sub-blocks, but never more than
     half of them (a smaller input gets a smaller seed); levels without a preset and
-    inputs of one window get none.
+    inputs of one window get none. Without an explicit ``seed_bytes``, windows under
+    :data:`MIN_SEEDED_WINDOW` get none either: every seeded sub-block copies the model
+    (64 MiB at level 5), which would cost more than coding a small window.
     """
     preset = SEEDS.get(level)
     if preset is None or seed_bytes == 0:
+        return None
+    if seed_bytes is None and window < MIN_SEEDED_WINDOW:
         return None
     want = preset.seed_bytes if seed_bytes is None else seed_bytes
     n_windows = math.ceil(file_size / window) if file_size > 0 else 0

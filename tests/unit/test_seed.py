@@ -127,6 +127,7 @@ def test_plan_seed_rules():
     assert plan_seed(9, 10 << 30, W).n_subblocks == SEEDS[9].seed_bytes // W
     assert plan_seed(5, 5 * W, W).n_subblocks == 2          # at most half the sub-blocks
     assert plan_seed(5, 10 << 30, 4096, 10_000).n_subblocks == 3
+    assert plan_seed(5, 10 << 30, 64 << 10) is None          # small windows: only if asked
     assert model_bytes(p5) == 4 << (2 * SEEDS[5].k) and model_bytes(None) == 0
 
 
