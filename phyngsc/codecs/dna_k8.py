@@ -18,10 +18,8 @@ first, then updated. The context runs on across reads. Bases past the last read
 length (never in a valid sub-block) are coded without the reverse-complement step.
 
 The kernels loop read by read, with the reverse-complement update after each read's
-loop: measured on deep256 (k = 11, learning only), that runs at 24 ns a base,
-against 70 ns for the same work as a per-base loop that calls the update when a read
-ends; loading contexts some bases ahead in the forward loop made it slower (16 ns
-without it).
+loop, rather than a per-base loop that calls the update when a read ends (which
+kept Numba from optimising the hot loop); `benchmarks/bench_kernels.py` times them.
 Table: ``4**(k+1)`` bytes (16 MiB at k = 11, 64 MiB at k = 12, 256 MiB at k = 13).
 
 A table may start from a trained state instead of all ones: :func:`dna_k8_train`

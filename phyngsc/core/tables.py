@@ -2,9 +2,7 @@
 
 An order-k DNA model reads and writes its table at random: at k = 12 that is 64 MiB,
 at k = 13 256 MiB. On 4 KiB pages almost every access also misses the TLB; with 2 MiB
-pages the whole table needs a few dozen TLB entries. Measured on the 2-core machine of
-docs/performance.md (random increments, allocation included): 64 MiB 19.9 -> 12.4 ns
-an access, 256 MiB 49.7 -> 20.1 ns. Linux backs an anonymous region with huge pages
+pages the whole table needs a few dozen TLB entries. Linux backs an anonymous region with huge pages
 when it is advised so (``madvise(MADV_HUGEPAGE)``, transparent huge pages in
 ``madvise`` or ``always`` mode); elsewhere, or when the kernel declines, the advice is a
 no-op and the table is an ordinary array. Tables allocated by Numba's allocator do
