@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Rank-scaling benchmark on a bare node: one that has Python with numpy and numba but no
-# MPI and no network (how docs/performance.md's 16-core table was measured).
+# Rank-scaling benchmark on a bare node: one that has Python with numpy and numba and
+# no network; it brings its own MPI (how docs/performance.md's 16-core table was measured).
 #
 #   WHL=dir-with-wheels DATA=dir-with-ERR127302_[12].fastq.gz OUT=results-dir \
 #   MIB=512 LEVELS=5,1 CONFIGS=1x1,2x1,4x1,8x1,16x1,1x16,4x4 bash benchmarks/scaling_node.sh
