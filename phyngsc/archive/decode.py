@@ -18,11 +18,6 @@ def subblock_error(arch: Archive, i: int, reason: str) -> ArchiveError:
     return arch.subblock_error(i, reason)
 
 
-def seed_model_of(arch: Archive) -> np.ndarray | None:
-    """The archive's seed model, or None (see :meth:`Archive.seed_model`)."""
-    return arch.seed_model()
-
-
 def _decode_streams(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
                     data: list[bytes] | None, model: np.ndarray | None):
     from ..subblocks import SubBlockCorrupt, decode_streams
@@ -38,7 +33,7 @@ def decode_streams_of(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
                       data: list[bytes] | None = None):
     """``(headers, streams)``: the ``wanted`` streams (stream ids) of sub-blocks ``batch``,
     one dict per sub-block; ``data``: their bytes when the caller read them already."""
-    return _decode_streams(arch, batch, wanted, data, seed_model_of(arch))
+    return _decode_streams(arch, batch, wanted, data, arch.seed_model_for(batch))
 
 
 def decode_text(arch: Archive, batch: np.ndarray):
@@ -47,7 +42,7 @@ def decode_text(arch: Archive, batch: np.ndarray):
     from ..subblocks import SubBlockCorrupt, decode_subblocks
     try:
         return decode_subblocks([arch.subblock_bytes(int(i)) for i in batch],
-                                seed_model_of(arch))
+                                arch.seed_model_for(batch))
     except SubBlockCorrupt as exc:
         raise subblock_error(arch, int(batch[exc.index]), exc.reason) from None
 

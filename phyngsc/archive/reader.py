@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from ..codecs.registry import CODEC_NAMES
+from ..codecs.registry import BY_ID, CODEC_NAMES
 from ..errors import ArchiveError, UsageError, open_input
 from ..format.constants import (BLOCK_HEADER_SIZE, FILE_HEADER_SIZE,
                                STREAM_NAMES, TRAILER_SIZE, WRITER_NAMES)
@@ -238,6 +238,20 @@ class Archive:
             self._seed_model = train(dna, lengths, seed)
         return self._seed_model
 
+    def seed_model_for(self, indices: Iterable[int]) -> np.ndarray | None:
+        """:meth:`seed_model` if any of sub-blocks ``indices`` has a stream whose codec
+        uses it (DNA_SEEDED), else None: reading only sub-blocks that do not need the
+        model (the seed sub-blocks, those where another DNA codec won) never trains it.
+        Reads the headers up to the first sub-block that needs it."""
+        if self.footer.seed is None:
+            return None
+        for i in indices:
+            for s in self.subblock_header(int(i)).streams:
+                spec = BY_ID.get(s.codec)
+                if spec is not None and spec.uses_model:
+                    return self.seed_model()
+        return None
+
     def subblock_error(self, i: int, reason: str) -> ArchiveError:
         """The error for sub-block ``i`` (input order)."""
         ix = self.index
@@ -261,7 +275,7 @@ class Archive:
                 continue
             _h, (s,) = decode_streams([self.subblock_bytes(i)],
                                       (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS),
-                                      self.seed_model())
+                                      self.seed_model_for((i,)))
             titles = s[SID_TITLES].tobytes().split(b"\n")
             lengths = read_lengths(s[SID_LENGTHS], n)
             ends = np.cumsum(lengths)
