@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import MPIEXEC, ROOT, SHARED, build_input  # noqa: E402
+from bench_core import MPIEXEC, ROOT, SHARED, build_input, warm_numba  # noqa: E402
 
 PY = sys.executable
 TIME = "/usr/bin/time"
@@ -179,14 +179,7 @@ def main() -> None:
     elif args.big_mib:
         files.append(build_input(work, args.big_mib << 20))
     levels = [int(x) for x in args.levels.split(",")]
-    # warm the Numba cache for every level, seeded kernels included (small windows and an
-    # explicit seed): a kernel first compiled inside a timed run would count its compile
-    warm, back = work / "warm.ngsc", work / "warm.fastq"
-    for level in levels:
-        seed = "--seed 16K" if level > 1 else ""
-        run(f"{PY} -m phyngsc compress {ROOT / 'tests/data/err127302_1_200.fastq'} -o {warm} "
-            f"--level {level} --window 8K {seed} -q")
-        run(f"{PY} -m phyngsc decompress {warm} -o {back} -q")
+    warm_numba(work, levels)
     missing = [t for t in ("fqzcomp5", "dsrc", "spring", "cram31") if not anchor(t)]
     print(f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}); "
           f"MB = 10^6 bytes; rxt = ranks x threads"

@@ -18,31 +18,26 @@ def subblock_error(arch: Archive, i: int, reason: str) -> ArchiveError:
     return arch.subblock_error(i, reason)
 
 
-def _decode_streams(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
-                    data: list[bytes] | None, model: np.ndarray | None):
-    from ..subblocks import SubBlockCorrupt, decode_streams
-    if data is None:
-        data = [arch.subblock_bytes(int(i)) for i in batch]
-    try:
-        return decode_streams(data, wanted, model)
-    except SubBlockCorrupt as exc:
-        raise subblock_error(arch, int(batch[exc.index]), exc.reason) from None
-
-
 def decode_streams_of(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
                       data: list[bytes] | None = None):
     """``(headers, streams)``: the ``wanted`` streams (stream ids) of sub-blocks ``batch``,
     one dict per sub-block; ``data``: their bytes when the caller read them already."""
-    return _decode_streams(arch, batch, wanted, data, arch.seed_model_for(batch))
+    from ..subblocks import SubBlockCorrupt, decode_streams
+    if data is None:
+        data = [arch.subblock_bytes(int(i)) for i in batch]
+    try:
+        return decode_streams(data, wanted, arch.seed_model_for(batch, data))
+    except SubBlockCorrupt as exc:
+        raise subblock_error(arch, int(batch[exc.index]), exc.reason) from None
 
 
 def decode_text(arch: Archive, batch: np.ndarray):
     """``(headers, text, starts)``: the original text of sub-blocks ``batch``, end to end
     (sub-block k is ``text[starts[k]:starts[k + 1]]``), each checked against its CRC-32."""
     from ..subblocks import SubBlockCorrupt, decode_subblocks
+    data = [arch.subblock_bytes(int(i)) for i in batch]
     try:
-        return decode_subblocks([arch.subblock_bytes(int(i)) for i in batch],
-                                arch.seed_model_for(batch))
+        return decode_subblocks(data, arch.seed_model_for(batch, data))
     except SubBlockCorrupt as exc:
         raise subblock_error(arch, int(batch[exc.index]), exc.reason) from None
 

@@ -238,15 +238,25 @@ class Archive:
             self._seed_model = train(dna, lengths, seed)
         return self._seed_model
 
-    def seed_model_for(self, indices: Iterable[int]) -> np.ndarray | None:
+    def seed_model_for(self, indices: Iterable[int],
+                       data: list[bytes] | None = None) -> np.ndarray | None:
         """:meth:`seed_model` if any of sub-blocks ``indices`` has a stream whose codec
         uses it (DNA_SEEDED), else None: reading only sub-blocks that do not need the
         model (the seed sub-blocks, those where another DNA codec won) never trains it.
-        Reads the headers up to the first sub-block that needs it."""
+        ``data``: the sub-blocks' bytes when the caller read them already (their headers
+        are read from there; a header that does not parse is left to their decoding to
+        report); otherwise the headers are read up to the first one that needs it."""
         if self.footer.seed is None:
             return None
-        for i in indices:
-            for s in self.subblock_header(int(i)).streams:
+        for k, i in enumerate(indices):
+            if data is None:
+                hdr = self.subblock_header(int(i))
+            else:
+                try:
+                    hdr, _size = SubBlockHeader.unpack(data[k])
+                except FormatViolation:
+                    continue
+            for s in hdr.streams:
                 spec = BY_ID.get(s.codec)
                 if spec is not None and spec.uses_model:
                     return self.seed_model()
@@ -273,9 +283,9 @@ class Archive:
             first, n = int(ix.first_record[i]), int(ix.n_records[i])
             if first + n <= start or first >= stop:
                 continue
-            _h, (s,) = decode_streams([self.subblock_bytes(i)],
-                                      (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS),
-                                      self.seed_model_for((i,)))
+            data = [self.subblock_bytes(i)]
+            _h, (s,) = decode_streams(data, (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS),
+                                      self.seed_model_for((i,), data))
             titles = s[SID_TITLES].tobytes().split(b"\n")
             lengths = read_lengths(s[SID_LENGTHS], n)
             ends = np.cumsum(lengths)
