@@ -36,7 +36,9 @@ from phyngsc.codecs.registry import CODEC_ID  # noqa: E402
 CANDIDATES = [
     ("titles", CODEC_ID["title-rans"], 0, "title-rans 0"),
     ("titles", CODEC_ID["title-rans"], 1, "title-rans 1"),
+    ("titles", CODEC_ID["title-rans"], 2, "title-rans 2"),
     ("titles", CODEC_ID["title-tok"], 0, "title-tok"),
+    ("dna", CODEC_ID["rans-bytes"], 1, "rans-bytes o1"),
     ("dna", CODEC_ID["dna-k8"], 11 | 256 | 2 << 16, "dna-k8 k=11 rc"),
     ("dna", CODEC_ID["dna-k8"], 12 | 256 | 2 << 16, "dna-k8 k=12 rc"),
     ("dna", CODEC_ID["dna-k8"], 13 | 256 | 2 << 16, "dna-k8 k=13 rc"),

@@ -10,11 +10,15 @@ the four successors of a context are adjacent and the 16 contexts two bases on
 share one 64-byte line. Each context holds four uint8 counters starting at 1; the
 coded base's counter gains ``inc``; when it would pass 255 all four are halved
 (rounding up) first. The frequencies coded are the counters themselves, so the
-total is at most 1020. The decoder touches the line of the 16 grandchildren, so
-that its cache miss overlaps the coding work. Both strands: after each non-empty
-read (``aux`` = read lengths) the model learns the read's reverse complement,
-contexts running from the read's end; the read's contexts are computed and loaded
-first, then updated. The context runs on across reads. Bases past the last read
+total is at most 1020. The table is read at random, so the kernels hide its cache
+misses with prefetch hints (``core.tables.prefetch``; they never change a result): the
+encoder and the training pass ask for the line of the context AHEAD bases on (the
+bases are known), the decoder for the line of the 16 grandchildren of the current
+context (two bases on: the most it can know). On deep simulated reads at k = 12 the
+encoder's hint halved its time per base (docs/performance.md). Both strands: after
+each non-empty read (``aux`` = read lengths) the model learns the read's reverse
+complement, contexts running from the read's end; the read's contexts are computed
+and loaded first, then updated. The context runs on across reads. Bases past the last read
 length (never in a valid sub-block) are coded without the reverse-complement step.
 
 The kernels loop read by read, with the reverse-complement update after each read's
@@ -33,11 +37,13 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.jit import kernel
-from ..core.tables import counter_table
+from ..core.tables import counter_table, prefetch
 from .arith import dec_get, dec_start, dec_take, enc_end, enc_put, enc_start
 from .dna_exceptions import apply_exceptions, base_codes, put_exceptions, read_exceptions
 
 MAX_K = 13
+#: The encoder and the training pass ask for the line of the context this many bases on.
+AHEAD = 12
 _BASES = np.frombuffer(b"ACGT", np.uint8).copy()
 
 
@@ -66,6 +72,15 @@ def _learn_revcomp(F: np.ndarray, codes: np.ndarray, a: int, n: int, mask: int,
     for t in range(n):
         _learn(F, cx[t], 3 - np.int64(codes[a + n - 1 - t]), inc)
     return warm
+
+
+@kernel(inline=True)
+def _ahead_start(codes: np.ndarray, mask: int) -> int:
+    """The context of base AHEAD (of the last base when there are fewer)."""
+    ahead = 0
+    for t in range(min(AHEAD, codes.size)):
+        ahead = ((ahead << 2) | np.int64(codes[t])) & mask
+    return ahead
 
 
 @kernel(inline=True)
@@ -111,12 +126,17 @@ def dna_k8_train(src: np.ndarray, aux: np.ndarray, k: int, revcomp: bool,
     mask = (1 << (2 * k)) - 1
     n = codes.size
     cx = _read_scratch(aux, n)
+    base = np.int64(F.ctypes.data)
+    ahead = _ahead_start(codes, mask)
     ctx = 0
     warm = 0
     a = 0
     for r in range(aux.size + 1):
         b = _read_end(aux, r, a, n)
         for i in range(a, b):
+            prefetch(base + 4 * ahead)
+            if i + AHEAD < n:
+                ahead = ((ahead << 2) | np.int64(codes[i + AHEAD])) & mask
             s = np.int64(codes[i])
             _learn(F, 4 * ctx, s, inc)
             ctx = ((ctx << 2) | s) & mask
@@ -151,12 +171,17 @@ def dna_k8_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
     n = codes.size
     cx = _read_scratch(aux, n)
     low, rng, cache, run, pos = enc_start(pos)
+    base = np.int64(F.ctypes.data)
+    ahead = _ahead_start(codes, mask)
     ctx = 0
     warm = 0
     a = 0
     for r in range(aux.size + 1):
         b = _read_end(aux, r, a, n)
         for i in range(a, b):
+            prefetch(base + 4 * ahead)
+            if i + AHEAD < n:
+                ahead = ((ahead << 2) | np.int64(codes[i + AHEAD])) & mask
             s = np.int64(codes[i])
             j = 4 * ctx
             f0 = np.int64(F[j])
@@ -206,6 +231,7 @@ def dna_k8_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, init: np.nd
     n = out.size
     cx = _read_scratch(aux, n)
     code, rng, pos = dec_start(src, pos)
+    base = np.int64(F.ctypes.data)
     codes = np.empty(n, np.uint8)
     bases = _BASES
     ctx = 0
@@ -214,7 +240,7 @@ def dna_k8_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, init: np.nd
     for r in range(aux.size + 1):
         b = _read_end(aux, r, a, n)
         for i in range(a, b):
-            warm += np.int64(F[(ctx << 6) & (mask << 2)])   # the 16 grandchildren: one line
+            prefetch(base + ((ctx << 6) & (mask << 2)))   # the 16 grandchildren: one line
             j = 4 * ctx
             f0 = np.int64(F[j])
             f1 = np.int64(F[j + 1])

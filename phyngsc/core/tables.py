@@ -52,6 +52,39 @@ def _advise_native():   # pragma: no cover - runs inside Numba's compiler
 advise_huge = Native(_advise_py, _advise_native)
 
 
+def _prefetch_py(addr: int) -> int:
+    """Interpreted kernels: nothing to do (a prefetch never changes a result)."""
+    return 0
+
+
+def _prefetch_native():   # pragma: no cover - runs inside Numba's compiler
+    from llvmlite import ir
+    from numba.core import cgutils, types
+    from numba.extending import intrinsic
+
+    @intrinsic
+    def prefetch(typingctx, addr):
+        sig = types.int64(types.int64)
+
+        def codegen(context, builder, signature, args):
+            i8p = ir.IntType(8).as_pointer()
+            i32 = ir.IntType(32)
+            fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+            # write intent (1), keep in all cache levels (3), data cache (1)
+            builder.call(fn, [builder.inttoptr(args[0], i8p), ir.Constant(i32, 1),
+                              ir.Constant(i32, 3), ir.Constant(i32, 1)])
+            return ir.Constant(ir.IntType(64), 0)
+        return sig, codegen
+    return prefetch
+
+
+#: ``prefetch(addr)``: asks the CPU to bring the cache line at byte address ``addr`` in
+#: (for writing), without waiting for it and without faulting on any address; returns 0.
+#: Kernels pass ``table.ctypes.data + index`` for a table they will read soon.
+prefetch = Native(_prefetch_py, _prefetch_native)
+
+
 @kernel
 def counter_table(n: int, fill: int) -> np.ndarray:
     """``n`` uint8 counters set to ``fill``. From 2 MiB up, the array starts on a 2 MiB
