@@ -111,6 +111,17 @@ def scan_record(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.nda
     error ``a`` = offset of the offending byte and ``b``, ``c`` details for
     :func:`error_text`; NEED_MORE and GROW carry no details.
     """
+    return scan_lines(buf, pos, end, at_eof, lines, True)
+
+
+@kernel
+def scan_lines(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.ndarray,
+               check_bytes: bool) -> tuple:
+    """:func:`scan_record`, with ``check_bytes`` False: the bytes of sequence and
+    quality lines are not checked against their classes (titles and the ``+`` line
+    still are). Where every such byte is valid, both give the same result; a caller
+    that skips the check must check those bytes itself (see
+    ``phyngsc.fastq.streams.split_records``) and rescan with it to report an error."""
     cap = lines.shape[0]
     if buf[pos] != 64:
         return ERR_EXPECT_AT, pos, int(buf[pos]), 0
@@ -140,7 +151,7 @@ def scan_record(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.nda
         cend, eol, nxt = read_line(buf, p, end, at_eof)
         if nxt < 0:
             return NEED_MORE, 0, 0, 0
-        bad = _check(buf, p, cend, 1)
+        bad = _check(buf, p, cend, 1) if check_bytes else -1
         if bad >= 0:
             return ERR_SEQ_BYTE, bad, int(buf[bad]), 0
         if eol == 0:
@@ -184,7 +195,7 @@ def scan_record(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.nda
         cend, eol, nxt = read_line(buf, p, end, at_eof)
         if nxt < 0:
             return NEED_MORE, 0, 0, 0
-        bad = _check(buf, p, cend, 2)
+        bad = _check(buf, p, cend, 2) if check_bytes else -1
         length = cend - p
         if n_qual > 0 and (bad >= 0 or q_len + length > seq_len):
             # most likely the next record's title: the quality was too short

@@ -13,7 +13,7 @@ from ..core.jit import kernel
 from ..core.varint import get_varint, put_varint
 from ..format.constants import (EXC_EOLS, EXC_NOEOL, EXC_PLUS, EXC_QUALL, EXC_SEQL,
                                 LAYOUT_DEFAULT_CRLF, LAYOUT_DEFAULT_PLUS_TITLE)
-from .scan import GROW, OK, scan_record
+from .scan import CLASS, GROW, OK, scan_lines
 
 # Indices into the int64 ``stats`` array filled by split_records.
 ST_NR, ST_MTL, ST_MINSL, ST_MSL, ST_NB = 0, 1, 2, 3, 4
@@ -66,7 +66,63 @@ def split_records(buf: np.ndarray, start: int, end: int, at_eof: bool,
     :func:`phyngsc.fastq.scan.scan_record` for the first bad record, else
     ``(OK, 0, 0, 0)`` with ``stats`` filled; DNA and QUAL lengths are
     ``stats[ST_NB]``.
+
+    One pass copies the lines without looking at their bytes; the byte
+    histograms of the DNA and QUAL streams then check them all at once and give
+    the nucleotide counts and ``qseen``. Only if that finds a bad byte (or the
+    pass fails) does a second, byte-checking pass run, to name the first error
+    exactly as :func:`scan_record` does.
     """
+    st, a, b, c = _split_pass(buf, start, end, at_eof, titles, dna, qual, lens, layout,
+                              stats, qseen, False)
+    if st == OK:
+        nb = stats[ST_NB]
+        hd = byte_histogram(dna[:nb])
+        hq = byte_histogram(qual[:nb])
+        clean = True
+        for v in range(256):
+            if (hd[v] > 0 and (CLASS[v] & 1) == 0) or (hq[v] > 0 and (CLASS[v] & 2) == 0):
+                clean = False
+        if clean:
+            for v in range(256):
+                stats[ST_NF + NUC_CLASS[v]] += hd[v]
+                if hq[v] > 0:
+                    qseen[v] = True
+            return OK, 0, 0, 0
+    return _split_pass(buf, start, end, at_eof, titles, dna, qual, lens, layout, stats,
+                       qseen, True)
+
+
+@kernel
+def byte_histogram(a: np.ndarray) -> np.ndarray:
+    """Occurrences of each byte value in ``a`` (int64[256]); four interleaved tables
+    so that runs of one value do not wait on the same counter."""
+    h = np.zeros((4, 256), np.int64)
+    n = a.size
+    i = 0
+    while i + 4 <= n:
+        h[0, a[i]] += 1
+        h[1, a[i + 1]] += 1
+        h[2, a[i + 2]] += 1
+        h[3, a[i + 3]] += 1
+        i += 4
+    while i < n:
+        h[0, a[i]] += 1
+        i += 1
+    out = np.zeros(256, np.int64)
+    for v in range(256):
+        out[v] = h[0, v] + h[1, v] + h[2, v] + h[3, v]
+    return out
+
+
+@kernel
+def _split_pass(buf: np.ndarray, start: int, end: int, at_eof: bool,
+                titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
+                lens: np.ndarray, layout: np.ndarray,
+                stats: np.ndarray, qseen: np.ndarray, check_bytes: bool) -> tuple:
+    """One pass of :func:`split_records`; with ``check_bytes`` False, sequence and
+    quality bytes are neither checked nor counted (``stats`` nucleotide counts stay 0,
+    ``qseen`` untouched)."""
     nuc = NUC_CLASS
     lines = np.empty((64, 3), np.int64)
     for k in range(N_STATS):
@@ -83,10 +139,10 @@ def split_records(buf: np.ndarray, start: int, end: int, at_eof: bool,
     def_eol = 1
     def_plus_title = False
     while p < end:
-        st, a, b, c = scan_record(buf, p, end, at_eof, lines)
+        st, a, b, c = scan_lines(buf, p, end, at_eof, lines, check_bytes)
         while st == GROW:
             lines = np.empty((lines.shape[0] * 4, 3), np.int64)
-            st, a, b, c = scan_record(buf, p, end, at_eof, lines)
+            st, a, b, c = scan_lines(buf, p, end, at_eof, lines, check_bytes)
         if st != OK:
             return st, a, b, c
         n_seq = b
@@ -110,16 +166,18 @@ def split_records(buf: np.ndarray, start: int, end: int, at_eof: bool,
         for k in range(1, n_seq + 1):
             a0 = lines[k, 0]
             a1 = lines[k, 1]
-            for i in range(a0, a1):
-                stats[ST_NF + nuc[buf[i]]] += 1
+            if check_bytes:
+                for i in range(a0, a1):
+                    stats[ST_NF + nuc[buf[i]]] += 1
             dp = _copy(dna, dp, buf, a0, a1)
             seq_len += a1 - a0
         # quality
         for k in range(n_seq + 2, n_lines):
             a0 = lines[k, 0]
             a1 = lines[k, 1]
-            for i in range(a0, a1):
-                qseen[buf[i]] = True
+            if check_bytes:
+                for i in range(a0, a1):
+                    qseen[buf[i]] = True
             qp = _copy(qual, qp, buf, a0, a1)
         lp = put_varint(lens, lp, seq_len)
         if seq_len > stats[ST_MSL]:

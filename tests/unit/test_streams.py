@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from phyngsc.fastq.scan import OK
+from phyngsc.fastq.scan import OK, scan_record
 from phyngsc.fastq.streams import (N_STATS, ST_LEN_LAYOUT, ST_LEN_LENGTHS, ST_LEN_TITLES,
                                    ST_MINSL, ST_MSL, ST_MTL, ST_NB, ST_NF, ST_NR,
-                                   assemble_records, layout_capacity, split_records)
+                                   assemble_records, byte_histogram, layout_capacity,
+                                   split_records)
 from tests.reference import ref_fastq
 
 from ..conftest import small_files
@@ -101,3 +102,46 @@ def test_generated_fastq_roundtrips_through_streams(data):
     streams, stats, _ = kernel_split(data)
     assert tuple(streams) == ref_fastq.split(data)
     assert assemble(streams, int(stats[ST_NR]), len(data)) == data
+
+
+def _first_error(buf: np.ndarray) -> tuple:
+    """The reference: scan_record (which checks every byte) record by record."""
+    lines = np.empty((64, 3), np.int64)
+    p = 0
+    while p < buf.size:
+        st_, a, b, c = scan_record(buf, p, buf.size, True, lines)
+        if st_ != OK:
+            return st_, a, b, c
+        p = a
+    return OK, 0, 0, 0
+
+
+def _split_status(buf: np.ndarray) -> tuple:
+    n = buf.size
+    titles, dna, qual = (np.empty(n + 1, np.uint8) for _ in range(3))
+    stats = np.zeros(N_STATS, np.int64)
+    qseen = np.zeros(256, np.bool_)
+    return tuple(int(v) for v in split_records(buf, 0, n, True, titles, dna, qual,
+                                                 np.empty(n + 16, np.uint8),
+                                                 np.empty(layout_capacity(n), np.uint8),
+                                                 stats, qseen))
+
+
+@pytest.mark.parametrize("bad", [0x00, 0x09, 0x20, ord("1"), 0x7F, 0xFF, ord("@"), 13])
+def test_split_reports_the_first_bad_byte_exactly(bad):
+    # split_records copies sequence and quality lines unchecked and checks their bytes
+    # afterwards; a bad byte anywhere must give scan_record's error, byte for byte
+    text = b"@r1 x\nACGTN\n+\nIIII#\n@r2\nAC\nGT\n+r2\nI5\n+#I\n@r3\nA\n+\n!\n"
+    for i in range(len(text)):
+        data = bytearray(text)
+        data[i] = bad
+        buf = np.frombuffer(bytes(data), np.uint8)
+        assert _split_status(buf) == tuple(int(v) for v in _first_error(buf)), (i, bad)
+
+
+def test_byte_histogram_matches_bincount():
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 3, 4, 5, 1000, 4099):
+        a = rng.integers(0, 256, n).astype(np.uint8)
+        a[: n // 2] = 71                      # a long run of one value
+        assert byte_histogram(a).tolist() == np.bincount(a, minlength=256).tolist()
