@@ -44,6 +44,9 @@ def slot_capacity(raw_length: int) -> int:
 #: trial runs on every sub-block's own streams, so that the choice, and the archive,
 #: do not depend on how many ranks or threads encode it.
 TRIAL_BYTES = 1 << 18
+#: The same for the other streams (titles, lengths, layout): their candidates are
+#: static codecs, whose relative sizes a smaller sample already shows.
+TRIAL_BYTES_OTHER = 1 << 16
 
 
 @kernel
@@ -51,7 +54,7 @@ def _trial_prefix(sid: int, src: np.ndarray, aux: np.ndarray) -> tuple:
     """The trial prefix of stream ``src`` and the read lengths it holds: whole reads
     for DNA and qualities (their codecs need the lengths to add up), bytes otherwise."""
     if sid != SID_DNA and sid != SID_QUAL:
-        return src[:min(src.size, TRIAL_BYTES)], aux[:0]
+        return src[:min(src.size, TRIAL_BYTES_OTHER)], aux[:0]
     total = 0
     r = 0
     while r < aux.size and (r == 0 or total + aux[r] <= TRIAL_BYTES):

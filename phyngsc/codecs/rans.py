@@ -182,35 +182,79 @@ def lookup_row(freqs: np.ndarray, cums: np.ndarray, lut: np.ndarray, ready: np.n
 
 
 @kernel
+def encoder_table(freqs: np.ndarray, cums: np.ndarray) -> np.ndarray:
+    """Per (context, symbol) row ``c * nsym + s`` of int64: ``[rcp, shift, xmax, b << 16
+    | (M - f)]`` for a symbol of frequency ``f > 0`` and start ``b`` (rows of absent
+    symbols are zero).
+
+    ``(x * rcp) >> shift == x // f`` for every state ``x < 2**31``: with ``2**(shift
+    - 31)`` the least power of two ``>= f`` and ``rcp = ceil(2**shift / f)``, the
+    rounding error ``rcp * f - 2**shift < f`` times ``x`` stays below ``2**shift``
+    (Alverson's exact division by a reciprocal), and ``x * rcp < 2**63``.
+    """
+    nctx, nsym = freqs.shape[0], freqs.shape[1]
+    tab = np.zeros((nctx * nsym, 4), np.int64)
+    for c in range(nctx):
+        for s in range(nsym):
+            f = np.int64(freqs[c, s])
+            if f <= 0:
+                continue
+            sh = 0
+            while (np.int64(1) << sh) < f:
+                sh += 1
+            k = c * nsym + s
+            tab[k, 0] = ((np.int64(1) << (31 + sh)) + f - 1) // f
+            tab[k, 1] = 31 + sh
+            tab[k, 2] = XMAX_UNIT * f
+            tab[k, 3] = (np.int64(cums[c, s]) << 16) | (M - f)
+    return tab
+
+
+@kernel(inline=True)
+def enc_put(x: int, k: int, tab: np.ndarray, tmp: np.ndarray, p: int) -> tuple:
+    """Code the symbol of :func:`encoder_table` row ``k`` into state ``x``, shedding
+    its low bytes downwards into ``tmp`` below ``p``: ``(x, p)``.
+
+    Branch-free: a state sheds 0, 1 or 2 bytes (``x < 2**31`` and ``xmax >= 2**19``),
+    so both candidate bytes are stored and ``p`` moves by the count; a byte stored
+    below the final ``p`` is overwritten later or never read. Needs ``p >= 2``.
+    """
+    xmax = tab[k, 2]
+    nb = np.int64(x >= xmax) + np.int64((x >> 8) >= xmax)
+    tmp[p - 1] = x & 0xFF
+    tmp[p - 2] = (x >> 8) & 0xFF
+    p -= nb
+    x >>= 8 * nb
+    q = (x * tab[k, 0]) >> tab[k, 1]
+    bc = tab[k, 3]
+    # q * M + (x - q * f) + b, with x - q * f the remainder
+    return x + (bc >> 16) + q * (bc & 0xFFFF), p
+
+
+@kernel
 def encode_body(sym: np.ndarray, ctx: np.ndarray, freqs: np.ndarray, cums: np.ndarray,
                 out: np.ndarray, pos: int) -> int:
     """Code ``sym[i]`` in context ``ctx[i]`` (every one with a non-zero frequency) at
-    ``out[pos:]``; return the end position, or -1 if ``out`` is too small."""
+    ``out[pos:]``; return the end position, or -1 if ``out`` is too small.
+
+    The divisions by ``f`` are multiplications by reciprocals (:func:`encoder_table`),
+    and the loop codes two symbols per turn, one per state."""
+    nsym = freqs.shape[1]
+    tab = encoder_table(freqs, cums)
     n = sym.size
     cap = 2 * n + 8
     tmp = np.empty(cap, np.uint8)
-    p = cap
-    x0 = L
-    x1 = L
-    for i in range(n - 1, -1, -1):
-        c = ctx[i]
-        s = sym[i]
-        f = np.int64(freqs[c, s])
-        b = np.int64(cums[c, s])
-        xmax = XMAX_UNIT * f
-        if i & 1:
-            x = x1
-        else:
-            x = x0
-        while x >= xmax:
-            p -= 1
-            tmp[p] = x & 0xFF
-            x >>= 8
-        x = (x // f) * M + (x % f) + b
-        if i & 1:
-            x1 = x
-        else:
-            x0 = x
+    p = cap          # >= 8 at the end: each symbol sheds at most 2 bytes
+    x0 = np.int64(L)
+    x1 = np.int64(L)
+    i = n - 1
+    if n & 1:
+        x0, p = enc_put(x0, np.int64(ctx[i]) * nsym + sym[i], tab, tmp, p)
+        i -= 1
+    while i > 0:     # i odd: state 1, then i - 1 with state 0
+        x1, p = enc_put(x1, np.int64(ctx[i]) * nsym + sym[i], tab, tmp, p)
+        x0, p = enc_put(x0, np.int64(ctx[i - 1]) * nsym + sym[i - 1], tab, tmp, p)
+        i -= 2
     size = cap - p + 8
     if pos + size > out.size:
         return -1

@@ -62,6 +62,23 @@ def test_normalise_sums_to_m_and_keeps_every_symbol(counts):
         assert all((f >= 1) == (c > 0) for f, c in zip(freqs, counts))
 
 
+def test_encoder_reciprocals_divide_exactly():
+    # every frequency a table can hold, against states at the edges of the range
+    # and at multiples of f (where a reciprocal that rounds wrongly shows first)
+    freqs = np.arange(1, rans.M + 1, dtype=np.int32).reshape(1, -1)
+    tab = rans.encoder_table(freqs, np.zeros_like(freqs))
+    rng = np.random.default_rng(3)
+    x = np.concatenate([np.array([rans.L, (rans.L << 8) - 1, (1 << 31) - 1], np.int64),
+                        rng.integers(0, 1 << 31, 200)])
+    for f in range(1, rans.M + 1):
+        rcp, sh, xmax, bc = (int(v) for v in tab[f - 1])
+        xs = np.concatenate([x, (x // f) * f, (x // f) * f - 1])
+        xs = xs[(xs >= 0) & (xs < (1 << 31))].tolist()
+        assert all((v * rcp) >> sh == v // f for v in xs), f
+        assert rcp * ((1 << 31) - 1) < 1 << 63
+        assert xmax == rans.XMAX_UNIT * f and bc == rans.M - f
+
+
 @pytest.mark.parametrize("order", [0, 1])
 @pytest.mark.parametrize("data", [TITLES, b"".join(SEQS), b"\x00\xff" * 999, b"a", b"",
                                   bytes(range(256)) * 3])
