@@ -87,14 +87,14 @@ def dec_start(src: np.ndarray, pos: int) -> tuple:
 
 
 @kernel(inline=True)
-def dec_get(code: int, rng: int, total: int) -> tuple:
-    """``(target, r)``: the cumulative frequency the next symbol's interval holds, and
-    the quotient ``rng // total`` that :func:`dec_take` needs."""
-    r = np.int64(np.uint32(rng) // np.uint32(total))
-    v = np.int64(np.uint32(code) // np.uint32(r))
-    if v >= total:
-        v = total - 1
-    return v, r
+def dec_unit(rng: int, total: int) -> int:
+    """``rng // total``: the width of one count of ``total``. The next symbol is the one
+    whose interval ``[cum, cum + freq)`` has ``cum * r <= code < (cum + freq) * r``, the
+    last symbol also taking every code above its end: a decoder that compares ``code``
+    with these products finds the same symbol as one that looks the target
+    ``min(code // r, total - 1)`` up in the cumulative counts, without that second,
+    serial division. Products stay below 2**32."""
+    return np.int64(np.uint32(rng) // np.uint32(total))
 
 
 @kernel(inline=True)

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..core.jit import kernel
 from ..core.tables import counter_table, prefetch
-from .arith import dec_get, dec_start, dec_take, enc_end, enc_put, enc_start
+from .arith import dec_start, dec_take, dec_unit, enc_end, enc_put, enc_start
 from .dna_exceptions import apply_exceptions, base_codes, put_exceptions, read_exceptions
 
 MAX_K = 13
@@ -246,12 +246,12 @@ def dna_k8_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, init: np.nd
             f1 = np.int64(F[j + 1])
             f2 = np.int64(F[j + 2])
             f3 = np.int64(F[j + 3])
-            v, q = dec_get(code, rng, f0 + f1 + f2 + f3)
-            if v < f0:
+            q = dec_unit(rng, f0 + f1 + f2 + f3)
+            if code < f0 * q:
                 s, cum, f = 0, 0, f0
-            elif v < f0 + f1:
+            elif code < (f0 + f1) * q:
                 s, cum, f = 1, f0, f1
-            elif v < f0 + f1 + f2:
+            elif code < (f0 + f1 + f2) * q:
                 s, cum, f = 2, f0 + f1, f2
             else:
                 s, cum, f = 3, f0 + f1 + f2, f3

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.jit import kernel
-from .arith import dec_get, dec_start, dec_take, enc_end, enc_put, enc_start
+from .arith import dec_start, dec_take, dec_unit, enc_end, enc_put, enc_start
 from .context_models import dense_alphabet
 
 INC = 16
@@ -158,10 +158,10 @@ def qual_sorted_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int
             if p >= out.size:
                 return 0
             c = _context(variant, q1, q2, q3, at, d, n)
-            v, q = dec_get(code, rng, np.int64(totals[c]))
+            q = dec_unit(rng, np.int64(totals[c]))
             j = 0
             cum = 0
-            while j < n - 1 and cum + freqs[c, j] <= v:
+            while j < n - 1 and (cum + freqs[c, j]) * q <= code:
                 cum += freqs[c, j]
                 j += 1
             code, rng, pos = dec_take(code, rng, pos, src, q, cum, np.int64(freqs[c, j]))
