@@ -44,8 +44,10 @@ def slot_capacity(raw_length: int) -> int:
 #: trial runs on every sub-block's own streams, so that the choice, and the archive,
 #: do not depend on how many ranks or threads encode it.
 TRIAL_BYTES = 1 << 18
-#: The same for the other streams (titles, lengths, layout): their candidates are
-#: static codecs, whose relative sizes a smaller sample already shows.
+#: The same for the other streams (titles, lengths, layout): small, regular streams
+#: whose candidates rank the same on 64 KiB (the archives of ../shared/data and of
+#: the deep benchmark reads kept their sizes; DNA and qualities did not, see
+#: docs/performance.md).
 TRIAL_BYTES_OTHER = 1 << 16
 
 
