@@ -57,9 +57,14 @@ def run_info(args: argparse.Namespace, comm: Any) -> int:
         name = " + ".join(f.name for f in a.footer.files)
         if a.index.paired:
             name += " (paired, interleaved in each sub-block)"
+        seed = a.footer.seed
+        seed_doc = None if seed is None else {
+            "n_subblocks": seed.n_subblocks, "k": seed.k, "revcomp": seed.revcomp,
+            "inc": seed.inc, "input_bytes": int(a.index.raw_length[:seed.n_subblocks].sum())}
     if args.json:
         doc = dict(s.__dict__)
         doc["input_files"] = [{"name": f.name, "size": f.size} for f in a.footer.files]
+        doc["seed"] = seed_doc
         doc["streams"] = streams
         print(json.dumps(doc, indent=2, sort_keys=True))
         return 0
@@ -69,6 +74,10 @@ def run_info(args: argparse.Namespace, comm: Any) -> int:
             ("written by", f"{s.ranks} rank(s) x {s.threads} thread(s), writer {s.writer}"),
             ("level / window", f"{s.level} / {s.window:,} bytes"),
             ("blocks / sub-blocks", f"{s.blocks} / {s.subblocks}"),
+            ("seed model", "none" if seed_doc is None else
+             f"first {seed_doc['n_subblocks']} sub-blocks ({seed_doc['input_bytes']:,} bytes "
+             f"of input), order {seed_doc['k']}"
+             + (", both strands" if seed_doc["revcomp"] else "")),
             ("content digest", f"sha256:{s.digest}")]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:

@@ -17,7 +17,8 @@ import math
 
 import numpy as np
 
-from .codecs.dna_k8 import dna_k8_train
+from .codecs.dna_exceptions import base_codes_in_place
+from .codecs.dna_k8 import dna_k8_learn
 from .codecs.registry import ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS
 from .format.footer import SeedInfo
 
@@ -61,11 +62,17 @@ def roles(seed: SeedInfo | None, first: int, count: int) -> np.ndarray:
 def train(dna: np.ndarray, lengths: np.ndarray, seed: SeedInfo) -> np.ndarray:
     """The seed model: ``4 ** (k + 1)`` uint8 counters learned from the seed's bases
     ``dna`` (every seed sub-block's DNA stream, in order) with read lengths ``lengths``
-    (int64, adding up to ``dna.size``)."""
+    (int64, adding up to ``dna.size``): the same table as
+    :func:`~.codecs.dna_k8.dna_k8_train`. ``dna`` is overwritten with its 2-bit codes when
+    it is a writable contiguous uint8 array (the callers' buffers, which they no longer
+    need), so that learning a large seed holds its bases once, not twice; any other array
+    is copied first."""
     if int(lengths.sum()) != dna.size:
         raise ValueError("seed read lengths do not add up to its bases")
-    return dna_k8_train(np.ascontiguousarray(dna, np.uint8),
-                        np.ascontiguousarray(lengths, np.int64), seed.k, seed.revcomp,
+    if dna.dtype != np.uint8 or not dna.flags.c_contiguous or not dna.flags.writeable:
+        dna = np.array(dna, np.uint8)
+    base_codes_in_place(dna)
+    return dna_k8_learn(dna, np.ascontiguousarray(lengths, np.int64), seed.k, seed.revcomp,
                         seed.inc)
 
 

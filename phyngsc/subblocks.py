@@ -281,6 +281,25 @@ def bases_and_lengths(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return streams[SID_DNA].copy(), aux
 
 
+def seed_bases(text: np.ndarray, starts: np.ndarray, ends: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`bases_and_lengths` of ``text[starts[i]:ends[i]]`` for each i, joined in that
+    order, split one span at a time so that memory holds the bases (about half the text)
+    and one span's streams, not every stream of the whole text at once. Raises
+    :class:`SpanError` (its offset relative to ``text``)."""
+    dna = np.empty(int(np.sum(ends - starts)), np.uint8)   # untouched pages cost nothing
+    lengths, n = [], 0
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        try:
+            d, ln = bases_and_lengths(text[a:b])
+        except SpanError as exc:
+            raise SpanError(exc.status, exc.offset + a, exc.b, exc.c) from None
+        dna[n:n + d.size] = d
+        n += d.size
+        lengths.append(ln)
+    return dna[:n], (np.concatenate(lengths) if lengths else np.zeros(0, np.int64))
+
+
 def _model(model: np.ndarray | None) -> np.ndarray:
     """The seed model argument of the kernels: an empty array stands for none."""
     return np.zeros(0, np.uint8) if model is None else model
@@ -337,6 +356,7 @@ def decode_subblocks(encoded: list[bytes | memoryview], model: np.ndarray | None
 
 
 __all__ = ["encode_spans", "decode_subblocks", "decode_streams", "bases_and_lengths",
+           "seed_bases",
            "EncodedSubBlock",
            "SpanError", "SubBlockCorrupt", "slot_capacity"]
 

@@ -24,6 +24,8 @@ from ..format.footer import ArchiveIndex, Footer
 from ..format.subblock import SubBlockHeader
 
 _HEADER_PEEK = 4096
+#: Seed sub-blocks decoded at a time while training the seed model.
+SEED_GROUP = 8
 
 
 class Record(NamedTuple):
@@ -225,14 +227,27 @@ class Archive:
             from ..format.constants import SID_DNA, SID_LENGTHS
             from ..seed import train
             from ..subblocks import SubBlockCorrupt, decode_streams
-            data = [self.subblock_bytes(i) for i in range(seed.n_subblocks)]
-            try:
-                headers, streams = decode_streams(data, (SID_DNA, SID_LENGTHS))
-            except SubBlockCorrupt as exc:
-                raise self.subblock_error(exc.index, exc.reason) from None
-            dna = np.concatenate([s[SID_DNA] for s in streams])
-            lengths = np.concatenate([varints_to_array(s[SID_LENGTHS], h.n_records)
-                                      for h, s in zip(headers, streams)])
+            # a few sub-blocks at a time, their bases straight into one buffer: memory
+            # holds the seed's bases (no more than its text: untouched pages are free)
+            # and one group's streams
+            dna = np.empty(int(self.index.raw_length[:seed.n_subblocks].sum()), np.uint8)
+            parts, n = [], 0
+            for first in range(0, seed.n_subblocks, SEED_GROUP):
+                group = range(first, min(first + SEED_GROUP, seed.n_subblocks))
+                try:
+                    headers, streams = decode_streams([self.subblock_bytes(i) for i in group],
+                                                      (SID_DNA, SID_LENGTHS))
+                except SubBlockCorrupt as exc:
+                    raise self.subblock_error(first + exc.index, exc.reason) from None
+                for i, h, s in zip(group, headers, streams):
+                    d = s[SID_DNA]
+                    if n + d.size > dna.size:
+                        raise self.subblock_error(i, "more bases than the sub-block's text")
+                    dna[n:n + d.size] = d
+                    n += d.size
+                    parts.append(varints_to_array(s[SID_LENGTHS], h.n_records))
+            dna = dna[:n]
+            lengths = np.concatenate(parts)
             if int(lengths.sum()) != dna.size:
                 raise self.subblock_error(0, "seed read lengths do not match its bases")
             self._seed_model = train(dna, lengths, seed)

@@ -28,6 +28,15 @@ def base_codes(src: np.ndarray) -> np.ndarray:
 
 
 @kernel
+def base_codes_in_place(src: np.ndarray) -> None:
+    """Overwrite ``src`` with :func:`base_codes` of it (no second array)."""
+    code = BASE_CODE
+    for i in range(src.size):
+        c = code[src[i]]
+        src[i] = 0 if c == 4 else c
+
+
+@kernel
 def put_exceptions(src: np.ndarray, out: np.ndarray, pos: int) -> int:
     """Write the exception list of ``src`` at ``out[pos:]``; new position, or -1."""
     code = BASE_CODE

@@ -121,7 +121,14 @@ def dna_k8_train(src: np.ndarray, aux: np.ndarray, k: int, revcomp: bool,
                  inc: int) -> np.ndarray:
     """The table after learning ``src`` (bases; read lengths ``aux`` adding up to its
     size) exactly as :func:`dna_k8_encode` learns while coding it, from all ones."""
-    codes = base_codes(src)
+    return dna_k8_learn(base_codes(src), aux, k, revcomp, inc)
+
+
+@kernel
+def dna_k8_learn(codes: np.ndarray, aux: np.ndarray, k: int, revcomp: bool,
+                 inc: int) -> np.ndarray:
+    """:func:`dna_k8_train` of bases already turned into their 2-bit codes (0-3, as
+    :func:`~.dna_exceptions.base_codes` gives them)."""
     F = counter_table(4 << (2 * k), 1)
     mask = (1 << (2 * k)) - 1
     n = codes.size

@@ -95,8 +95,8 @@ class SeedPreset:
 #: Levels with a seed model (docs/format.md, *Seed model*); memory is ``4**(k+1)`` bytes
 #: for the model plus one working copy per thread.
 SEEDS: dict[int, SeedPreset] = {
-    5: SeedPreset(32 << 20, 12, True, 2),
-    9: SeedPreset(64 << 20, 13, True, 2),
+    5: SeedPreset(128 << 20, 12, True, 2),
+    9: SeedPreset(256 << 20, 13, True, 2),
 }
 
 

@@ -24,7 +24,7 @@ from ..format.constants import FILE_HEADER_SIZE
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
 from ..codecs.registry import ROLE_SEED, ROLE_SEEDED
 from ..seed import plan_seed, train
-from ..subblocks import SpanError, bases_and_lengths, encode_spans
+from ..subblocks import SpanError, encode_spans, seed_bases
 from .common import Progress, locate
 from .job import CompressionJob, CompressOptions, CompressResult, validate
 from .plan import even_share, n_windows
@@ -172,7 +172,7 @@ def seed_input(infile: Any, src: str, size: int, window: int, plan: SeedInfo
     buf, bounds, nxt = scan_batch(infile, src, size, 0, plan.n_subblocks * window, window,
                                   plan.n_subblocks + 2)
     try:
-        dna, lengths = bases_and_lengths(buf[:nxt])
+        dna, lengths = seed_bases(buf, bounds, np.append(bounds[1:], nxt))
     except SpanError as exc:  # pragma: no cover - scan_batch validated these records
         raise FastqFormatError(src, exc.offset, error_text(exc.status, exc.b, exc.c))
     return SeedInfo(len(bounds), plan.k, plan.revcomp, plan.inc), nxt, dna, lengths

@@ -24,7 +24,7 @@ from ..fastq.scan import NEED_MORE, OK, error_text, scan_span
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
 from ..format.subblock import PAIRED
 from ..seed import plan_seed, train
-from ..subblocks import SpanError, bases_and_lengths, encode_spans
+from ..subblocks import SpanError, encode_spans, seed_bases
 from .common import InternalError, agree, locate
 from .compress import READ_AHEAD, check_input, resync, scan_batch, seed_roles
 from .job import CompressionJob, CompressOptions, CompressResult
@@ -255,7 +255,7 @@ def pair_seed(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, plan: 
     joined, spans, _meta, used1, _used2 = next(batches)
     batches.close()
     try:
-        dna, lengths = bases_and_lengths(joined)
+        dna, lengths = seed_bases(joined, spans[:-1], spans[1:])
     except SpanError as exc:  # pragma: no cover - pair_batches validated these records
         raise FastqFormatError(r1, exc.offset, error_text(exc.status, exc.b, exc.c))
     seed = SeedInfo(len(spans) - 1, plan.k, plan.revcomp, plan.inc)

@@ -150,7 +150,7 @@ def stream_seed(sources: list[StreamSource], opts: CompressOptions
     for the same data as a file) or of two mates (as :func:`~.paired.pair_seed`), or
     None. The plan depends on the (R1) input size only up to twice the seed (never more
     than half the windows), so reading that far ahead (kept in the stream's buffer, at
-    most 2 x 64 MiB at level 9) decides it."""
+    most 2 x 256 MiB at level 9) decides it."""
     source = sources[0]
     W = opts.window
     probe = plan_seed(opts.level, 1 << 62, W, opts.seed_bytes)

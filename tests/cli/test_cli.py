@@ -43,8 +43,10 @@ def test_compress_decompress_info_verify(reads, tmp_path):
     assert info["records"] == 200 and info["input_size"] == reads.stat().st_size
     assert info["subblocks"] > 1 and info["ranks"] == 1 and info["threads"] == 1
     assert info["streams"]["qual"]["decoded"] == 200 * 72
+    assert info["seed"] is None                  # 8 KiB windows get no seed by default
     table = run("info", arc).stdout.decode()
     assert "ratio" in table and "content digest" in table and "qual" in table
+    assert "seed model           none" in table
     r = run("verify", arc)
     assert r.returncode == 0 and b"OK" in r.stdout
 

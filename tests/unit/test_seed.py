@@ -2,6 +2,7 @@
 archives that carry one (every reader path decodes them; damage fails cleanly)."""
 
 import hashlib
+import json
 import subprocess
 import sys
 
@@ -125,6 +126,10 @@ def test_plan_seed_rules():
     p5 = plan_seed(5, 10 << 30, W)
     assert (p5.n_subblocks, p5.k, p5.revcomp) == (SEEDS[5].seed_bytes // W, SEEDS[5].k, True)
     assert plan_seed(9, 10 << 30, W).n_subblocks == SEEDS[9].seed_bytes // W
+    # presets measured on a 1 GiB deep run (docs/performance.md, *A larger seed*)
+    assert (SEEDS[5].seed_bytes, SEEDS[9].seed_bytes) == (128 << 20, 256 << 20)
+    assert plan_seed(5, 190 << 20, W).n_subblocks == 12      # 24 windows: half of them
+    assert plan_seed(9, 1 << 30, W).n_subblocks == 32
     assert plan_seed(5, 5 * W, W).n_subblocks == 2          # at most half the sub-blocks
     assert plan_seed(5, 10 << 30, 4096, 10_000).n_subblocks == 3
     assert plan_seed(5, 10 << 30, 64 << 10) is None          # small windows: only if asked
@@ -204,6 +209,13 @@ def test_seeded_archive_round_trips_and_is_smaller(deep_fastq, tmp_path, level):
     assert set(codecs) >= {"dna2", "dna-seeded"}
     with phyngsc.open(str(plain)) as a:
         assert a.footer.seed is None
+    info = json.loads(_cli("info", seeded, "--json").stdout)["seed"]
+    with phyngsc.open(str(seeded)) as a:
+        seed_text = int(a.index.raw_length[:4].sum())
+    assert info == {"n_subblocks": 4, "k": SEEDS[level].k, "revcomp": True,
+                    "inc": SEEDS[level].inc, "input_bytes": seed_text}
+    assert f"first 4 sub-blocks ({seed_text:,} bytes of input), order {SEEDS[level].k}, " \
+           "both strands" in _cli("info", seeded).stdout.decode()
     # both strands of one short sequence: the seeded DNA costs far less than 2 bits
     assert seeded.stat().st_size < plain.stat().st_size
     out = tmp_path / "out.fq"
@@ -349,3 +361,63 @@ def test_paired_archive_gets_a_seed_from_its_first_paired_sub_blocks(deep_pair, 
                      seed=16384)
     with phyngsc.open(str(tmp_path / "g.ngsc")) as g:
         assert g.index.digest() == digest
+
+
+# -- memory-lean training: in place, span by span, a group of sub-blocks at a time -----
+def test_train_in_place_gives_dna_k8_train_and_leaves_read_only_input_alone():
+    reads = SEQS[:40] + [b"NNACGTRY", b""] + SEQS[40:60]
+    data = b"".join(reads)
+    want = dna_k8_train(arr(data), lens(reads), 5, True, 2)
+    buf = arr(data).copy()
+    assert np.array_equal(train(buf, lens(reads), SeedInfo(1, 5, True, 2)), want)
+    codes = {ord("A"): 0, ord("C"): 1, ord("G"): 2, ord("T"): 3}
+    assert buf.tolist() == [codes.get(b, 0) for b in data]       # overwritten with codes
+    ro = arr(data)                                                # read-only: copied
+    assert np.array_equal(train(ro, lens(reads), SeedInfo(1, 5, True, 2)), want)
+    assert ro.tobytes() == data
+    with pytest.raises(ValueError, match="add up"):
+        train(arr(data).copy(), lens(reads)[:-3], SeedInfo(1, 5, True, 2))
+
+
+def test_seed_bases_joins_its_spans_and_places_errors():
+    from phyngsc.subblocks import SpanError, bases_and_lengths, seed_bases
+    text = arr(SAMPLE)
+    line_starts = np.cumsum([0] + [len(x) + 1 for x in SAMPLE.split(b"\n")[:-1]])
+    starts = line_starts[::4][::37].astype(np.int64)          # every 37th record
+    ends = np.append(starts[1:], len(SAMPLE))
+    assert len(starts) > 3
+    dna, ln = seed_bases(text, starts, ends)
+    whole_dna, whole_ln = bases_and_lengths(text)
+    assert dna.tobytes() == whole_dna.tobytes() and ln.tolist() == whole_ln.tolist()
+    bad = text.copy()
+    at = int(starts[2]) + SAMPLE[starts[2]:].index(b"\n") + 3     # a base of span 2
+    bad[at] = ord("!")
+    with pytest.raises(SpanError) as err:
+        seed_bases(bad, starts, ends)
+    with pytest.raises(SpanError) as whole:
+        bases_and_lengths(bad)
+    assert err.value.offset == whole.value.offset and err.value.status == whole.value.status
+
+
+def test_reader_learns_the_seed_a_group_of_sub_blocks_at_a_time(deep_fastq, tmp_path,
+                                                                 monkeypatch):
+    from phyngsc.archive import reader
+    arch = tmp_path / "s.ngsc"
+    _compress(deep_fastq, arch, level=5, seed=4096 * 7)
+    with phyngsc.open(str(arch)) as a:
+        assert a.footer.seed.n_subblocks == 7
+        whole = a.seed_model().copy()
+    for group in (1, 3):                      # groups of 3: 3 + 3 + 1 sub-blocks
+        monkeypatch.setattr(reader, "SEED_GROUP", group)
+        with phyngsc.open(str(arch)) as a:
+            assert np.array_equal(a.seed_model(), whole)
+            assert [r.sequence for r in a.records(1190, 1200)] == [
+                ln.decode() for ln in deep_fastq.read_bytes().split(b"\n")[1::4][1190:1200]]
+    with phyngsc.open(str(arch)) as a:        # damage seed sub-block 4 (second group)
+        at = int(a.index.offset[4]) + int(a.index.length[4]) - 3
+    data = bytearray(arch.read_bytes())
+    data[at] ^= 0x10
+    arch.write_bytes(bytes(data))
+    with phyngsc.open(str(arch)) as a:
+        with pytest.raises(ArchiveError, match="sub-block 4"):
+            a.seed_model()
