@@ -1,10 +1,10 @@
 """Seed model sweep: what each seed size buys at levels 5 and 9, and what it costs.
 
     python benchmarks/bench_seed.py --input deep.fq [--levels 5,9]
-                                    [--seeds 32M,64M,128M,256M,default] [--threads 1]
+                                    [--seeds 32M,128M,9:256M,default] [--threads 1]
 
 For each level and seed size (``--seed`` of ``phyngsc compress``; ``default``: the
-level's preset), prints the seed sub-blocks, the ratio, bits per base, compress and
+level's preset; ``L:SIZE`` only at level L), prints the seed sub-blocks, the ratio, bits per base, compress and
 decompress time (whole process), peak resident memory of each (MiB, GNU time), and the
 time of ``extract --records M:M+10`` from the middle of the input, which has to learn
 the seed model before it can decode one seeded sub-block (the cost a larger seed adds
@@ -37,7 +37,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--input", required=True, help="a deep FASTQ (e.g. ART reads)")
     ap.add_argument("--levels", default="5,9")
-    ap.add_argument("--seeds", default="32M,64M,128M,256M,default")
+    ap.add_argument("--seeds", default="32M,64M,128M,256M,default",
+                    help="comma-separated --seed sizes; L:SIZE for level L only")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     src = Path(args.input)
@@ -52,7 +53,10 @@ def main() -> None:
     print(f"{'level':>5} {'seed':>8} {'seed sb':>7} {'ratio':>7} {'bits/base':>9} "
           f"{'comp s':>7} {'decomp s':>8} {'MiB c/d':>11} {'extract s':>9}")
     for level in levels:
-        for seed in args.seeds.split(","):
+        for item in args.seeds.split(","):
+            only, _, seed = item.rpartition(":")
+            if only and int(only) != level:
+                continue
             opt = "" if seed == "default" else f"--seed {seed}"
             tc, mc = run(f"{PY} -m phyngsc compress {src} -o {arc} --level {level} "
                          f"-t {t} -q {opt}")

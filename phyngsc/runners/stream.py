@@ -45,6 +45,7 @@ from .paired import encode_pair_batch, pair_batches, pair_seed
 from .writer import BlockPacker
 
 GZIP_MAGIC = b"\x1f\x8b"
+_MAX_READ = 16 << 20
 _CHUNK = 4 << 20
 
 
@@ -80,7 +81,9 @@ class StreamSource:
     def _fill(self, end: int) -> None:
         while not self.eof and self.base + len(self.buf) < end:
             try:
-                data = self.f.read(max(_CHUNK, end - self.base - len(self.buf)))
+                # pieces of at most _MAX_READ: a huge read would hold its bytes twice
+                want = end - self.base - len(self.buf)
+                data = self.f.read(max(_CHUNK, min(want, _MAX_READ)))
             except (OSError, EOFError, zlib.error) as exc:
                 raise DataError(f"{self.name}: cannot read the compressed input: {exc}") from None
             if not data:
@@ -93,7 +96,13 @@ class StreamSource:
             raise ValueError("stream offset already released")
         self._fill(pos + n)
         a = pos - self.base
-        return np.frombuffer(bytes(self.buf[a:a + n]), np.uint8)
+        return np.frombuffer(bytes(memoryview(self.buf)[a:a + n]), np.uint8)   # one copy
+
+    def available(self, end: int) -> int:
+        """Read on up to offset ``end`` (or the end of the data); returns the offset
+        reached, without copying anything out."""
+        self._fill(end)
+        return self.total
 
     def ends_at(self, offset: int) -> bool:
         self._fill(offset + 1)
@@ -157,7 +166,7 @@ def stream_seed(sources: list[StreamSource], opts: CompressOptions
     if probe is None:
         return None
     ahead = 2 * probe.n_subblocks * W
-    got = len(source.read_at(0, ahead))
+    got = min(source.available(ahead), ahead)
     size = got if source.ends_at(got) else ahead   # the real size or a lower bound
     plan = plan_seed(opts.level, size, W, opts.seed_bytes)
     if plan is None:
