@@ -2,13 +2,17 @@
 
     python benchmarks/bench_seed.py --input deep.fq [--levels 5,9]
                                     [--seeds 32M,128M,9:256M,default] [--threads 1]
+                                    [--pipe]
 
 For each level and seed size (``--seed`` of ``phyngsc compress``; ``default``: the
-level's preset; ``L:SIZE`` only at level L), prints the seed sub-blocks, the ratio, bits per base, compress and
-decompress time (whole process), peak resident memory of each (MiB, GNU time), and the
-time of ``extract --records M:M+10`` from the middle of the input, which has to learn
-the seed model before it can decode one seeded sub-block (the cost a larger seed adds
-to random access). Every round trip is checked byte for byte.
+level's preset; ``L:SIZE``: only at level L), prints the seed sub-blocks, the ratio,
+bits per base, compress and decompress time (whole process), peak resident memory of
+each (MiB, GNU time), and the time of ``extract --records M:M+10`` from the middle of
+the input, which has to learn the seed model before it can decode one seeded sub-block
+(the cost a larger seed adds to random access). Every round trip is checked byte for
+byte. ``--pipe``: the default rows also compress the input read from a pipe (which
+reads up to twice the seed ahead) and print its peak memory, after checking that the
+archive's content digest is the file's.
 
 The best seed depends on the genome and coverage: the seed sub-blocks code their bases
 with 2 bits each, every later one codes them with a model that knows the seed's reads.
@@ -40,18 +44,21 @@ def main() -> None:
     ap.add_argument("--seeds", default="32M,64M,128M,256M,default",
                     help="comma-separated --seed sizes; L:SIZE for level L only")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--pipe", action="store_true",
+                    help="default rows: also compress from a pipe (peak memory)")
     args = ap.parse_args()
     src = Path(args.input)
     work = ROOT / "benchmarks" / "work"
     work.mkdir(parents=True, exist_ok=True)
     arc, back, ext = work / "seed.ngsc", work / "seed.out", work / "seed.ext"
+    piped = work / "seed-pipe.ngsc"
     levels = [int(x) for x in args.levels.split(",")]
     warm_numba(work, levels)
     size = src.stat().st_size
     t = args.threads
     print(f"{src.name}: {size:,} bytes; {t} thread(s); MB = 10^6 bytes")
     print(f"{'level':>5} {'seed':>8} {'seed sb':>7} {'ratio':>7} {'bits/base':>9} "
-          f"{'comp s':>7} {'decomp s':>8} {'MiB c/d':>11} {'extract s':>9}")
+          f"{'comp s':>7} {'decomp s':>8} {'MiB c/d':>11} {'extract s':>9} {'pipe MiB':>8}")
     for level in levels:
         for item in args.seeds.split(","):
             only, _, seed = item.rpartition(":")
@@ -69,10 +76,18 @@ def main() -> None:
                         f"-o {ext} -t {t} -q")
             dna = meta["streams"]["dna"]
             n_seed = (meta.get("seed") or {}).get("n_subblocks", 0)
+            pipe = "-"
+            if args.pipe and seed == "default":
+                # GNU time reports the largest process under sh: phyngsc's
+                _, mp = run(f"sh -c 'cat {src} | {PY} -m phyngsc compress - -o {piped} "
+                            f"--level {level} -t {t} -q'")
+                if info(piped)["digest"] != meta["digest"]:
+                    raise SystemExit(f"level {level}: the piped archive differs")
+                pipe = f"{mp:.0f}"
             print(f"{level:>5} {seed:>8} {n_seed:>7} {size / arc.stat().st_size:>7.3f} "
                   f"{8 * dna['encoded'] / dna['decoded']:>9.3f} {tc:>7.1f} {td:>8.1f} "
-                  f"{mc:>5.0f}/{md:<5.0f} {te:>9.2f}", flush=True)
-    for p in (arc, back, ext):
+                  f"{mc:>5.0f}/{md:<5.0f} {te:>9.2f} {pipe:>8}", flush=True)
+    for p in (arc, back, ext, piped):
         p.unlink(missing_ok=True)
 
 
