@@ -4,7 +4,9 @@ Usage: python benchmarks/make_golden.py VERSION_TAG [LEVEL ...]
 Without levels, the default level is written as TAG-NAME.ngsc; with levels, each as
 TAG-L<level>-NAME.ngsc (so that every codec a level may pick is covered). Existing
 golden files are never overwritten. A tag ending in ``-seed`` writes archives with a
-seed model (4 KiB windows, 16 KiB seed) and keeps only those that have one.
+seed model (4 KiB windows, 16 KiB seed) and keeps only those that have one; a tag
+ending in ``-deep`` writes the files of tests/data/deep with the default window (the
+quality codecs that pay only on thousands of reads: NGSC 1.4's position variants).
 """
 
 import hashlib
@@ -24,7 +26,9 @@ def main(tag: str, levels: list[int]) -> None:
     manifest_path = golden / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else []
     known = {e["archive"] for e in manifest}
-    sources = sorted(DATA.glob("*.fastq")) + sorted((DATA / "edge").glob("*.fq"))
+    deep = tag.endswith("-deep")
+    sources = sorted((DATA / "deep").glob("*.fastq")) if deep else \
+        sorted(DATA.glob("*.fastq")) + sorted((DATA / "edge").glob("*.fq"))
     for level in levels or [None]:
         for src in sources:
             name = f"{tag}-{src.stem}.ngsc" if level is None else f"{tag}-L{level}-{src.stem}.ngsc"
@@ -35,7 +39,7 @@ def main(tag: str, levels: list[int]) -> None:
             seeded = tag.endswith("-seed")
             if seeded:
                 extra.update(window=4096, seed=16384)
-            else:
+            elif not deep:
                 extra.update(window=8192)
             phyngsc.compress(str(src), str(dst), threads=1, **extra)
             with phyngsc.open(str(dst)) as a:

@@ -42,7 +42,9 @@ def slot_capacity(raw_length: int) -> int:
 #: Values of a stream (whole reads for DNA and qualities) that every candidate codec
 #: of a level codes to choose the one that codes the sub-block's whole stream. The
 #: trial runs on every sub-block's own streams, so that the choice, and the archive,
-#: do not depend on how many ranks or threads encode it.
+#: do not depend on how many ranks or threads encode it. A DNA or quality candidate
+#: scores the sample's size minus that of its first half of reads: what it costs once
+#: it has learned, as over a whole stream (docs/performance.md, phyngsc 0.9).
 TRIAL_BYTES = 1 << 18
 #: The same for the other streams (titles, lengths, layout): small, regular streams
 #: whose candidates rank the same on 64 KiB (the archives of ../shared/data and of
@@ -103,12 +105,22 @@ def _choose(streams: tuple, aux: np.ndarray, codecs: np.ndarray, params: np.ndar
             continue
         if trial.size < 2 * tsrc.size + (1 << 20):
             trial = np.empty(2 * tsrc.size + (1 << 20), np.uint8)
+        # DNA and qualities: scored on the sample's second half (see TRIAL_BYTES)
+        half = taux.size // 2
+        first = 0
+        for r in range(half):
+            first += taux[r]
         best = 0
         best_size = -1
         for j in range(codecs.shape[1]):    # fastest first
             if codecs[sid, j] < 0:
                 continue
             n = encode_stream_with(codecs[sid, j], params[sid, j], tsrc, taux, trial, model)
+            if n >= 0 and half > 0:
+                n0 = encode_stream_with(codecs[sid, j], params[sid, j], tsrc[:first],
+                                        taux[:half], trial, model)
+                if n0 >= 0:
+                    n -= n0
             if n >= 0 and (best_size < 0 or 100 * n < (100 - TRIAL_MARGIN_PERCENT) * best_size):
                 best, best_size = j, n
         chosen[sid] = best

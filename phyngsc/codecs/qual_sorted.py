@@ -11,6 +11,11 @@ the read; d: the running sum of ``|q_i - q_{i-1}|`` in the read):
 - variant 1: (q1, max(q2, q3), min(pos / 8, 7)): 8 (n+1)^2 contexts;
 - variant 2: (q1, max(q2, q3), band(d)) with band 0, 1, 2-3, 4-7, 8-15, 16+ as 0..5
   (and 6, 7 unused): 8 (n+1)^2 contexts.
+- variant 3 (NGSC 1.4): (q1, max(q2, q3), min(pos, 255)): 256 (n+1)^2 contexts. The
+  exact position suits binned Illumina profiles, whose distribution changes along the
+  read (ART's HS25 qualities: 1.473 bits a value against 1.551 with variant 1). Its
+  tables grow with n^3, so it is refused (encoder -1, decoder corrupt) when they would
+  hold more than :data:`MAX_ENTRIES` symbols (``n`` <= 24).
 
 Model: each context keeps its n symbols in a list ordered by frequency (ties keep
 their order); all start at frequency 1 in alphabet order. A coded symbol gains
@@ -30,7 +35,11 @@ from .context_models import dense_alphabet
 
 INC = 16
 LIMIT = 1 << 16
-N_VARIANTS = 3
+N_VARIANTS = 4
+#: Positions variant 3 tells apart (later ones share the last context).
+POSITIONS = 256
+#: Most symbols (contexts x alphabet) a model may hold: 20 MiB of lists and frequencies.
+MAX_ENTRIES = 1 << 22
 
 
 @kernel(inline=True)
@@ -40,6 +49,8 @@ def _context(variant: int, q1: int, q2: int, q3: int, pos: int, d: int, n: int) 
     hi = q2 if q2 > q3 or q3 == n else q3
     if q2 == n:
         hi = n
+    if variant == 3:
+        return (q1 * (n + 1) + hi) * POSITIONS + (pos if pos < POSITIONS else POSITIONS - 1)
     if variant == 1:
         band = pos >> 3
         if band > 7:
@@ -52,7 +63,13 @@ def _context(variant: int, q1: int, q2: int, q3: int, pos: int, d: int, n: int) 
 
 @kernel
 def _n_contexts(variant: int, n: int) -> int:
-    return (n + 1) * (n + 1) * (1 if variant == 0 else 8)
+    return (n + 1) * (n + 1) * (1 if variant == 0 else (POSITIONS if variant == 3 else 8))
+
+
+@kernel
+def _fits(variant: int, n: int) -> bool:
+    """Whether ``variant``'s model over an alphabet of ``n`` stays within MAX_ENTRIES."""
+    return _n_contexts(variant, n) * n <= MAX_ENTRIES
 
 
 @kernel
@@ -97,7 +114,7 @@ def qual_sorted_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray,
                        variant: int) -> int:
     index, alphabet = dense_alphabet(src)
     n = alphabet.size
-    if out.size < 2 + n or variant < 0 or variant >= N_VARIANTS:
+    if out.size < 2 + n or variant < 0 or variant >= N_VARIANTS or not _fits(variant, n):
         return -1
     out[0] = variant
     out[1] = n & 0xFF
@@ -143,7 +160,7 @@ def qual_sorted_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int
     n = np.int64(src[1])
     if n == 0:
         n = 256
-    if src.size < 2 + n or variant >= N_VARIANTS:
+    if src.size < 2 + n or variant >= N_VARIANTS or not _fits(variant, n):
         return 1
     alphabet = src[2:2 + n]
     if n == 1:

@@ -11,8 +11,13 @@ Contexts:
   (``n`` before the first byte), ``n + 1`` contexts.
 - QUAL_RANS variant 0: the previous value of the read (``n`` at the read start);
   variant 1: previous value and ``min(q2, q3)`` folded to 4 levels of distance
-  below q1 (see :func:`qual_context`), ``4 (n + 1)`` contexts. Read lengths (``aux``)
-  must add up to the stream length.
+  below q1 (see :func:`qual_context`), ``4 (n + 1)`` contexts; variant 2 (NGSC 1.4):
+  variant 1's context times 32 position bands, ``min(position // 8, 31)``,
+  ``128 (n + 1)`` contexts. Binned Illumina qualities change along the read, which a
+  static table can follow by position (ART's HS25 profile: 1.51 bits a value against
+  1.71 with variant 1); on wide alphabets the tables cost more than they save and
+  the level's trial keeps variant 1. Read lengths (``aux``) must add up to the stream
+  length.
 """
 
 from __future__ import annotations
@@ -25,12 +30,18 @@ from .context_models import dense_alphabet
 from .rans import (M, cumulative, dec_start, dec_step, encode_body,
                    lookup_row, normalise, pack_tables, unpack_tables)
 
-QUAL_VARIANTS = 2
+QUAL_VARIANTS = 3
+#: Variant 2: positions per band, and bands (later positions share the last).
+POSITION_BAND = 8
+POSITION_BANDS = 32
+#: Widest alphabet variant 2 takes (its tables stay under 1.1 MB).
+MAX_POSITION_ALPHABET = 64
 
 
 @kernel(inline=True)
-def qual_context(variant: int, q1: int, q2: int, q3: int, n: int) -> int:
-    """Context of the next quality value from the previous three (``n``: none)."""
+def qual_context(variant: int, q1: int, q2: int, q3: int, n: int, at: int) -> int:
+    """Context of the next quality value from the previous three (``n``: none) and
+    its position ``at`` in the read (variant 2 only)."""
     if variant == 0:
         return q1
     lo = min(q2, q3)
@@ -38,12 +49,16 @@ def qual_context(variant: int, q1: int, q2: int, q3: int, n: int) -> int:
     # arithmetic rather than branches, which mispredict on quality data
     d = (3 - np.int64(lo + 4 >= q1) - np.int64(lo >= q1)) * np.int64(q1 != n) * \
         np.int64(lo != n)
-    return q1 * 4 + d
+    if variant == 1:
+        return q1 * 4 + d
+    return (q1 * 4 + d) * POSITION_BANDS + min(at // POSITION_BAND, POSITION_BANDS - 1)
 
 
 @kernel
 def qual_contexts(variant: int, n: int) -> int:
-    return n + 1 if variant == 0 else 4 * (n + 1)
+    if variant == 0:
+        return n + 1
+    return 4 * (n + 1) * (1 if variant == 1 else POSITION_BANDS)
 
 
 @kernel
@@ -179,6 +194,8 @@ def qual_rans_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, variant:
     pos, index, n = _header(src, out, variant)
     if pos < 0 or n <= 1:
         return pos
+    if variant == 2 and n > MAX_POSITION_ALPHABET:
+        return -1
     nctx = qual_contexts(variant, n)
     sym = np.empty(src.size, np.uint8)
     ctx = np.empty(src.size, np.int32)
@@ -186,9 +203,9 @@ def qual_rans_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, variant:
     p = 0
     for r in range(aux.size):
         q1, q2, q3 = n, n, n
-        for _ in range(aux[r]):
+        for at in range(aux[r]):
             s = index[src[p]]
-            c = qual_context(variant, q1, q2, q3, n)
+            c = qual_context(variant, q1, q2, q3, n, at)
             sym[p] = s
             ctx[p] = c
             counts[c, s] += 1
@@ -217,6 +234,8 @@ def qual_rans_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
     if n == 1:
         out[:] = alphabet[0]
         return 0
+    if variant == 2 and n > MAX_POSITION_ALPHABET:
+        return 1
     nctx = qual_contexts(variant, n)
     pos, freqs, cums, present, lut, ready = read_model(src, 2 + n, nctx, n)
     if pos < 0:
@@ -228,10 +247,10 @@ def qual_rans_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
     p = 0
     for r in range(aux.size):
         q1, q2, q3 = n, n, n
-        for _ in range(aux[r]):
+        for at in range(aux[r]):
             if p >= out.size:
                 return 0
-            c = qual_context(variant, q1, q2, q3, n)
+            c = qual_context(variant, q1, q2, q3, n, at)
             if not present[c]:
                 return 1
             x = x1 if p & 1 else x0

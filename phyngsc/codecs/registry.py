@@ -50,26 +50,26 @@ CODEC_ID = {c.name: c.id for c in CODECS}
 LEVELS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {
     1: {"titles": (("title-rans", 0), ("title-rans", 2)),
         "dna": (("dna2", 0), ("rans-bytes", 1)),
-        "qual": (("qual-rans", 0), ("qual-rans", 1)),
+        "qual": (("qual-rans", 0), ("qual-rans", 1), ("qual-rans", 2)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
     5: {"titles": (("title-rans", 0), ("title-rans", 2)),
         "dna": (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
                 ("dna-k8", dna_k8.param(11, True, 2))),
         "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),
-                 ("qual-sorted", 2)),
+                 ("qual-sorted", 2), ("qual-sorted", 3)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
     9: {"titles": (("title-rans", 0), ("title-rans", 2), ("title-tok", 0)),
         "dna": (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
                 ("dna-k8", dna_k8.param(12, True, 2))),
         "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),
-                 ("qual-sorted", 2)),
+                 ("qual-sorted", 2), ("qual-sorted", 3)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
 }
 DEFAULT_LEVEL = 5
-MAX_CANDIDATES = 4
+MAX_CANDIDATES = 5
 #: How much smaller (percent) a slower candidate must code the trial sample to be chosen.
 TRIAL_MARGIN_PERCENT = 1
 

@@ -81,26 +81,32 @@ def rans_bytes(data: bytes, order: int) -> bytes:
     return head + model + body(sym, ctx, freqs)
 
 
-def qual_context(variant: int, q1: int, q2: int, q3: int, n: int) -> int:
+def qual_context(variant: int, q1: int, q2: int, q3: int, n: int, at: int) -> int:
     if variant == 0:
         return q1
     lo = min(q2, q3)
     d = 0 if q1 == n or lo == n else 1 if lo >= q1 else 2 if lo + 4 >= q1 else 3
-    return q1 * 4 + d
+    if variant == 1:
+        return q1 * 4 + d
+    return (q1 * 4 + d) * 32 + min(at // 8, 31)
 
 
-def qual_rans(data: bytes, lengths: list[int], variant: int) -> bytes:
+def qual_rans(data: bytes, lengths: list[int], variant: int) -> bytes | None:
+    """The QUAL_RANS stream, or None where the codec refuses (variant 2 over more than
+    64 symbols)."""
     head, idx, n = dense(data, variant)
     if n <= 1:
         return head
-    nctx = n + 1 if variant == 0 else 4 * (n + 1)
+    if variant == 2 and n > 64:
+        return None
+    nctx = n + 1 if variant == 0 else 4 * (n + 1) * (1 if variant == 1 else 32)
     sym, ctx, p = [], [], 0
     for length in lengths:
         q1 = q2 = q3 = n
-        for _ in range(length):
+        for at in range(length):
             s = idx[data[p]]
             sym.append(s)
-            ctx.append(qual_context(variant, q1, q2, q3, n))
+            ctx.append(qual_context(variant, q1, q2, q3, n, at))
             q1, q2, q3 = s, q1, q2
             p += 1
     rows = [[0] * n for _ in range(nctx)]
@@ -264,8 +270,12 @@ def dna_k8(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int,
     return bytes(out) + enc.finish()
 
 
-def qual_sorted(data: bytes, lengths: list[int], variant: int) -> bytes:
+def qual_sorted(data: bytes, lengths: list[int], variant: int) -> bytes | None:
+    """The QUAL_SORTED stream, or None where the codec refuses (variant 3 over an
+    alphabet whose model would pass 2**22 symbols)."""
     head, idx, n = dense(data, variant)
+    if variant == 3 and (n + 1) ** 2 * 256 * n > 1 << 22:
+        return None
     if n <= 1:
         return head
     rows: dict[int, list[list[int]]] = {}     # ctx -> [[symbol, frequency], ...]
@@ -279,11 +289,15 @@ def qual_sorted(data: bytes, lengths: list[int], variant: int) -> bytes:
                 ctx = q1 * (n + 1) + q2
             else:
                 hi = n if q2 == n else max(q2, q3) if q3 != n else q2
-                if variant == 1:
-                    band = min(pos >> 3, 7)
+                if variant == 3:
+                    ctx = (q1 * (n + 1) + hi) * 256 + min(pos, 255)
                 else:
-                    band = next(b for b, lim in enumerate((1, 2, 4, 8, 16, 1 << 62)) if d < lim)
-                ctx = (q1 * (n + 1) + hi) * 8 + band
+                    if variant == 1:
+                        band = min(pos >> 3, 7)
+                    else:
+                        band = next(b for b, lim in enumerate((1, 2, 4, 8, 16, 1 << 62))
+                                    if d < lim)
+                    ctx = (q1 * (n + 1) + hi) * 8 + band
             row = rows.setdefault(ctx, [[j, 1] for j in range(n)])
             j = next(i for i, e in enumerate(row) if e[0] == s)
             enc.code(sum(e[1] for e in row[:j]), row[j][1], sum(e[1] for e in row))

@@ -98,8 +98,13 @@ def test_rans_bytes_generated(data, order):
     assert roundtrip("rans-bytes", order, data, np.zeros(0, np.int64)) == data
 
 
-@pytest.mark.parametrize("variant", [0, 1])
-@pytest.mark.parametrize("reads", [QUALS, ONT[3::4][:5]])
+def _binned(reads: list[bytes]) -> list[bytes]:
+    """The reads with qualities binned to 8 values, as recent Illumina runs write them."""
+    return [bytes(33 + min(max(b - 33, 0), 41) // 6 * 6 for b in r) for r in reads]
+
+
+@pytest.mark.parametrize("variant", [0, 1, 2])
+@pytest.mark.parametrize("reads", [QUALS, ONT[3::4][:5], _binned(QUALS)])
 def test_qual_rans_matches_reference(variant, reads):
     data = b"".join(reads)
     out = np.zeros(len(data) * 4 + (1 << 20), np.uint8)
@@ -108,13 +113,44 @@ def test_qual_rans_matches_reference(variant, reads):
     assert roundtrip("qual-rans", variant, data, lens(reads)) == data
 
 
+def test_qual_rans_position_variant():
+    """Variant 2 (position bands) beats variant 1 where the distribution moves along
+    the read, and refuses an alphabet of more than 64 symbols (so does its decoder)."""
+    rng = np.random.default_rng(4)
+    reads = []
+    for _ in range(2000):
+        p = np.arange(150)
+        hi = rng.random(150) < np.where(p < 75, 0.97, 0.5)
+        reads.append(np.where(hi, 70, 40 + 5 * (p % 3)).astype(np.uint8).tobytes())
+    data = b"".join(reads)
+    sizes = []
+    for variant in (1, 2):
+        out = np.zeros(2 * len(data) + (1 << 20), np.uint8)
+        sizes.append(qual_rans_encode(arr(data), lens(reads), out, variant))
+        assert roundtrip("qual-rans", variant, data, lens(reads)) == data
+    assert sizes[1] < 0.95 * sizes[0]
+    for n_symbols, fits in ((64, True), (65, False)):
+        wide = bytes(range(33, 33 + n_symbols)) * 3
+        out = np.zeros(4 * len(wide) + (1 << 20), np.uint8)
+        n = qual_rans_encode(arr(wide), lens([wide]), out, 2)
+        assert (n > 0) == fits
+    forged = out[:qual_rans_encode(arr(wide), lens([wide]), out, 1)].copy()
+    forged[0] = 2            # a variant-1 stream over 65 symbols relabelled variant 2
+    dec = np.zeros(len(wide), np.uint8)
+    assert decode_stream(BY_NAME["qual-rans"].id, forged, lens([wide]), dec) == 1
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.binary(max_size=40), max_size=30), st.integers(0, 1))
+@given(st.lists(st.binary(max_size=300), max_size=30), st.integers(0, 2))
 def test_qual_rans_generated(reads, variant):
     data = b"".join(reads)
     out = np.zeros(len(data) * 4 + (1 << 20), np.uint8)
     n = qual_rans_encode(arr(data), lens(reads), out, variant)
-    assert out[:n].tobytes() == ref_rans.qual_rans(data, [len(r) for r in reads], variant)
+    want = ref_rans.qual_rans(data, [len(r) for r in reads], variant)
+    if want is None:
+        assert n == -1
+        return
+    assert out[:n].tobytes() == want
     assert roundtrip("qual-rans", variant, data, lens(reads)) == data
 
 
@@ -180,23 +216,56 @@ def test_dna_k8_generated(reads, k, rc, inc):
                      np.array(lengths, np.int64)) == data
 
 
-@pytest.mark.parametrize("variant", [0, 1, 2])
-@pytest.mark.parametrize("reads", [QUALS[:80], ONT[3::4][:2]])
+@pytest.mark.parametrize("variant", [0, 1, 2, 3])
+@pytest.mark.parametrize("reads", [QUALS[:80], ONT[3::4][:2], _binned(QUALS[:80])])
 def test_qual_sorted_matches_reference(variant, reads):
     data = b"".join(reads)
     out = np.zeros(4 * len(data) + 300, np.uint8)
     n = qual_sorted_encode(arr(data), lens(reads), out, variant)
-    assert out[:n].tobytes() == ref_rans.qual_sorted(data, [len(r) for r in reads], variant)
+    want = ref_rans.qual_sorted(data, [len(r) for r in reads], variant)
+    if want is None:      # variant 3 over a wide alphabet: refused
+        assert n == -1 and len(set(data)) > 24
+        return
+    assert out[:n].tobytes() == want
     assert roundtrip("qual-sorted", variant, data, lens(reads)) == data
 
 
+def test_qual_sorted_position_variant_codes_binned_profiles_smaller():
+    """Variant 3 (exact position) beats variant 1 (position // 8) where the
+    distribution moves along the read, and refuses an alphabet of 25 symbols."""
+    rng = np.random.default_rng(5)
+    reads = []
+    for _ in range(400):    # each position has its own skew, a binned 8-value alphabet
+        p = np.arange(100)
+        hi = rng.random(100) < 0.9 - 0.5 * ((p % 7) / 7)
+        reads.append(np.where(hi, 70, 40 + 5 * (p % 3)).astype(np.uint8).tobytes())
+    data = b"".join(reads)
+    sizes = []
+    for variant in (1, 3):
+        out = np.zeros(2 * len(data) + 300, np.uint8)
+        sizes.append(qual_sorted_encode(arr(data), lens(reads), out, variant))
+        assert roundtrip("qual-sorted", variant, data, lens(reads)) == data
+    assert sizes[1] < 0.95 * sizes[0]
+    for n_symbols, fits in ((24, True), (25, False)):
+        wide = bytes(range(33, 33 + n_symbols)) * 4
+        out = np.zeros(4 * len(wide) + 300, np.uint8)
+        n = qual_sorted_encode(arr(wide), lens([wide]), out, 3)
+        assert (n > 0) == fits
+        if fits:
+            assert roundtrip("qual-sorted", 3, wide, lens([wide])) == wide
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.binary(min_size=0, max_size=30), max_size=20), st.integers(0, 2))
+@given(st.lists(st.binary(min_size=0, max_size=30), max_size=20), st.integers(0, 3))
 def test_qual_sorted_generated(reads, variant):
     data = b"".join(reads)
     out = np.zeros(4 * len(data) + 300, np.uint8)
     n = qual_sorted_encode(arr(data), lens(reads), out, variant)
-    assert out[:n].tobytes() == ref_rans.qual_sorted(data, [len(r) for r in reads], variant)
+    want = ref_rans.qual_sorted(data, [len(r) for r in reads], variant)
+    if want is None:
+        assert n == -1
+        return
+    assert out[:n].tobytes() == want
     assert roundtrip("qual-sorted", variant, data, lens(reads)) == data
 
 
@@ -214,7 +283,7 @@ def _inputs(rng):
 def test_worst_case_output_size_holds(spec):
     rng = np.random.default_rng(3)
     params = {"dna-cm": [11 | 256 | 4 << 16], "dna-k8": [11 | 256 | 2 << 16, 1 | 127 << 16],
-              "qual-cm": [0, 1], "qual-sorted": [0, 1, 2], "qual-rans": [0, 1],
+              "qual-cm": [0, 1], "qual-sorted": [0, 1, 2, 3], "qual-rans": [0, 1, 2],
               "rans-bytes": [0, 1], "title-rans": [0, 1]}.get(spec.name, [0])
     for data, lengths in _inputs(rng):
         bound = spec.worst_case(len(data))
@@ -229,7 +298,7 @@ def test_worst_case_output_size_holds(spec):
 
 
 @pytest.mark.parametrize("name,bad", [("dna-k8", 0), ("dna-k8", 14), ("dna-k8", 11 | 128 << 16),
-                                      ("qual-sorted", 3), ("qual-rans", 2), ("rans-bytes", 2),
+                                      ("qual-sorted", 4), ("qual-rans", 3), ("rans-bytes", 2),
                                       ("title-rans", 3)])
 def test_bad_parameters_are_refused(name, bad):
     data = b"".join(QUALS[:3])

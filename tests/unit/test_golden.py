@@ -46,3 +46,32 @@ def test_golden_archives_cover_every_codec_a_level_may_choose():
             for stream in a.stream_sizes().values():
                 held |= set(stream["codecs"])
     assert may <= held, sorted(may - held)
+
+
+def _quality_variants(path) -> set[tuple[int, int]]:
+    """(codec id, variant byte) of every non-empty QUAL stream of an archive."""
+    from phyngsc.format.constants import SID_QUAL
+    from phyngsc.format.subblock import SubBlockHeader
+    held = set()
+    with phyngsc.open(str(path)) as a:
+        for i in range(a.n_subblocks):
+            data = a.subblock_bytes(i)
+            hdr, at = SubBlockHeader.unpack(data)
+            for s in hdr.streams:
+                if s.sid == SID_QUAL and s.encoded_length > 0:
+                    held.add((s.codec, data[at]))
+                at += s.encoded_length
+    return held
+
+
+def test_golden_archives_cover_every_quality_variant_a_level_may_choose():
+    """The quality codecs' variants (their first byte) change the context model: each
+    one a level lists must be held by a golden archive, NGSC 1.4's position variants
+    (QUAL_RANS 2 at level 1, QUAL_SORTED 3 at levels 5 and 9) included."""
+    from phyngsc.codecs.registry import BY_NAME, LEVELS
+    may = {(BY_NAME[name].id, p) for level in LEVELS for name, p in LEVELS[level]["qual"]
+           if name in ("qual-rans", "qual-sorted")}
+    held = set()
+    for entry in MANIFEST:
+        held |= _quality_variants(GOLDEN / entry["archive"])
+    assert may <= held, sorted(may - held)
