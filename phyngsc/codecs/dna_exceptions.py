@@ -17,23 +17,20 @@ from .dna import BASE_CODE
 
 
 @kernel
-def base_codes(src: np.ndarray) -> np.ndarray:
-    """2-bit codes of ``src`` (A=0 C=1 G=2 T=3), exceptions coded as A (0)."""
-    code = BASE_CODE
-    codes = np.empty(src.size, np.uint8)
-    for i in range(src.size):
-        c = code[src[i]]
-        codes[i] = 0 if c == 4 else c
-    return codes
-
-
-@kernel
 def base_codes_in_place(src: np.ndarray) -> None:
     """Overwrite ``src`` with :func:`base_codes` of it (no second array)."""
     code = BASE_CODE
     for i in range(src.size):
         c = code[src[i]]
         src[i] = 0 if c == 4 else c
+
+
+@kernel
+def base_codes(src: np.ndarray) -> np.ndarray:
+    """2-bit codes of ``src`` (A=0 C=1 G=2 T=3), exceptions coded as A (0)."""
+    codes = src.copy()
+    base_codes_in_place(codes)
+    return codes
 
 
 @kernel

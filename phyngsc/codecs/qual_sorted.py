@@ -68,8 +68,9 @@ def _n_contexts(variant: int, n: int) -> int:
 
 @kernel
 def _fits(variant: int, n: int) -> bool:
-    """Whether ``variant``'s model over an alphabet of ``n`` stays within MAX_ENTRIES."""
-    return _n_contexts(variant, n) * n <= MAX_ENTRIES
+    """Whether ``variant``'s model over an alphabet of ``n`` may be used: variant 3 only
+    while it stays within MAX_ENTRIES (variants 0-2 take any alphabet, as before 1.4)."""
+    return variant != 3 or _n_contexts(variant, n) * n <= MAX_ENTRIES
 
 
 @kernel

@@ -253,6 +253,11 @@ def test_qual_sorted_position_variant_codes_binned_profiles_smaller():
         assert (n > 0) == fits
         if fits:
             assert roundtrip("qual-sorted", 3, wide, lens([wide])) == wide
+    every = bytes(range(256)) * 2        # variants 0-2 still take any alphabet
+    for variant in (0, 1, 2):
+        out = np.zeros(4 * len(every) + 300, np.uint8)
+        assert qual_sorted_encode(arr(every), lens([every]), out, variant) > 0
+        assert roundtrip("qual-sorted", variant, every, lens([every])) == every
 
 
 @settings(max_examples=60, deadline=None)
@@ -355,3 +360,21 @@ def test_damaged_sub_blocks_never_decode_to_wrong_text(level):
         except SubBlockCorrupt:
             continue
         assert out.tobytes() == text
+
+
+@pytest.mark.parametrize("level,codec,variant", [(1, "qual-rans", 2), (5, "qual-sorted", 3),
+                                                 (9, "qual-sorted", 3)])
+def test_trial_chooses_the_position_variants_for_binned_reads(level, codec, variant):
+    """2,000 ART reads (binned qualities): scored on the sample's second half, the
+    position variants win the trial (on the whole sample QUAL_SORTED 3 trailed variant 1,
+    which codes the stream 5 % larger)."""
+    from phyngsc.format.constants import SID_QUAL
+    from phyngsc.format.subblock import SubBlockHeader
+    text = (DATA / "deep" / "art_hs25_2000.fastq").read_bytes()
+    (sb,) = encode_spans(arr(text), np.array([0]), np.array([len(text)]), base=0,
+                         file_index=0, level=level)
+    hdr, at = SubBlockHeader.unpack(sb.data)
+    for s in hdr.streams:
+        if s.sid == SID_QUAL:
+            assert (s.codec, sb.data[at]) == (BY_NAME[codec].id, variant)
+        at += s.encoded_length
