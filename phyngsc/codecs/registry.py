@@ -93,10 +93,12 @@ class SeedPreset:
 
 
 #: Levels with a seed model (docs/format.md, *Seed model*); memory is ``4**(k+1)`` bytes
-#: for the model plus one working copy per thread.
+#: for the model plus one working copy per thread. The increments (3 at order 12, 8 at
+#: order 13; 2 before phyngsc 0.9) code seeded sub-blocks of a 25x run smallest: the
+#: sparser the contexts, the more one sighting should count (docs/performance.md).
 SEEDS: dict[int, SeedPreset] = {
-    5: SeedPreset(128 << 20, 12, True, 2),
-    9: SeedPreset(256 << 20, 13, True, 2),
+    5: SeedPreset(128 << 20, 12, True, 3),
+    9: SeedPreset(256 << 20, 13, True, 8),
 }
 
 

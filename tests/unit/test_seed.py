@@ -128,6 +128,7 @@ def test_plan_seed_rules():
     assert plan_seed(9, 10 << 30, W).n_subblocks == SEEDS[9].seed_bytes // W
     # presets measured on a 1 GiB deep run (docs/performance.md, *A larger seed*)
     assert (SEEDS[5].seed_bytes, SEEDS[9].seed_bytes) == (128 << 20, 256 << 20)
+    assert (SEEDS[5].inc, SEEDS[9].inc) == (3, 8)        # phyngsc 0.9 (was 2 and 2)
     assert plan_seed(5, 190 << 20, W).n_subblocks == 12      # 24 windows: half of them
     assert plan_seed(9, 1 << 30, W).n_subblocks == 32
     assert plan_seed(5, 5 * W, W).n_subblocks == 2          # at most half the sub-blocks
