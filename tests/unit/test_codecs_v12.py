@@ -375,8 +375,7 @@ def test_damaged_sub_blocks_never_decode_to_wrong_text(level, source):
                                                  (9, "qual-sorted", 3)])
 def test_trial_chooses_the_position_variants_for_binned_reads(level, codec, variant):
     """2,000 ART reads (binned qualities): scored on the sample's second half, the
-    position variants win the trial (on the whole sample QUAL_SORTED 3 trailed variant 1,
-    which codes the stream 5 % larger)."""
+    position variants win the trial."""
     from phyngsc.format.constants import SID_QUAL
     from phyngsc.format.subblock import SubBlockHeader
     text = (DATA / "deep" / "art_hs25_2000.fastq").read_bytes()
