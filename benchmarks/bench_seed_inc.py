@@ -46,7 +46,10 @@ def main() -> None:
         if plan is None:
             print(f"{level:>5}: no seed for this input")
             continue
-        _seed, end, dna, lengths = seed_input(src, args.input, size, WINDOW, plan)
+        _seed, end, text = seed_input(src, args.input, size, WINDOW, plan)
+        # learned joined (as NGSC 1.3 did): a chained seed's table differs from it only
+        # in the first k contexts of each seed sub-block
+        dna, lengths = text.dna, text.lengths
         n_test = args.test_subblocks
         buf, bounds, nxt = scan_batch(src, args.input, size, end, end + n_test * WINDOW,
                                       WINDOW, n_test + 2)

@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "models, order-12 seed model; 9: best ratio (order-13 seed model)")
     c.add_argument("--seed", type=_size, default=None, metavar="SIZE",
                    help="input bytes whose bases train the seed DNA model that later "
-                        "sub-blocks start from (levels 5 and 9; default 128M at 5, 256M "
+                        "sub-blocks start from (levels 5 and 9; default 192M at 5, 256M "
                         "at 9; 0: none); at most half the input")
     c.add_argument("--window", type=_size, default=None,
                    help="input bytes per sub-block, e.g. 4M (default 8 MiB; at least 1 KiB)")

@@ -60,7 +60,8 @@ def run_info(args: argparse.Namespace, comm: Any) -> int:
         seed = a.footer.seed
         seed_doc = None if seed is None else {
             "n_subblocks": seed.n_subblocks, "k": seed.k, "revcomp": seed.revcomp,
-            "inc": seed.inc, "input_bytes": int(a.index.raw_length[:seed.n_subblocks].sum())}
+            "inc": seed.inc, "chained": seed.form == 1,
+            "input_bytes": int(a.index.raw_length[:seed.n_subblocks].sum())}
     if args.json:
         doc = dict(s.__dict__)
         doc["input_files"] = [{"name": f.name, "size": f.size} for f in a.footer.files]
@@ -77,7 +78,8 @@ def run_info(args: argparse.Namespace, comm: Any) -> int:
             ("seed model", "none" if seed_doc is None else
              f"first {seed_doc['n_subblocks']} sub-blocks ({seed_doc['input_bytes']:,} bytes "
              f"of input), order {seed_doc['k']}"
-             + (", both strands" if seed_doc["revcomp"] else "")),
+             + (", both strands" if seed_doc["revcomp"] else "")
+             + (", chained" if seed_doc["chained"] else "")),
             ("content digest", f"sha256:{s.digest}")]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:

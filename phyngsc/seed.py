@@ -9,18 +9,36 @@ table. Any sub-block still decodes on its own, given the archive: a reader decod
 the seed sub-blocks' DNA and LENGTHS streams (nothing else) and trains the same table.
 Which sub-blocks are the seed depends only on the input size, window and level, so
 the archive is the same for any rank or thread count.
+
+A *chained* seed (form 1, NGSC 1.5) no longer spends 2 bits on each seed base: the
+table learns the seed sub-block by sub-block (context 0 at each), and seed sub-block
+i codes its bases with DNA_SEEDED from the table learned on sub-blocks 0 .. i-1 when
+that is smaller. Encoders walk the chain once (:func:`prepare`); readers walk it in
+order (:mod:`phyngsc.archive.seed_chain`), so that decoding seed sub-block i costs
+decoding the bases of the ones before it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .codecs.dna_exceptions import base_codes_in_place
-from .codecs.dna_k8 import dna_k8_learn
-from .codecs.registry import ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS
+from .codecs.defs.dna_k8 import worst_case
+from .codecs.dna import BASE_CODE
+from .codecs.dna_exceptions import base_codes, base_codes_in_place
+from .codecs.dna_k8 import dna_k8_decode_into, dna_k8_encode_into, dna_k8_learn, dna_k8_learn_into
+from .codecs.registry import CODEC_ID, ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS
+from .core.tables import counter_table
+from .format.constants import SID_DNA
 from .format.footer import SeedInfo
+from .format.subblock import StreamInfo
+
+#: Seed forms (the footer's seed section): bases learned joined (NGSC 1.3) or chained.
+FORM_JOINED, FORM_CHAIN = 0, 1
+DNA_SEEDED = CODEC_ID["dna-seeded"]
 
 #: Smallest window that gets the level's seed model by default (an explicit seed size
 #: applies to any window).
@@ -48,7 +66,7 @@ def plan_seed(level: int, file_size: int, window: int,
     n = min(math.ceil(want / window), n_windows // 2)
     if n < 1:
         return None
-    return SeedInfo(n, preset.k, preset.revcomp, preset.inc)
+    return SeedInfo(n, preset.k, preset.revcomp, preset.inc, FORM_CHAIN)
 
 
 def roles(seed: SeedInfo | None, first: int, count: int) -> np.ndarray:
@@ -76,9 +94,164 @@ def train(dna: np.ndarray, lengths: np.ndarray, seed: SeedInfo) -> np.ndarray:
                         seed.inc)
 
 
+@dataclass
+class SeedText:
+    """The seed as an encoder reads it: the bases of every seed sub-block in order
+    (``dna``, uint8 text), the read lengths (``lengths``, int64), the reads of each seed
+    sub-block (``reads``) and each one's start offset (``keys``: the header's SOF, the R1
+    offset of a paired sub-block)."""
+
+    dna: np.ndarray
+    lengths: np.ndarray
+    reads: np.ndarray
+    keys: np.ndarray
+
+    def parts(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        """Each seed sub-block: (start offset, bases, read lengths), views."""
+        a = r = 0
+        for key, reads in zip(self.keys.tolist(), self.reads.tolist()):
+            lengths = self.lengths[r:r + reads]
+            b = a + int(lengths.sum())
+            yield key, self.dna[a:b], lengths
+            a, r = b, r + reads
+
+
+@dataclass
+class Seeding:
+    """What an encoder needs of the seed: sub-blocks starting before ``end`` (an input,
+    or R1, offset) are seed sub-blocks, later ones start from ``model``; ``streams``
+    (chained form): the DNA_SEEDED stream of each seed sub-block and its number of bases,
+    by start offset."""
+
+    end: int
+    model: np.ndarray
+    streams: dict[int, tuple[bytes, int]] = field(default_factory=dict)
+
+
+def prepare(text: SeedText, seed: SeedInfo, end: int) -> Seeding:
+    """The :class:`Seeding` of ``text``: for a chained seed, :func:`walk_chain` over its
+    sub-blocks; else the joined model (:func:`train`, which overwrites ``text.dna``)."""
+    if seed.form != FORM_CHAIN:
+        return Seeding(end, train(text.dna, text.lengths, seed))
+    if len(text.reads) != seed.n_subblocks or int(text.lengths.sum()) != text.dna.size:
+        raise ValueError("seed text does not match its sub-blocks")
+    n, model, streams = walk_chain(text.parts(), seed)
+    return Seeding(end, model, streams)
+
+
+def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedInfo
+               ) -> tuple[int, np.ndarray, dict[int, tuple[bytes, int]]]:
+    """The encoders' walk along a chained seed: ``parts`` gives each seed sub-block in
+    input order as (start offset, bases, read lengths); each one's bases are coded with
+    DNA_SEEDED from the table learned on the ones before (sub-block 0: from all ones),
+    the table learning them in place. Returns the number of seed sub-blocks, the seed
+    model and each one's stream and number of bases by start offset. The same on every
+    rank: each encoder walks the whole chain; ``parts`` may read the input as it goes,
+    so that memory holds one sub-block of it."""
+    F = counter_table(4 << (2 * plan.k), 1)
+    streams: dict[int, tuple[bytes, int]] = {}
+    n = 0
+    for key, dna, lengths in parts:
+        lengths = np.ascontiguousarray(lengths, np.int64)
+        if int(lengths.sum()) != dna.size:
+            raise ValueError("seed read lengths do not add up to its bases")
+        exceptions = dna.size - int(np.count_nonzero(BASE_CODE[dna] < 4))
+        out = np.empty(worst_case(dna.size, exceptions), np.uint8)
+        m = dna_k8_encode_into(dna, lengths, out, plan.k, plan.revcomp, plan.inc, F)
+        if m < 0:   # pragma: no cover - the worst case always fits
+            raise RuntimeError("chained seed stream did not fit its worst case")
+        streams[int(key)] = (out[:m].tobytes(), dna.size)
+        n += 1
+    return n, F, streams
+
+
+def seed_roles(starts: np.ndarray, seed_end: int) -> np.ndarray:
+    """Roles of sub-blocks starting at (R1) offsets ``starts``: those before the seed's
+    end are seed sub-blocks, every later one is seeded."""
+    return np.where(starts < seed_end, ROLE_SEED, ROLE_SEEDED).astype(np.int64)
+
+
+def encode_seeded(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, keys: np.ndarray,
+                  seeding: Seeding | None, **kwargs) -> list:
+    """:func:`~phyngsc.subblocks.encode_spans` (``kwargs``: its keyword arguments) of
+    sub-blocks starting at (R1) offsets ``keys`` with the archive's seed: their roles, the
+    model, the chained seed streams. Raises what ``encode_spans`` raises."""
+    from .subblocks import encode_spans
+    if seeding is None:
+        return encode_spans(buf, starts, ends, **kwargs)
+    roles = seed_roles(np.asarray(keys, np.int64), seeding.end)
+    encoded = encode_spans(buf, starts, ends, roles=roles, model=seeding.model, **kwargs)
+    return chain_streams(encoded, roles, seeding)
+
+
+def chain_streams(encoded: list, roles: np.ndarray | None, seeding: Seeding | None) -> list:
+    """``encoded`` (:class:`~phyngsc.subblocks.EncodedSubBlock` list) with each seed
+    sub-block's DNA stream replaced by its chained stream where that is smaller. A seed
+    sub-block whose chained stream is missing or of another length is a bug (the walk
+    and the encoders cut the seed differently): RuntimeError."""
+    if seeding is None or not seeding.streams or roles is None:
+        return encoded
+    from .subblocks import EncodedSubBlock
+    result = []
+    for sb, role in zip(encoded, roles.tolist()):
+        if role == ROLE_SEED:
+            h = sb.header
+            chained, n_bases = seeding.streams.get(h.sof, (b"", -1))
+            old = h.streams[SID_DNA]
+            if n_bases != old.decoded_length:
+                raise RuntimeError(f"seed sub-block at {h.sof}: no chained stream of its bases")
+            if len(chained) < old.encoded_length:
+                header, data = replace_stream(sb.data, SID_DNA, DNA_SEEDED, chained)
+                sb = EncodedSubBlock(header, data)
+        result.append(sb)
+    return result
+
+
+def replace_stream(data: bytes, sid: int, codec: int, payload: bytes):
+    """``(header, bytes)`` of encoded sub-block ``data`` with stream ``sid`` replaced by
+    ``payload`` coded with ``codec`` (same decoded length)."""
+    from .format.subblock import SubBlockHeader
+    h, size = SubBlockHeader.unpack(data)
+    a = size + sum(s.encoded_length for s in h.streams[:sid])
+    old = h.streams[sid]
+    streams = tuple(StreamInfo(sid, codec, len(payload), old.decoded_length) if s.sid == sid
+                    else s for s in h.streams)
+    header = replace(h, streams=streams)
+    return header, (header.pack() + bytes(data[size:a]) + payload +
+                    bytes(data[a + old.encoded_length:]))
+
+
+def chain_table(seed: SeedInfo) -> np.ndarray:
+    """The table a chained seed's walk starts from: ``4 << 2k`` counters, all ones."""
+    return counter_table(4 << (2 * seed.k), 1)
+
+
+def chain_learn(F: np.ndarray, dna: np.ndarray, lengths: np.ndarray, seed: SeedInfo) -> None:
+    """One step of a chain's walk for a seed sub-block whose bases ``dna`` (read lengths
+    ``lengths``) were coded some other way: table ``F`` learns them in place."""
+    dna_k8_learn_into(F, base_codes(dna), np.ascontiguousarray(lengths, np.int64), seed.k,
+                      seed.revcomp, seed.inc)
+
+
+def chain_decode(F: np.ndarray, stream: np.ndarray, lengths: np.ndarray, n_bases: int,
+                 seed: SeedInfo) -> np.ndarray | None:
+    """One step of a chain's walk for a seed sub-block coded DNA_SEEDED: its ``n_bases``
+    bases decoded from ``stream`` with table ``F``, which learns them in place; None if
+    the stream is damaged or names other settings than the seed's (``F`` is then
+    spoilt: the walk must start again)."""
+    if len(stream) < 3 or (int(stream[0]), int(stream[1]) & 1, int(stream[2])) != \
+            (seed.k, int(seed.revcomp), seed.inc):
+        return None
+    out = np.empty(n_bases, np.uint8)
+    st = dna_k8_decode_into(stream, np.ascontiguousarray(lengths, np.int64), out, F)
+    return out if st == 0 else None
+
+
 def model_bytes(seed: SeedInfo | None) -> int:
     """Memory of one copy of the seed model, in bytes (0 without a seed)."""
     return 0 if seed is None else 4 << (2 * seed.k)
 
 
-__all__ = ["plan_seed", "roles", "train", "model_bytes"]
+__all__ = ["plan_seed", "roles", "train", "model_bytes", "prepare", "chain_streams",
+           "replace_stream", "chain_table", "chain_learn", "chain_decode", "SeedText",
+           "Seeding", "FORM_JOINED", "FORM_CHAIN", "seed_roles", "encode_seeded", "walk_chain"]

@@ -294,11 +294,11 @@ def bases_and_lengths(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def seed_bases(text: np.ndarray, starts: np.ndarray, ends: np.ndarray
-               ) -> tuple[np.ndarray, np.ndarray]:
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`bases_and_lengths` of ``text[starts[i]:ends[i]]`` for each i, joined in that
-    order, split one span at a time so that memory holds the bases (about half the text)
-    and one span's streams, not every stream of the whole text at once. Raises
-    :class:`SpanError` (its offset relative to ``text``)."""
+    order, and the reads of each span; split one span at a time so that memory holds the
+    bases (about half the text) and one span's streams, not every stream at once.
+    Raises :class:`SpanError` (its offset relative to ``text``)."""
     dna = np.empty(int(np.sum(ends - starts)), np.uint8)   # untouched pages cost nothing
     lengths, n = [], 0
     for a, b in zip(starts.tolist(), ends.tolist()):
@@ -309,7 +309,8 @@ def seed_bases(text: np.ndarray, starts: np.ndarray, ends: np.ndarray
         dna[n:n + d.size] = d
         n += d.size
         lengths.append(ln)
-    return dna[:n], (np.concatenate(lengths) if lengths else np.zeros(0, np.int64))
+    return (dna[:n], np.concatenate(lengths) if lengths else np.zeros(0, np.int64),
+            np.array([x.size for x in lengths], np.int64))
 
 
 def _model(model: np.ndarray | None) -> np.ndarray:
@@ -368,9 +369,7 @@ def decode_subblocks(encoded: list[bytes | memoryview], model: np.ndarray | None
 
 
 __all__ = ["encode_spans", "decode_subblocks", "decode_streams", "bases_and_lengths",
-           "seed_bases",
-           "EncodedSubBlock",
-           "SpanError", "SubBlockCorrupt", "slot_capacity"]
+           "seed_bases", "EncodedSubBlock", "SpanError", "SubBlockCorrupt", "slot_capacity"]
 
 
 @parallel_kernel

@@ -25,8 +25,9 @@ def decode_streams_of(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
     from ..subblocks import SubBlockCorrupt, decode_streams
     if data is None:
         data = [arch.subblock_bytes(int(i)) for i in batch]
+    data, model = arch.prepared(batch, data)
     try:
-        return decode_streams(data, wanted, arch.seed_model_for(batch, data))
+        return decode_streams(data, wanted, model)
     except SubBlockCorrupt as exc:
         raise subblock_error(arch, int(batch[exc.index]), exc.reason) from None
 
@@ -35,9 +36,9 @@ def decode_text(arch: Archive, batch: np.ndarray):
     """``(headers, text, starts)``: the original text of sub-blocks ``batch``, end to end
     (sub-block k is ``text[starts[k]:starts[k + 1]]``), each checked against its CRC-32."""
     from ..subblocks import SubBlockCorrupt, decode_subblocks
-    data = [arch.subblock_bytes(int(i)) for i in batch]
+    data, model = arch.prepared(batch, [arch.subblock_bytes(int(i)) for i in batch])
     try:
-        return decode_subblocks(data, arch.seed_model_for(batch, data))
+        return decode_subblocks(data, model)
     except SubBlockCorrupt as exc:
         raise subblock_error(arch, int(batch[exc.index]), exc.reason) from None
 

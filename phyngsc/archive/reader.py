@@ -62,6 +62,7 @@ class Archive:
     def __init__(self, path: str) -> None:
         self.path = path
         self._seed_model: np.ndarray | None = None
+        self._chain = None   # the walk of a chained seed (seed_chain.SeedChain)
         self._f = open_input(path)
         try:
             self.size = os.fstat(self._f.fileno()).st_size
@@ -222,6 +223,8 @@ class Archive:
         seed = self.footer.seed
         if seed is None:
             return None
+        if self._seed_model is None and seed.form != 0:
+            self._seed_model = self.chain().model()
         if self._seed_model is None:
             from ..core.varint import varints_to_array
             from ..format.constants import SID_DNA, SID_LENGTHS
@@ -252,6 +255,28 @@ class Archive:
                 raise self.subblock_error(0, "seed read lengths do not match its bases")
             self._seed_model = train(dna, lengths, seed)
         return self._seed_model
+
+    def chain(self):
+        """The walk of the archive's chained seed (:class:`.seed_chain.SeedChain`)."""
+        if self._chain is None:
+            from .seed_chain import SeedChain
+            self._chain = SeedChain(self)
+        return self._chain
+
+    def prepared(self, indices: list[int] | np.ndarray, data: list[bytes]
+                 ) -> tuple[list[bytes], np.ndarray | None]:
+        """``(data, model)`` to decode sub-blocks ``indices`` (their bytes ``data``) with:
+        seed sub-blocks whose bases are coded from a chained seed get them from the walk
+        (stored in the returned bytes), and ``model`` is :meth:`seed_model_for` of the
+        rest."""
+        from .seed_chain import chained_indices, with_bases
+        found = chained_indices(self.footer.seed, indices, data)
+        if found:
+            bases = self.chain().walk(max(found) + 1, found)
+            data = list(data)
+            for i, k in found.items():
+                data[k] = with_bases(data[k], bases[i])
+        return data, self.seed_model_for(indices, data)
 
     def seed_model_for(self, indices: Iterable[int],
                        data: list[bytes] | None = None) -> np.ndarray | None:
@@ -298,9 +323,8 @@ class Archive:
             first, n = int(ix.first_record[i]), int(ix.n_records[i])
             if first + n <= start or first >= stop:
                 continue
-            data = [self.subblock_bytes(i)]
-            _h, (s,) = decode_streams(data, (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS),
-                                      self.seed_model_for((i,), data))
+            data, model = self.prepared([i], [self.subblock_bytes(i)])
+            _h, (s,) = decode_streams(data, (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS), model)
             titles = s[SID_TITLES].tobytes().split(b"\n")
             lengths = read_lengths(s[SID_LENGTHS], n)
             ends = np.cumsum(lengths)

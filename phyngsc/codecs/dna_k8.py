@@ -29,7 +29,9 @@ Table: ``4**(k+1)`` bytes (16 MiB at k = 11, 64 MiB at k = 12, 256 MiB at k = 13
 A table may start from a trained state instead of all ones: :func:`dna_k8_train`
 runs the same learning over a seed (bases and read lengths) without coding, and the
 encoder and decoder then start from a copy of its table (``init``; DNA_SEEDED,
-docs/format.md *Seed model*).
+docs/format.md *Seed model*). The ``_into`` kernels code, decode or learn with a table
+the caller owns, in place: a chained seed (NGSC 1.5) walks its sub-blocks with one
+table, each coded from what the ones before it taught.
 """
 
 from __future__ import annotations
@@ -130,6 +132,16 @@ def dna_k8_learn(codes: np.ndarray, aux: np.ndarray, k: int, revcomp: bool,
     """:func:`dna_k8_train` of bases already turned into their 2-bit codes (0-3, as
     :func:`~.dna_exceptions.base_codes` gives them)."""
     F = counter_table(4 << (2 * k), 1)
+    dna_k8_learn_into(F, codes, aux, k, revcomp, inc)
+    return F
+
+
+@kernel
+def dna_k8_learn_into(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, k: int,
+                      revcomp: bool, inc: int) -> None:
+    """Learn 2-bit codes ``codes`` (read lengths ``aux``) into table ``F`` (``4 << 2k``
+    counters) in place, exactly as :func:`dna_k8_encode_into` learns while coding them;
+    the context starts from 0."""
     mask = (1 << (2 * k)) - 1
     n = codes.size
     cx = _read_scratch(aux, n)
@@ -154,7 +166,6 @@ def dna_k8_learn(codes: np.ndarray, aux: np.ndarray, k: int, revcomp: bool,
             break
     if warm < 0:    # never true: keeps the loads
         F[0] = 1
-    return F
 
 
 @kernel
@@ -162,9 +173,17 @@ def dna_k8_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
                   revcomp: bool, inc: int, init: np.ndarray) -> int:
     """Code bases ``src`` (read lengths ``aux``) at ``out``; bytes written or -1. ``init``:
     empty (start from all ones) or a trained table of ``4 << 2k`` counters."""
-    if out.size < 3 or not 1 <= k <= MAX_K or not 1 <= inc <= 127:
+    if not 1 <= k <= MAX_K or (init.size != 0 and init.size != 4 << (2 * k)):
         return -1
-    if init.size != 0 and init.size != 4 << (2 * k):
+    return dna_k8_encode_into(src, aux, out, k, revcomp, inc, start_table(k, init))
+
+
+@kernel
+def dna_k8_encode_into(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
+                       revcomp: bool, inc: int, F: np.ndarray) -> int:
+    """:func:`dna_k8_encode` from table ``F`` (``4 << 2k`` counters, else -1), which learns
+    the bases in place exactly as :func:`dna_k8_learn_into` would (the chained seed)."""
+    if out.size < 3 or not 1 <= k <= MAX_K or not 1 <= inc <= 127 or F.size != 4 << (2 * k):
         return -1
     out[0] = k
     out[1] = 1 if revcomp else 0
@@ -172,8 +191,14 @@ def dna_k8_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
     pos = put_exceptions(src, out, 3)
     if pos < 0:
         return -1
+    return _encode_bases(src, aux, out, k, revcomp, inc, F, pos)
+
+
+@kernel
+def _encode_bases(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
+                  revcomp: bool, inc: int, F: np.ndarray, pos: int) -> int:
+    """The range-coded bases at ``out[pos:]`` (after header and exceptions); end or -1."""
     codes = base_codes(src)
-    F = start_table(k, init)
     mask = (1 << (2 * k)) - 1
     n = codes.size
     cx = _read_scratch(aux, n)
@@ -230,10 +255,25 @@ def dna_k8_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, init: np.nd
         return 1
     if init.size != 0 and init.size != 4 << (2 * k):
         return 1
+    return dna_k8_decode_into(src, aux, out, start_table(k, init))
+
+
+@kernel
+def dna_k8_decode_into(src: np.ndarray, aux: np.ndarray, out: np.ndarray,
+                       F: np.ndarray) -> int:
+    """:func:`dna_k8_decode` from table ``F``, which learns the decoded bases in place (as
+    :func:`dna_k8_learn_into` would); 0 ok, 1 corrupt (``F`` is then left part-learned).
+    ``F`` must hold ``4 << 2k`` counters for the stream's k (else corrupt)."""
+    if src.size < 3:
+        return 1 if out.size else 0
+    k = np.int64(src[0])
+    revcomp = (src[1] & 1) == 1
+    inc = np.int64(src[2])
+    if k < 1 or k > MAX_K or inc < 1 or inc > 127 or F.size != 4 << (2 * k):
+        return 1
     pos, n_exc, exc = read_exceptions(src, 3)
     if pos < 0:
         return 1
-    F = start_table(k, init)
     mask = (1 << (2 * k)) - 1
     n = out.size
     cx = _read_scratch(aux, n)

@@ -97,7 +97,7 @@ class SeedPreset:
 #: order 13; 2 before phyngsc 0.9) code seeded sub-blocks of a 25x run smallest: the
 #: sparser the contexts, the more one sighting should count (docs/performance.md).
 SEEDS: dict[int, SeedPreset] = {
-    5: SeedPreset(128 << 20, 12, True, 3),
+    5: SeedPreset(192 << 20, 12, True, 3),
     9: SeedPreset(256 << 20, 13, True, 8),
 }
 

@@ -52,6 +52,11 @@ class SeedInfo:
     k: int
     revcomp: bool
     inc: int
+    #: 0 (NGSC 1.3): the model learns the seed's bases joined, the seed sub-blocks never
+    #: use it; 1 (NGSC 1.5, *chained*): it learns them sub-block by sub-block, each from
+    #: context 0, and seed sub-block i may code its bases with DNA_SEEDED from the table
+    #: learned on seed sub-blocks 0 .. i-1.
+    form: int = 0
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,8 @@ class Footer:
             for value in (self.seed.n_subblocks, self.seed.k, int(self.seed.revcomp),
                           self.seed.inc):
                 w.v(value)
+            if self.seed.form:  # NGSC 1.5: 8 bits; a 1.3 footer ends (padding < 8 bits) here
+                w.u(self.seed.form, 8)
         return w.getvalue()
 
     @classmethod
@@ -158,13 +165,14 @@ class Footer:
             if r.bits_left >= 8:
                 n_seed = r.v()
                 if n_seed:
-                    seed = SeedInfo(n_seed, r.v(), r.v() == 1, r.v())
+                    k, rc, inc = r.v(), r.v() == 1, r.v()
+                    seed = SeedInfo(n_seed, k, rc, inc, r.u(8) if r.bits_left >= 8 else 0)
         except EOFError as exc:
             raise FormatViolation("footer fields cut short") from exc
         if sum(e.n_subblocks for e in blocks) != ns:
             raise FormatViolation("footer block sub-block counts do not add up")
         if seed is not None and (seed.n_subblocks >= ns or not 1 <= seed.k <= 13 or
-                                 not 1 <= seed.inc <= 127):
+                                 not 1 <= seed.inc <= 127 or seed.form not in (0, 1)):
             raise FormatViolation("footer seed section is out of range")
         return cls(ranks, threads, level, writer, window, tuple(files), blocks, subs, seed)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -22,9 +23,8 @@ from ..errors import FastqFormatError, InputFileError, PhyngscError
 from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
 from ..format.constants import FILE_HEADER_SIZE
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
-from ..codecs.registry import ROLE_SEED, ROLE_SEEDED
-from ..seed import plan_seed, train
-from ..subblocks import SpanError, encode_spans, seed_bases
+from ..seed import Seeding, SeedText, encode_seeded, plan_seed, walk_chain
+from ..subblocks import SpanError, bases_and_lengths, seed_bases
 from .common import Progress, locate
 from .job import CompressionJob, CompressOptions, CompressResult, validate
 from .plan import even_share, n_windows
@@ -164,36 +164,62 @@ def scan_batch(infile: Any, src: str, size: int, pos: int, stop: int, window: in
 
 
 def seed_input(infile: Any, src: str, size: int, window: int, plan: SeedInfo
-               ) -> tuple[SeedInfo, int, np.ndarray, np.ndarray]:
+               ) -> tuple[SeedInfo, int, SeedText]:
     """Read the seed: the records starting in the first ``plan.n_subblocks`` windows.
     Returns the footer entry (its count: the sub-blocks those records make, fewer if a
     window holds no record start), the offset of the first record after the seed, and
-    the seed's bases and read lengths (what :func:`phyngsc.seed.train` learns)."""
+    the seed's bases, read lengths and sub-blocks (what :func:`phyngsc.seed.prepare`
+    learns)."""
     buf, bounds, nxt = scan_batch(infile, src, size, 0, plan.n_subblocks * window, window,
                                   plan.n_subblocks + 2)
     try:
-        dna, lengths = seed_bases(buf, bounds, np.append(bounds[1:], nxt))
+        dna, lengths, reads = seed_bases(buf, bounds, np.append(bounds[1:], nxt))
     except SpanError as exc:  # pragma: no cover - scan_batch validated these records
         raise FastqFormatError(src, exc.offset, error_text(exc.status, exc.b, exc.c))
-    return SeedInfo(len(bounds), plan.k, plan.revcomp, plan.inc), nxt, dna, lengths
+    seed = SeedInfo(len(bounds), plan.k, plan.revcomp, plan.inc, plan.form)
+    return seed, nxt, SeedText(dna, lengths, reads, np.asarray(bounds, np.int64))
+
+
+def seed_parts(infile: Any, src: str, size: int, window: int, plan: SeedInfo,
+               cut: dict[str, int]) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """The seed of a file one window at a time, as :func:`phyngsc.seed.walk_chain` takes
+    it: (start offset, bases, read lengths) of each sub-block of the records starting
+    in the first ``plan.n_subblocks`` windows (the same sub-blocks as
+    :func:`seed_input`'s); sets ``cut["end"]``, the offset of the first record after
+    the seed, once it is read through. Memory holds one window of text."""
+    pos, limit = 0, plan.n_subblocks * window
+    while pos < limit:
+        buf, bounds, nxt = scan_batch(infile, src, size, pos,
+                                      min(limit, (pos // window + 1) * window), window, 3)
+        for a, b in zip(bounds.tolist(), np.append(bounds[1:], nxt).tolist()):
+            try:
+                dna, lengths = bases_and_lengths(buf[a:b])
+            except SpanError as exc:  # pragma: no cover - scan_batch validated them
+                raise FastqFormatError(src, pos + a + exc.offset,
+                                       error_text(exc.status, exc.b, exc.c))
+            yield pos + a, dna, lengths
+        if nxt == 0:
+            break
+        pos += nxt
+    cut["end"] = pos
 
 
 def seed_model(infile: Any, src: str, size: int, window: int, plan: SeedInfo
-               ) -> tuple[SeedInfo, tuple[int, np.ndarray]]:
-    """The footer entry and ``(end, model)`` of the seed (see :func:`seed_input`): the
-    offset of the first record after the seed, and the trained model. Every rank of a
-    file compression runs this."""
-    seed, end, dna, lengths = seed_input(infile, src, size, window, plan)
-    return seed, (end, train(dna, lengths, seed))
+               ) -> tuple[SeedInfo, Seeding]:
+    """The footer entry and the :class:`~phyngsc.seed.Seeding` of a file's chained seed,
+    read one window at a time (:func:`seed_parts`). Every rank of a file compression
+    runs this."""
+    cut: dict[str, int] = {}
+    n, model, streams = walk_chain(seed_parts(infile, src, size, window, plan, cut), plan)
+    seed = SeedInfo(n, plan.k, plan.revcomp, plan.inc, plan.form)
+    return seed, Seeding(cut["end"], model, streams)
 
 
 def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
                   opts: CompressOptions, rank: int, writer: Any, progress: Progress,
-                  seeding: tuple[int, np.ndarray] | None = None) -> int:
+                  seeding: Seeding | None = None) -> int:
     """Encode the records starting in ``[begin, limit)``; return where the next range
-    begins. ``seeding``: ``(end, model)`` of the archive's seed (see :func:`seed_model`):
-    sub-blocks starting before ``end`` are seed sub-blocks, every later one is seeded."""
-    seed_end, model = seeding if seeding is not None else (0, None)
+    begins. ``seeding``: the archive's seed (see :func:`seed_model`)."""
     W = opts.window
     per_batch = opts.batch_windows or 2 * max(1, opts.threads)
     packer = BlockPacker(rank)
@@ -203,11 +229,8 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
         buf, bounds, nxt = scan_batch(infile, src, size, pos, stop, W, per_batch + 2)
         ends = np.append(bounds[1:], nxt)
         try:
-            role = None
-            if seeding is not None:
-                role = seed_roles(pos + bounds, seed_end)
-            encoded = encode_spans(buf, bounds, ends, base=pos, file_index=0, level=opts.level,
-                                   roles=role, model=model)
+            encoded = encode_seeded(buf, bounds, ends, pos + bounds, seeding, base=pos,
+                                    file_index=0, level=opts.level)
         except SpanError as exc:  # pragma: no cover - scan_batch validated these records
             raise FastqFormatError(src, pos + exc.offset, error_text(exc.status, exc.b, exc.c))
         for sb in encoded:
@@ -221,11 +244,6 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
         writer.write(data, info)
     return max(pos, begin)
 
-
-def seed_roles(starts: np.ndarray, seed_end: int) -> np.ndarray:
-    """Roles of sub-blocks starting at file offsets ``starts``: those before the seed's
-    end are seed sub-blocks, every later one is seeded."""
-    return np.where(starts < seed_end, ROLE_SEED, ROLE_SEEDED).astype(np.int64)
 
 
 def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> list[int]:
@@ -251,6 +269,6 @@ def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> list[int]:
     return comm.bcast(starts, root=0)
 
 
-__all__ = ["compress_file", "check_input", "resync", "scan_batch", "seed_input", "seed_roles",
+__all__ = ["compress_file", "check_input", "resync", "scan_batch", "seed_input",
            "CompressOptions",
            "CompressResult", "validate", "FILE_HEADER_SIZE"]

@@ -23,10 +23,10 @@ from ..fastq.pairs import interleave, record_starts
 from ..fastq.scan import NEED_MORE, OK, error_text, scan_span
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
 from ..format.subblock import PAIRED
-from ..seed import plan_seed, train
-from ..subblocks import SpanError, encode_spans, seed_bases
+from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prepare
+from ..subblocks import SpanError, seed_bases
 from .common import InternalError, agree, locate
-from .compress import READ_AHEAD, check_input, resync, scan_batch, seed_roles
+from .compress import READ_AHEAD, check_input, resync, scan_batch
 from .job import CompressionJob, CompressOptions, CompressResult
 from .plan import even_share, n_windows
 from .writer import BlockPacker
@@ -147,8 +147,8 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
         seeding = None
         plan = plan_seed(opts.level, size1, W, opts.seed_bytes)
         if plan is not None:
-            job.seed, end, dna, lengths = pair_seed(f1, f2, r1, r2, size1, size2, plan, opts)
-            seeding = (end, train(dna, lengths, job.seed))
+            job.seed, end, text = pair_seed(f1, f2, r1, r2, size1, size2, plan, opts)
+            seeding = prepare(text, job.seed, end)
         first = sum(t[2] for t in table[:comm.rank])
         q = max(k for k in range(comm.size) if sum(t[5] for t in table[:k]) <= first)
         skip = first - sum(t[5] for t in table[:q])
@@ -242,38 +242,36 @@ def pair_batches(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos
 
 
 def pair_seed(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, plan: SeedInfo,
-              opts: CompressOptions) -> tuple[SeedInfo, int, np.ndarray, np.ndarray]:
+              opts: CompressOptions) -> tuple[SeedInfo, int, SeedText]:
     """The seed of a paired archive: the paired sub-blocks of the first
     ``plan.n_subblocks`` R1 windows (their records and mates, interleaved, as the
     sub-blocks hold them). Returns the footer entry, the R1 offset of the first record
-    after the seed, and the seed's bases and read lengths. Streams are not released."""
+    after the seed, and the seed's text (keyed by R1 offsets). Streams are not released."""
     W = opts.window
     seed_opts = CompressOptions(window=W, batch_windows=plan.n_subblocks)
     limit = plan.n_subblocks * W if size1 >= 0 else -1
     batches = pair_batches(f1, f2, r1, r2, size1, size2, 0, limit, 0, seed_opts,
                            until=plan.n_subblocks * W)
-    joined, spans, _meta, used1, _used2 = next(batches)
+    joined, spans, meta, used1, _used2 = next(batches)
     batches.close()
     try:
-        dna, lengths = seed_bases(joined, spans[:-1], spans[1:])
+        dna, lengths, reads = seed_bases(joined, spans[:-1], spans[1:])
     except SpanError as exc:  # pragma: no cover - pair_batches validated these records
         raise FastqFormatError(r1, exc.offset, error_text(exc.status, exc.b, exc.c))
-    seed = SeedInfo(len(spans) - 1, plan.k, plan.revcomp, plan.inc)
-    return seed, used1, dna, lengths
+    seed = SeedInfo(len(spans) - 1, plan.k, plan.revcomp, plan.inc, plan.form)
+    keys = np.array([m[0] for m in meta], np.int64)
+    return seed, used1, SeedText(dna, lengths, reads, keys)
 
 
 def encode_pair_batch(joined: np.ndarray, spans: np.ndarray, meta: list, opts: CompressOptions,
                       packer: BlockPacker, writer: Any,
-                      seeding: tuple[int, np.ndarray] | None = None) -> None:
+                      seeding: Seeding | None = None) -> None:
     """Encode one batch of paired sub-blocks (``meta``: R1 offset, R2 offset and R1 bytes
-    of each) and hand full blocks to ``writer``. ``seeding``: ``(end, model)``, ``end``
-    an R1 offset: sub-blocks starting before it are seed sub-blocks."""
-    roles, model = None, None
-    if seeding is not None:
-        roles = seed_roles(np.array([m[0] for m in meta], np.int64), seeding[0])
-        model = seeding[1]
-    encoded = encode_spans(joined, spans[:-1], spans[1:], base=0, file_index=PAIRED,
-                           level=opts.level, mates=meta, roles=roles, model=model)
+    of each) and hand full blocks to ``writer``. ``seeding``: the archive's seed (its
+    ``end`` an R1 offset: sub-blocks starting before it are seed sub-blocks)."""
+    keys = np.array([m[0] for m in meta], np.int64)
+    encoded = encode_seeded(joined, spans[:-1], spans[1:], keys, seeding, base=0,
+                            file_index=PAIRED, level=opts.level, mates=meta)
     for sb, (_sof1, _sof2, len1) in zip(encoded, meta):
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, PAIRED,
                               zlib.crc32(sb.data), len1)
@@ -283,7 +281,7 @@ def encode_pair_batch(joined: np.ndarray, spans: np.ndarray, meta: list, opts: C
 
 def _encode_pairs(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos1: int,
                   limit: int, pos2: int, opts: CompressOptions, rank: int, writer: Any,
-                  seeding: tuple[int, np.ndarray] | None) -> None:
+                  seeding: Seeding | None) -> None:
     packer = BlockPacker(rank)
     for joined, spans, meta, _u1, _u2 in pair_batches(f1, f2, r1, r2, size1, size2, pos1,
                                                        limit, pos2, opts):

@@ -36,10 +36,9 @@ import numpy as np
 
 from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, open_input
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
-from ..seed import plan_seed, train
-from ..subblocks import encode_spans
+from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prepare
 from .common import InternalError
-from .compress import scan_batch, seed_input, seed_roles
+from .compress import scan_batch, seed_input
 from .job import CompressionJob, CompressOptions, CompressResult
 from .paired import encode_pair_batch, pair_batches, pair_seed
 from .writer import BlockPacker
@@ -154,7 +153,7 @@ def _batches(source: StreamSource, opts: CompressOptions):
 
 
 def stream_seed(sources: list[StreamSource], opts: CompressOptions
-                ) -> tuple[SeedInfo, int, np.ndarray, np.ndarray] | None:
+                ) -> tuple[SeedInfo, int, SeedText] | None:
     """Rank 0: the seed of a single-end stream (as :func:`~.compress.seed_input` gives it
     for the same data as a file) or of two mates (as :func:`~.paired.pair_seed`), or
     None. The plan depends on the (R1) input size only up to twice the seed (never more
@@ -185,15 +184,12 @@ def stream_seed(sources: list[StreamSource], opts: CompressOptions
 
 def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
                   opts: CompressOptions, writer: Any, packer: BlockPacker,
-                  seeding: tuple[int, np.ndarray] | None = None) -> None:
+                  seeding: Seeding | None = None) -> None:
     """Encode one single-end batch; full blocks go out through ``writer``. ``seeding``:
-    ``(end, model)`` of the seed, as for file input."""
+    the archive's seed, as for file input."""
     ends = np.append(bounds[1:], len(text))
-    roles, model = None, None
-    if seeding is not None:
-        roles, model = seed_roles(base + bounds, seeding[0]), seeding[1]
-    encoded = encode_spans(text, bounds, ends, base=base, file_index=0, level=opts.level,
-                           roles=roles, model=model)
+    encoded = encode_seeded(text, bounds, ends, base + bounds, seeding, base=base,
+                            file_index=0, level=opts.level)
     for sb in encoded:
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, 0,
                               zlib.crc32(sb.data))
@@ -203,7 +199,7 @@ def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
 
 def _encode_work(work: tuple, opts: CompressOptions, writer: Any,
                  packer: BlockPacker | None,
-                 seeding: tuple[int, np.ndarray] | None = None) -> None:
+                 seeding: Seeding | None = None) -> None:
     """Encode one work item: ``("se", label, base, text, bounds)`` or ``("pe", label,
     joined, spans, meta)``. Without ``packer`` (an encoder rank) a fresh one labels the
     blocks with the batch number and is flushed at once."""
@@ -300,7 +296,7 @@ def _read_side(comm: Any, inputs: list[str], interleaved: bool, opts: CompressOp
             job.seed = seed[0]
         if comm.size == 1:
             packer = BlockPacker(0)
-            seeding = None if seed is None else (seed[1], train(seed[2], seed[3], seed[0]))
+            seeding = None if seed is None else prepare(seed[2], seed[0], seed[1])
             for work in _work(sources, opts):
                 _encode_work(work, opts, writer, packer, seeding)
             for data, info in packer.flush():
@@ -308,7 +304,7 @@ def _read_side(comm: Any, inputs: list[str], interleaved: bool, opts: CompressOp
             return _footer_files(inputs, sources, interleaved)
         pending = comm.size - 1          # encoders not yet told to stop
         try:
-            if seed is not None:         # every encoder trains the same model
+            if seed is not None:         # every encoder walks the same seed
                 for _ in range(comm.size - 1):
                     _ask, who = comm.recv_any()
                     comm.send(("seed",) + seed, who)
@@ -344,8 +340,8 @@ def _encoder_side(comm: Any, opts: CompressOptions, writer: Any) -> None:
         if failure is None:
             try:
                 if work[0] == "seed":
-                    _kind, seed, end, dna, lengths = work
-                    seeding = (end, train(dna, lengths, seed))
+                    _kind, seed, end, text = work
+                    seeding = prepare(text, seed, end)
                     continue
                 _encode_work(work, opts, writer, None, seeding)
             except PhyngscError as exc:

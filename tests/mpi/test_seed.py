@@ -61,3 +61,65 @@ def test_seeded_paired_any_ranks(world, shared_tmp):
             assert filecmp.cmp(o1, R1, shallow=False) and filecmp.cmp(o2, R2, shallow=False)
     if world.rank == 0:
         assert len(digests) == 1
+
+
+def _deep_reads(path, pairs=False):
+    """Reads of both strands of one 3 kbp sequence (the unit tests' deep set): the seed
+    sub-blocks after the first code their bases from the chain."""
+    import numpy as np
+    rng = np.random.default_rng(5)
+    genome = rng.choice(list(b"ACGT"), 3000).astype(np.uint8).tobytes()
+    comp = bytes.maketrans(b"ACGT", b"TGCA")
+    out = [[], []]
+    for i in range(1200):
+        at = int(rng.integers(0, 3000 - 60))
+        read = genome[at:at + 60]
+        if i % 2:
+            read = read.translate(comp)[::-1]
+        q = bytes(int(x) for x in rng.integers(35, 74, len(read)))
+        out[i % 2 if pairs else 0].append(b"@r%d\n%s\n+\n%s\n" % (i // 2 if pairs else i,
+                                                                  read, q))
+    paths = [path.with_suffix(f".{k}.fq") for k in (1, 2)]
+    for p, recs in zip(paths, out):
+        p.write_bytes(b"".join(recs))
+    return paths if pairs else paths[:1]
+
+
+@pytest.mark.parametrize("pairs", [False, True])
+def test_chained_seed_is_the_same_at_any_rank_count(world, shared_tmp, pairs):
+    """NGSC 1.5: every rank walks the whole chain, the rank owning a seed sub-block
+    takes its chained stream; any rank count decodes it, walking from its first seed
+    sub-block."""
+    from phyngsc.codecs.registry import CODEC_ID
+    srcs = _deep_reads(shared_tmp / "deep", pairs) if world.rank == 0 else None
+    srcs = world.bcast(srcs, root=0)
+    gz = shared_tmp / "deep.fq.gz"      # a stream: rank 0 deals the seed to the encoders
+    if world.rank == 0 and not pairs:
+        gz.write_bytes(gzip.compress(srcs[0].read_bytes()))
+    world.Barrier()
+    digests = set()
+    runs = [(cp, tuple(map(str, srcs)) if pairs else str(srcs[0]))
+            for cp in range(1, min(world.size, 4) + 1)]
+    if not pairs:
+        runs += [(cp, str(gz)) for cp in range(1, min(world.size, 3) + 1)]
+    for cp, inp in runs:
+        arc = shared_tmp / f"c{cp}.ngsc"
+        run_on(world, cp, lambda c: phyngsc.compress(inp, str(arc), comm=c, level=5,
+                                                     threads=1, window=4096, seed=20000))
+        if world.rank == 0:
+            with phyngsc.open(str(arc)) as a:
+                seed = a.footer.seed
+                assert seed.form == 1 and seed.n_subblocks == 5
+                codecs = [a.subblock_header(i).streams[1].codec for i in range(5)]
+                assert codecs[1:] == [CODEC_ID["dna-seeded"]] * 4
+                digests.add(a.index.digest())
+        for dp in range(1, min(world.size, 3) + 1):
+            outs = [shared_tmp / "o1.fq", shared_tmp / "o2.fq"]
+            kw = dict(mate=str(outs[1])) if pairs else {}
+            run_on(world, dp, lambda c: phyngsc.decompress(str(arc), str(outs[0]), comm=c,
+                                                           threads=1, **kw))
+            if world.rank == 0:
+                for o, s in zip(outs, srcs):
+                    assert filecmp.cmp(o, s, shallow=False)
+    if world.rank == 0:
+        assert len(digests) == 1

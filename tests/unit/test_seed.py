@@ -126,10 +126,13 @@ def test_plan_seed_rules():
     p5 = plan_seed(5, 10 << 30, W)
     assert (p5.n_subblocks, p5.k, p5.revcomp) == (SEEDS[5].seed_bytes // W, SEEDS[5].k, True)
     assert plan_seed(9, 10 << 30, W).n_subblocks == SEEDS[9].seed_bytes // W
-    # presets measured on a 1 GiB deep run (docs/performance.md, *A larger seed*)
-    assert (SEEDS[5].seed_bytes, SEEDS[9].seed_bytes) == (128 << 20, 256 << 20)
+    # presets measured on a 1 GiB deep run (docs/performance.md, *A larger seed*, and
+    # *Chained seed*: 192 MiB at level 5 since phyngsc 0.10, was 128)
+    assert (SEEDS[5].seed_bytes, SEEDS[9].seed_bytes) == (192 << 20, 256 << 20)
+    assert p5.form == 1 and plan_seed(9, 10 << 30, W).form == 1   # chained (NGSC 1.5)
     assert (SEEDS[5].inc, SEEDS[9].inc) == (3, 8)        # phyngsc 0.9 (was 2 and 2)
     assert plan_seed(5, 190 << 20, W).n_subblocks == 12      # 24 windows: half of them
+    assert plan_seed(5, 1 << 30, W).n_subblocks == 24
     assert plan_seed(9, 1 << 30, W).n_subblocks == 32
     assert plan_seed(5, 5 * W, W).n_subblocks == 2          # at most half the sub-blocks
     assert plan_seed(5, 10 << 30, 4096, 10_000).n_subblocks == 3
@@ -207,16 +210,16 @@ def test_seeded_archive_round_trips_and_is_smaller(deep_fastq, tmp_path, level):
         seed = a.footer.seed
         assert seed is not None and seed.n_subblocks == 4 and seed.k == SEEDS[level].k
         codecs = a.stream_sizes()["dna"]["codecs"]
-    assert set(codecs) >= {"dna2", "dna-seeded"}
+    assert "dna-seeded" in codecs
     with phyngsc.open(str(plain)) as a:
         assert a.footer.seed is None
     info = json.loads(_cli("info", seeded, "--json").stdout)["seed"]
     with phyngsc.open(str(seeded)) as a:
         seed_text = int(a.index.raw_length[:4].sum())
     assert info == {"n_subblocks": 4, "k": SEEDS[level].k, "revcomp": True,
-                    "inc": SEEDS[level].inc, "input_bytes": seed_text}
+                    "inc": SEEDS[level].inc, "chained": True, "input_bytes": seed_text}
     assert f"first 4 sub-blocks ({seed_text:,} bytes of input), order {SEEDS[level].k}, " \
-           "both strands" in _cli("info", seeded).stdout.decode()
+           "both strands, chained" in _cli("info", seeded).stdout.decode()
     # both strands of one short sequence: the seeded DNA costs far less than 2 bits
     assert seeded.stat().st_size < plain.stat().st_size
     out = tmp_path / "out.fq"
@@ -387,9 +390,11 @@ def test_seed_bases_joins_its_spans_and_places_errors():
     starts = line_starts[::4][::37].astype(np.int64)          # every 37th record
     ends = np.append(starts[1:], len(SAMPLE))
     assert len(starts) > 3
-    dna, ln = seed_bases(text, starts, ends)
+    dna, ln, reads = seed_bases(text, starts, ends)
     whole_dna, whole_ln = bases_and_lengths(text)
     assert dna.tobytes() == whole_dna.tobytes() and ln.tolist() == whole_ln.tolist()
+    assert reads.tolist() == [len(bases_and_lengths(text[a:b])[1])
+                              for a, b in zip(starts.tolist(), ends.tolist())]
     bad = text.copy()
     at = int(starts[2]) + SAMPLE[starts[2]:].index(b"\n") + 3     # a base of span 2
     bad[at] = ord("!")
@@ -400,25 +405,28 @@ def test_seed_bases_joins_its_spans_and_places_errors():
     assert err.value.offset == whole.value.offset and err.value.status == whole.value.status
 
 
-def test_reader_learns_the_seed_a_group_of_sub_blocks_at_a_time(deep_fastq, tmp_path,
-                                                                 monkeypatch):
+def test_reader_learns_the_seed_a_group_of_sub_blocks_at_a_time(tmp_path, monkeypatch):
+    """NGSC 1.3 seeds (joined, form 0; phyngsc 0.7-0.9 wrote them): the reader decodes
+    their sub-blocks a group at a time; the model does not depend on the group."""
     from phyngsc.archive import reader
     arch = tmp_path / "s.ngsc"
-    _compress(deep_fastq, arch, level=5, seed=4096 * 7)
+    arch.write_bytes((DATA / "golden" / "v0.7-seed-L5-synthetic_cov15.ngsc").read_bytes())
+    text = (DATA / "synthetic_cov15.fastq").read_bytes()
     with phyngsc.open(str(arch)) as a:
-        assert a.footer.seed.n_subblocks == 7
+        assert a.footer.seed.n_subblocks == 4 and a.footer.seed.form == 0
         whole = a.seed_model().copy()
-    for group in (1, 3):                      # groups of 3: 3 + 3 + 1 sub-blocks
+        n = a.count()
+    for group in (1, 3):                      # groups of 3: 3 + 1 sub-blocks
         monkeypatch.setattr(reader, "SEED_GROUP", group)
         with phyngsc.open(str(arch)) as a:
             assert np.array_equal(a.seed_model(), whole)
-            assert [r.sequence for r in a.records(1190, 1200)] == [
-                ln.decode() for ln in deep_fastq.read_bytes().split(b"\n")[1::4][1190:1200]]
-    with phyngsc.open(str(arch)) as a:        # damage seed sub-block 4 (second group)
-        at = int(a.index.offset[4]) + int(a.index.length[4]) - 3
+            assert [r.sequence for r in a.records(n - 10, n)] == [
+                ln.decode() for ln in text.split(b"\n")[1::4][n - 10:n]]
+    with phyngsc.open(str(arch)) as a:        # damage seed sub-block 3 (second group)
+        at = int(a.index.offset[3]) + int(a.index.length[3]) - 3
     data = bytearray(arch.read_bytes())
     data[at] ^= 0x10
     arch.write_bytes(bytes(data))
     with phyngsc.open(str(arch)) as a:
-        with pytest.raises(ArchiveError, match="sub-block 4"):
+        with pytest.raises(ArchiveError, match="sub-block 3"):
             a.seed_model()

@@ -26,10 +26,12 @@ def param(k: int, revcomp: bool, inc: int) -> int:
     return k | int(revcomp) << 8 | inc << 16
 
 
-def worst_case(n: int) -> int:
-    """Header 3 + exception list (10 + 2 x (11 n) + 64 + 20) + bases: a counter is
-    >= 1 of a total <= 1020, so <= 10 bits a base, + 5 flush bytes."""
-    return 3 + 22 * n + 94 + (10 * n + 7) // 8 + 5
+def worst_case(n: int, exceptions: int | None = None) -> int:
+    """Header 3 + exception list (10 + 2 x (11 e) + 64 + 20, e exceptions: at most n)
+    + bases: a counter is >= 1 of a total <= 1020, so <= 10 bits a base, + 5 flush
+    bytes. ``exceptions``: e when the caller counted them (a tighter bound)."""
+    e = n if exceptions is None else exceptions
+    return 3 + 22 * e + 94 + (10 * n + 7) // 8 + 5
 
 
 SPEC = CodecSpec(10, "dna-k8", frozenset({"dna"}), encode, decode, worst_case,

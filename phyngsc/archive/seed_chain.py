@@ -1,0 +1,123 @@
+"""A reader's walk along a chained seed (NGSC 1.5; docs/format.md, *Seed model*).
+
+Seed sub-block i of a chained seed may code its bases with DNA_SEEDED from the table
+learned on seed sub-blocks 0 .. i-1, so decoding it needs that walk: one table, each
+seed sub-block's bases decoded from it (or, coded another way, decoded and learned),
+in input order. The walk keeps its place, so a reader going forward through the seed
+(``decompress``, ``fasta``) walks it once; one going back starts again from sub-block 0.
+At the end the table is the seed model that every seeded sub-block starts from.
+Only the DNA and LENGTHS streams of the seed sub-blocks are read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+import numpy as np
+
+from ..codecs.registry import CODEC_ID, KNOWN_CODECS
+from ..core.varint import varints_to_array
+from ..errors import ArchiveError
+from ..format.constants import SID_DNA, SID_LENGTHS
+from ..format.container import FormatViolation
+from ..format.footer import SeedInfo
+from ..format.subblock import SubBlockHeader
+from ..seed import FORM_CHAIN, chain_decode, chain_learn, chain_table, replace_stream
+
+DNA_SEEDED = CODEC_ID["dna-seeded"]
+STORED = CODEC_ID["stored"]
+
+
+class SeedChain:
+    """The walk of one archive's chained seed. ``arch``: the :class:`~.reader.Archive`."""
+
+    def __init__(self, arch) -> None:
+        seed = arch.footer.seed
+        if seed is None or seed.form != FORM_CHAIN:
+            raise ValueError("the archive has no chained seed")
+        self.arch = arch
+        self.seed: SeedInfo = seed
+        self.next = 0                          # seed sub-blocks walked so far
+        self.table: np.ndarray | None = None
+
+    def model(self) -> np.ndarray:
+        """The seed model: the table at the end of the walk (``4 ** (k + 1)`` bytes)."""
+        self.walk(self.seed.n_subblocks, ())
+        assert self.table is not None
+        return self.table
+
+    def walk(self, upto: int, keep: Collection[int]) -> dict[int, np.ndarray]:
+        """Walk through seed sub-block ``upto - 1``; returns the bases (uint8 text) of the
+        seed sub-blocks ``keep`` (each below ``upto``). Starts again from sub-block 0
+        when one of them was passed already. A damaged seed sub-block raises its
+        :class:`~phyngsc.errors.ArchiveError` and the next call starts again."""
+        if self.table is None or self.next > min(keep, default=upto):
+            self.table, self.next = chain_table(self.seed), 0
+        got: dict[int, np.ndarray] = {}
+        try:
+            while self.next < upto:
+                i = self.next
+                dna = self._step(i)
+                if i in keep:
+                    got[i] = dna
+                self.next = i + 1
+        except BaseException:
+            self.table = None                  # part-learned: never use it
+            raise
+        return got
+
+    def _step(self, i: int) -> np.ndarray:
+        """Decode seed sub-block ``i``'s bases, the table learning them."""
+        from ..subblocks import SubBlockCorrupt, decode_streams
+        data = self.arch.subblock_bytes(i)
+        try:
+            hdr, size = SubBlockHeader.unpack_checked(data, KNOWN_CODECS)
+        except FormatViolation as exc:
+            raise self.arch.subblock_error(i, str(exc)) from None
+        info = hdr.streams[SID_DNA]
+        chained = info.codec == DNA_SEEDED
+        try:
+            _h, (streams,) = decode_streams([data], (SID_LENGTHS,) if chained else
+                                            (SID_DNA, SID_LENGTHS))
+        except SubBlockCorrupt as exc:
+            raise self.arch.subblock_error(i, exc.reason) from None
+        lengths = varints_to_array(streams[SID_LENGTHS], hdr.n_records)
+        if int(lengths.sum()) != info.decoded_length:
+            raise self.arch.subblock_error(i, "seed read lengths do not match its bases")
+        if not chained:
+            dna = np.array(streams[SID_DNA])
+            chain_learn(self.table, dna, lengths, self.seed)
+            return dna
+        a = size + sum(s.encoded_length for s in hdr.streams[:SID_DNA])
+        stream = np.frombuffer(data, np.uint8)[a:a + info.encoded_length]
+        dna = chain_decode(self.table, stream, lengths, info.decoded_length, self.seed)
+        if dna is None:
+            raise self.arch.subblock_error(i, "chained seed bases do not decode")
+        return dna
+
+
+def chained_indices(seed: SeedInfo | None, indices, data: list) -> dict[int, int]:
+    """``{sub-block: position in data}`` of the seed sub-blocks among ``indices`` (their
+    bytes ``data``) that code their bases from the chain; a header that does not parse
+    is left to their decoding to report."""
+    if seed is None or seed.form != FORM_CHAIN:
+        return {}
+    found = {}
+    for k, i in enumerate(indices):
+        if int(i) < seed.n_subblocks:
+            try:
+                hdr, _size = SubBlockHeader.unpack(data[k])
+            except FormatViolation:
+                continue
+            if len(hdr.streams) > SID_DNA and hdr.streams[SID_DNA].codec == DNA_SEEDED:
+                found[int(i)] = k
+    return found
+
+
+def with_bases(data: bytes, dna: np.ndarray) -> bytes:
+    """Encoded sub-block ``data`` with its DNA stream replaced by ``dna`` stored as is
+    (what the walk decoded), so that it decodes without the chain."""
+    return replace_stream(data, SID_DNA, STORED, dna.tobytes())[1]
+
+
+__all__ = ["SeedChain", "chained_indices", "with_bases", "ArchiveError"]

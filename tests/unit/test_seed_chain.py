@@ -1,0 +1,285 @@
+"""The chained seed (NGSC 1.5): the in-place DNA_K8 kernels against the plain-Python
+reference, the encoders' walk, the footer's form field, and the readers' walk (in
+order, backwards, after damage) on archives whose seed sub-blocks code their bases
+from the ones before them."""
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import phyngsc
+from phyngsc.codecs.defs.dna_k8 import worst_case
+from phyngsc.codecs.dna_k8 import dna_k8_decode_into, dna_k8_encode_into, dna_k8_learn_into
+from phyngsc.codecs.dna_exceptions import base_codes
+from phyngsc.codecs.registry import ROLE_SEED, ROLE_SEEDED
+from phyngsc.errors import ArchiveError
+from phyngsc.format.container import FormatViolation
+from phyngsc.format.footer import Footer, SeedInfo
+from phyngsc.seed import (FORM_CHAIN, SeedText, chain_decode, chain_learn, chain_streams,
+                          chain_table, prepare, replace_stream)
+from tests.reference import ref_rans
+
+from ..conftest import DATA
+from .test_seed import _compress, _footer, deep_fastq  # noqa: F401 - fixture
+
+READS = st.lists(st.text(alphabet="ACGTN", max_size=20), max_size=8)
+
+
+def arr(b: bytes) -> np.ndarray:
+    return np.frombuffer(b, np.uint8)
+
+
+def _lens(reads) -> np.ndarray:
+    return np.array([len(r) for r in reads], np.int64)
+
+
+# -- kernels against the reference ------------------------------------------------------
+@settings(max_examples=40, deadline=None)
+@given(st.lists(READS, min_size=1, max_size=4), st.integers(1, 5), st.booleans(),
+       st.integers(1, 127))
+def test_chain_kernels_match_reference(parts, k, rc, inc):
+    """Part i coded from the table learned on parts 0..i-1 (context 0 at each part), the
+    table learning in place: the reference codes each part from a copy of its model,
+    then runs the part through it."""
+    ref = ref_rans.K8Model(k, rc, inc)
+    enc_table, dec_table, learn_table = (np.ones(4 << 2 * k, np.uint8) for _ in range(3))
+    for reads in parts:
+        data = "".join(reads).encode()
+        lengths = [len(r) for r in reads]
+        want = ref_rans.dna_k8(data, lengths, k, rc, inc, ref)
+        ref.run(data, lengths)
+        out = np.zeros(worst_case(len(data)), np.uint8)
+        n = dna_k8_encode_into(arr(data), _lens(reads), out, k, rc, inc, enc_table)
+        assert out[:n].tobytes() == want
+        got = np.zeros(len(data), np.uint8)
+        assert dna_k8_decode_into(out[:n], _lens(reads), got, dec_table) == 0
+        assert got.tobytes() == data
+        dna_k8_learn_into(learn_table, base_codes(arr(data)), _lens(reads), k, rc, inc)
+        assert enc_table.tolist() == dec_table.tolist() == learn_table.tolist() == ref.dense()
+
+
+def test_in_place_kernels_refuse_a_table_of_another_order():
+    data = arr(b"ACGTACGTTGCA")
+    out = np.zeros(worst_case(data.size), np.uint8)
+    assert dna_k8_encode_into(data, _lens([data]), out, 4, True, 2,
+                              np.ones(4 << 6, np.uint8)) == -1
+    n = dna_k8_encode_into(data, _lens([data]), out, 3, True, 2, np.ones(4 << 6, np.uint8))
+    assert n > 0
+    assert dna_k8_decode_into(out[:n], _lens([data]), np.zeros(data.size, np.uint8),
+                              np.ones(4 << 8, np.uint8)) == 1
+
+
+# -- the encoders' walk ------------------------------------------------------------------
+SEQS = (DATA / "err127302_1_200.fastq").read_bytes().split(b"\n")[1::4][:120]
+
+
+def _text(parts) -> SeedText:
+    reads = [r for p in parts for r in p]
+    return SeedText(arr(b"".join(reads)).copy(), _lens(reads),
+                    np.array([len(p) for p in parts], np.int64),
+                    np.array([1000 * i for i in range(len(parts))], np.int64))
+
+
+def test_prepare_walks_the_chain_and_decodes_back():
+    parts = [SEQS[0:40], SEQS[40:41], SEQS[41:120]]
+    seed = SeedInfo(3, 6, True, 3, FORM_CHAIN)
+    seeding = prepare(_text(parts), seed, 5000)
+    assert seeding.end == 5000 and sorted(seeding.streams) == [0, 1000, 2000]
+    table = chain_table(seed)
+    learned = chain_table(seed)
+    for i, part in enumerate(parts):
+        stream, n_bases = seeding.streams[1000 * i]
+        data = b"".join(part)
+        assert n_bases == len(data)
+        got = chain_decode(table, arr(stream), _lens(part), n_bases, seed)
+        assert got is not None and got.tobytes() == data
+        chain_learn(learned, arr(data), _lens(part), seed)
+    assert np.array_equal(table, seeding.model) and np.array_equal(learned, seeding.model)
+    # a stream of other settings than the seed's is refused, the table left alone
+    stream, n_bases = seeding.streams[1000]
+    other = SeedInfo(3, 6, True, 4, FORM_CHAIN)
+    assert chain_decode(chain_table(other), arr(stream), _lens(parts[1]), n_bases,
+                        other) is None
+    assert chain_decode(chain_table(seed), arr(stream[:2]), _lens(parts[1]), n_bases,
+                        seed) is None
+
+
+def test_prepare_checks_its_sub_blocks():
+    with pytest.raises(ValueError, match="seed text"):
+        prepare(_text([SEQS[:5], SEQS[5:9]]), SeedInfo(3, 4, True, 2, FORM_CHAIN), 10)
+
+
+def test_chained_decoder_survives_truncation_and_bit_flips():
+    part = SEQS[:30]
+    seed = SeedInfo(1, 8, True, 3, FORM_CHAIN)
+    stream, n = prepare(_text([part]), seed, 10).streams[0]
+    rng = np.random.default_rng(3)
+    for cut in range(0, len(stream), 7):
+        got = chain_decode(chain_table(seed), arr(stream[:cut]), _lens(part), n, seed)
+        assert got is None or got.size == n
+    for _ in range(200):
+        bad = bytearray(stream)
+        bad[int(rng.integers(len(bad)))] ^= 1 << int(rng.integers(8))
+        got = chain_decode(chain_table(seed), arr(bytes(bad)), _lens(part), n, seed)
+        assert got is None or got.size == n
+
+
+def test_chain_streams_replaces_only_smaller_seed_streams():
+    from phyngsc.subblocks import encode_spans
+    from phyngsc.seed import Seeding
+    text = (DATA / "err127302_1_200.fastq").read_bytes()
+    cut = text.index(b"\n@", len(text) // 2) + 1
+    buf = arr(text)
+    starts, ends = np.array([0, cut]), np.array([cut, len(text)])
+    roles = np.array([ROLE_SEED, ROLE_SEEDED])
+    plain = encode_spans(buf, starts, ends, base=0, file_index=0, level=5)
+    dna = plain[0].header.streams[1]
+    streams = {0: (b"\x07" * 5, dna.decoded_length)}   # smaller: taken, as is
+    out = chain_streams(plain, roles, Seeding(cut, np.zeros(0, np.uint8), streams))
+    assert out[1] is plain[1]
+    h = out[0].header
+    assert h.streams[1].codec == phyngsc.codecs.registry.CODEC_ID["dna-seeded"]
+    assert h.streams[1].encoded_length == 5 and h.streams[1].decoded_length == dna.decoded_length
+    start = len(h.pack()) + h.streams[0].encoded_length
+    assert out[0].data[start:start + 5] == b"\x07" * 5
+    body = len(plain[0].data) - len(plain[0].header.pack())
+    assert len(out[0].data) - len(h.pack()) == body - dna.encoded_length + 5
+    from phyngsc.format.subblock import SubBlockHeader
+    assert SubBlockHeader.unpack_checked(out[0].data, {0, 13} | {
+        x.codec for x in h.streams})[0] == h
+    big = {0: (b"\x07" * (dna.encoded_length + 1), dna.decoded_length)}
+    assert chain_streams(plain, roles, Seeding(cut, np.zeros(0, np.uint8), big))[0] is plain[0]
+    with pytest.raises(RuntimeError, match="no chained stream"):
+        chain_streams(plain, roles, Seeding(cut, np.zeros(0, np.uint8),
+                                            {0: (b"x", dna.decoded_length + 1)}))
+    # replace_stream keeps every other stream's bytes
+    header, data = replace_stream(plain[0].data, 2, 0, b"abc")
+    assert header.streams[2].encoded_length == 3 and header.streams[1] == dna
+    assert data.endswith(plain[0].data[len(plain[0].data) - sum(
+        s.encoded_length for s in plain[0].header.streams[3:]):])
+
+
+# -- the footer's form -------------------------------------------------------------------
+@pytest.mark.parametrize("seed", [SeedInfo(2, 12, True, 3, 1), SeedInfo(4, 13, False, 127, 1),
+                                  SeedInfo(1, 1, True, 1, 0)])
+def test_footer_seed_form_round_trips(seed):
+    assert Footer.unpack(_footer(seed).pack()).seed == seed
+
+
+def test_footer_seed_form_out_of_range_is_refused():
+    with pytest.raises(FormatViolation, match="seed"):
+        Footer.unpack(_footer(SeedInfo(2, 12, True, 3, 2)).pack())
+
+
+# -- archives ----------------------------------------------------------------------------
+def _records(path):
+    lines = path.read_bytes().split(b"\n")
+    return [b"\n".join(lines[4 * i:4 * i + 4]) + b"\n" for i in range(len(lines) // 4)]
+
+
+def test_chained_seed_sub_blocks_code_their_bases_from_the_chain(deep_fastq, tmp_path):
+    arch = tmp_path / "c.ngsc"
+    _compress(deep_fastq, arch, level=5, seed=4096 * 6)
+    with phyngsc.open(str(arch)) as a:
+        seed = a.footer.seed
+        assert seed.form == FORM_CHAIN and seed.n_subblocks == 6
+        codecs = [a.subblock_header(i).streams[1].codec for i in range(a.n_subblocks)]
+        seeded = phyngsc.codecs.registry.CODEC_ID["dna-seeded"]
+        assert codecs[1:seed.n_subblocks] == [seeded] * (seed.n_subblocks - 1)
+        heads = [a.subblock_header(i).streams[1] for i in range(1, seed.n_subblocks)]
+        # one short sequence read over and over: well below 2 bits a base (DNA2)
+        assert sum(h.encoded_length for h in heads) < sum(h.decoded_length for h in heads) / 5
+    out = tmp_path / "o.fq"
+    phyngsc.decompress(str(arch), str(out), threads=2)
+    assert out.read_bytes() == deep_fastq.read_bytes()
+
+
+def test_reader_walks_the_chain_forwards_backwards_and_after_damage(deep_fastq, tmp_path):
+    arch = tmp_path / "c.ngsc"
+    _compress(deep_fastq, arch, level=5, seed=4096 * 6)
+    recs = _records(deep_fastq)
+    seqs = [r.split(b"\n")[1].decode() for r in recs]
+    with phyngsc.open(str(arch)) as a:
+        first = a.index.first_record
+        order = [4, 5, 1, 0, 3, a.n_subblocks - 1, 2]      # forwards, back, seeded, back
+        for i in order:
+            r = int(first[i])
+            assert [x.sequence for x in a.records(r, r + 2)] == seqs[r:r + 2], i
+        chain = a.chain()
+        assert chain.next == 3            # the last backward step walked 0, 1 and 2
+        model = a.seed_model().copy()
+    with phyngsc.open(str(arch)) as b:
+        assert np.array_equal(b.seed_model(), model)   # walked in one go: the same table
+    # damage seed sub-block 2: every walk past it stops there with its error (the next
+    # starts again), sub-blocks before it still decode
+    with phyngsc.open(str(arch)) as a:
+        at = int(a.index.offset[2]) + int(a.index.length[2]) // 2
+        last = a.n_subblocks - 1
+    data = bytearray(arch.read_bytes())
+    data[at] ^= 0x5A
+    arch.write_bytes(bytes(data))
+    with phyngsc.open(str(arch)) as a:
+        for i in (4, 4, last):
+            with pytest.raises(ArchiveError, match="sub-block 2"):
+                list(a.records(int(first[i]), int(first[i]) + 1))
+            assert a.chain().table is None
+        r = int(first[1])
+        assert [x.sequence for x in a.records(r, r + 3)] == seqs[r:r + 3]
+    with pytest.raises(ArchiveError, match="sub-block 2"):
+        phyngsc.decompress(str(arch), str(tmp_path / "o.fq"), threads=1)
+    assert not (tmp_path / "o.fq").exists()
+
+
+def test_verify_and_fasta_read_a_chained_archive(deep_fastq, tmp_path):
+    from .test_seed import _cli
+    arch = tmp_path / "c.ngsc"
+    _compress(deep_fastq, arch, level=9, seed=4096 * 5)
+    assert phyngsc.verify(str(arch), threads=2).subblocks > 5
+    fa = tmp_path / "x.fa"
+    assert _cli("fasta", arch, "-o", fa, "-q").returncode == 0
+    recs = [r.split(b"\n") for r in _records(deep_fastq)]
+    assert fa.read_bytes() == b"".join(b">" + r[0][1:] + b"\n" + r[1] + b"\n" for r in recs)
+    doc = json.loads(_cli("info", arch, "--json").stdout)
+    assert doc["seed"]["chained"] is True
+
+
+def test_golden_chained_archives_hold_chained_seed_sub_blocks():
+    manifest = json.loads((DATA / "golden" / "manifest.json").read_text())
+    chained = [e for e in manifest if e["archive"].startswith("v0.10-seed")]
+    assert chained
+    seen = 0
+    for e in chained:
+        with phyngsc.open(str(DATA / "golden" / e["archive"])) as a:
+            seed = a.footer.seed
+            assert seed.form == FORM_CHAIN
+            seen += sum(a.subblock_header(i).streams[1].codec ==
+                        phyngsc.codecs.registry.CODEC_ID["dna-seeded"]
+                        for i in range(seed.n_subblocks))
+    assert seen > 0
+
+
+def test_seed_parts_cut_the_seed_as_the_one_batch_read_does(tmp_path):
+    """Read one window at a time (file input), the seed has the same sub-blocks, bases
+    and end as read in one batch (the stream path's seed_input), also around a record
+    longer than a window (a window with no record start)."""
+    from phyngsc.runners.mpiio import PlainReadFile
+    from phyngsc.runners.compress import seed_input, seed_parts
+    text = (DATA / "err127302_1_200.fastq").read_bytes()
+    cut = text.index(b"\n@", 9000) + 1
+    long_read = b"@long\n" + b"ACGT" * 2500 + b"\n+\n" + b"I" * 10000 + b"\n"
+    path = tmp_path / "x.fq"
+    path.write_bytes(text[:cut] + long_read + text[cut:])
+    src = PlainReadFile(str(path))
+    size = path.stat().st_size
+    for n in (2, 3, 5, 7):
+        plan = SeedInfo(n, 6, True, 3, FORM_CHAIN)
+        seed, end, whole = seed_input(src, str(path), size, 4096, plan)
+        got: dict = {}
+        parts = list(seed_parts(src, str(path), size, 4096, plan, got))
+        assert got["end"] == end and len(parts) == seed.n_subblocks
+        assert [p[0] for p in parts] == whole.keys.tolist()
+        assert [(d.tobytes(), ln.tolist()) for _k, d, ln in parts] == \
+            [(d.tobytes(), ln.tolist()) for _k, d, ln in whole.parts()]
+    src.close()
