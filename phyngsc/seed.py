@@ -127,6 +127,11 @@ class Seeding:
     model: np.ndarray
     streams: dict[int, tuple[bytes, int]] = field(default_factory=dict)
 
+    def keep(self, lo: int, hi: int) -> None:
+        """Drop the chained streams of seed sub-blocks starting outside ``[lo, hi)``: a
+        rank keeps only those it will encode (a redone pass walks the seed again)."""
+        self.streams = {k: v for k, v in self.streams.items() if lo <= k < hi}
+
 
 def prepare(text: SeedText, seed: SeedInfo, end: int) -> Seeding:
     """The :class:`Seeding` of ``text``: for a chained seed, :func:`walk_chain` over its
@@ -186,9 +191,11 @@ def encode_seeded(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, keys: n
 
 def chain_streams(encoded: list, roles: np.ndarray | None, seeding: Seeding | None) -> list:
     """``encoded`` (:class:`~phyngsc.subblocks.EncodedSubBlock` list) with each seed
-    sub-block's DNA stream replaced by its chained stream where that is smaller. A seed
-    sub-block whose chained stream is missing or of another length is a bug (the walk
-    and the encoders cut the seed differently): RuntimeError."""
+    sub-block's DNA stream replaced by its chained stream where that is smaller; a used
+    stream leaves ``seeding`` (each seed sub-block is encoded once), so that memory
+    holds only those still to come. A seed sub-block whose chained stream is missing or
+    of another length is a bug (the walk and the encoders cut the seed differently):
+    RuntimeError."""
     if seeding is None or not seeding.streams or roles is None:
         return encoded
     from .subblocks import EncodedSubBlock
@@ -196,7 +203,7 @@ def chain_streams(encoded: list, roles: np.ndarray | None, seeding: Seeding | No
     for sb, role in zip(encoded, roles.tolist()):
         if role == ROLE_SEED:
             h = sb.header
-            chained, n_bases = seeding.streams.get(h.sof, (b"", -1))
+            chained, n_bases = seeding.streams.pop(h.sof, (b"", -1))
             old = h.streams[SID_DNA]
             if n_bases != old.decoded_length:
                 raise RuntimeError(f"seed sub-block at {h.sof}: no chained stream of its bases")

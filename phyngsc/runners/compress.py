@@ -95,8 +95,9 @@ def _compress_pass(comm: Any, job: CompressionJob, infile: Any, src: str, size: 
         else:
             begin = resync(infile, size, w0 * W)
         plan = plan_seed(opts.level, size, W, opts.seed_bytes)
-        if plan is not None and job.seed is None:   # once: a redone pass keeps it
+        if plan is not None:   # each pass: this rank's chained streams leave as used
             job.seed, job.seeding = seed_model(infile, src, size, W, plan)
+            job.seeding.keep(begin, min(w1 * W, size))
         end = _encode_range(infile, src, size, begin, min(w1 * W, size), opts, comm.rank,
                             job.writer, progress, job.seeding if plan is not None else None)
     except Exception as exc:  # noqa: BLE001 - agreed on below

@@ -106,6 +106,13 @@ def test_prepare_walks_the_chain_and_decodes_back():
                         seed) is None
 
 
+def test_seeding_keeps_the_streams_of_a_rank_range():
+    parts = [SEQS[0:10], SEQS[10:20], SEQS[20:30], SEQS[30:40]]
+    seeding = prepare(_text(parts), SeedInfo(4, 5, True, 3, FORM_CHAIN), 4000)
+    seeding.keep(1000, 3000)
+    assert sorted(seeding.streams) == [1000, 2000]
+
+
 def test_prepare_checks_its_sub_blocks():
     with pytest.raises(ValueError, match="seed text"):
         prepare(_text([SEQS[:5], SEQS[5:9]]), SeedInfo(3, 4, True, 2, FORM_CHAIN), 10)
@@ -138,7 +145,7 @@ def test_chain_streams_replaces_only_smaller_seed_streams():
     dna = plain[0].header.streams[1]
     streams = {0: (b"\x07" * 5, dna.decoded_length)}   # smaller: taken, as is
     out = chain_streams(plain, roles, Seeding(cut, np.zeros(0, np.uint8), streams))
-    assert out[1] is plain[1]
+    assert out[1] is plain[1] and streams == {}        # used: it leaves the seeding
     h = out[0].header
     assert h.streams[1].codec == phyngsc.codecs.registry.CODEC_ID["dna-seeded"]
     assert h.streams[1].encoded_length == 5 and h.streams[1].decoded_length == dna.decoded_length
