@@ -398,6 +398,22 @@ def big(work):
     return src
 
 
+def _descends_from(p: int, parent: int) -> bool:
+    """Whether process ``p`` is a descendant of ``parent`` (not another job's rank: two
+    test runs on one machine must not kill each other's ranks)."""
+    for _ in range(16):
+        try:
+            stat_line = open(f"/proc/{p}/stat").read()
+        except OSError:
+            return False
+        p = int(stat_line.rsplit(")", 1)[1].split()[1])
+        if p == parent:
+            return True
+        if p <= 1:
+            return False
+    return False
+
+
 def _rank_pids(parent: int) -> list[int]:
     pids = []
     for p in (int(n) for n in os.listdir("/proc") if n.isdigit()):
@@ -406,7 +422,7 @@ def _rank_pids(parent: int) -> list[int]:
         except OSError:
             continue
         if b"_watchdog" not in cmd and b"mpiexec" not in cmd and p != parent and \
-                b"-m\x00phyngsc" in cmd:
+                b"-m\x00phyngsc" in cmd and _descends_from(p, parent):
             pids.append(p)
     return pids
 
