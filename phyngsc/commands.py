@@ -58,9 +58,10 @@ def run_info(args: argparse.Namespace, comm: Any) -> int:
         if a.index.paired:
             name += " (paired, interleaved in each sub-block)"
         seed = a.footer.seed
+        from .seed import FORM_CHAIN
         seed_doc = None if seed is None else {
             "n_subblocks": seed.n_subblocks, "k": seed.k, "revcomp": seed.revcomp,
-            "inc": seed.inc, "chained": seed.form == 1,
+            "inc": seed.inc, "chained": seed.form == FORM_CHAIN,
             "input_bytes": int(a.index.raw_length[:seed.n_subblocks].sum())}
     if args.json:
         doc = dict(s.__dict__)

@@ -134,10 +134,8 @@ class Seeding:
 
 
 def prepare(text: SeedText, seed: SeedInfo, end: int) -> Seeding:
-    """The :class:`Seeding` of ``text``: for a chained seed, :func:`walk_chain` over its
-    sub-blocks; else the joined model (:func:`train`, which overwrites ``text.dna``)."""
-    if seed.form != FORM_CHAIN:
-        return Seeding(end, train(text.dna, text.lengths, seed))
+    """The :class:`Seeding` of ``text``: :func:`walk_chain` over its sub-blocks (encoders
+    write chained seeds only; :func:`train` serves readers of joined ones)."""
     if len(text.reads) != seed.n_subblocks or int(text.lengths.sum()) != text.dna.size:
         raise ValueError("seed text does not match its sub-blocks")
     n, model, streams = walk_chain(text.parts(), seed)
@@ -153,7 +151,7 @@ def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedIn
     model and each one's stream and number of bases by start offset. The same on every
     rank: each encoder walks the whole chain; ``parts`` may read the input as it goes,
     so that memory holds one sub-block of it."""
-    F = counter_table(4 << (2 * plan.k), 1)
+    F = chain_table(plan)
     streams: dict[int, tuple[bytes, int]] = {}
     n = 0
     for key, dna, lengths in parts:

@@ -22,6 +22,7 @@ from ..format.constants import (BLOCK_HEADER_SIZE, FILE_HEADER_SIZE,
 from ..format.container import BlockHeader, FormatViolation, unpack_file_header, unpack_trailer
 from ..format.footer import ArchiveIndex, Footer
 from ..format.subblock import SubBlockHeader
+from ..seed import FORM_CHAIN
 
 _HEADER_PEEK = 4096
 #: Seed sub-blocks decoded at a time while training the seed model.
@@ -223,7 +224,7 @@ class Archive:
         seed = self.footer.seed
         if seed is None:
             return None
-        if self._seed_model is None and seed.form != 0:
+        if self._seed_model is None and seed.form == FORM_CHAIN:
             self._seed_model = self.chain().model()
         if self._seed_model is None:
             from ..core.varint import varints_to_array
@@ -272,7 +273,9 @@ class Archive:
         from .seed_chain import chained_indices, with_bases
         found = chained_indices(self.footer.seed, indices, data)
         if found:
-            bases = self.chain().walk(max(found) + 1, found)
+            n_seed = self.footer.seed.n_subblocks
+            have = {int(i): data[k] for k, i in enumerate(indices) if int(i) < n_seed}
+            bases = self.chain().walk(max(found) + 1, found, have)
             data = list(data)
             for i, k in found.items():
                 data[k] = with_bases(data[k], bases[i])

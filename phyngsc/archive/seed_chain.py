@@ -11,7 +11,7 @@ Only the DNA and LENGTHS streams of the seed sub-blocks are read.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import numpy as np
 
@@ -46,18 +46,21 @@ class SeedChain:
         assert self.table is not None
         return self.table
 
-    def walk(self, upto: int, keep: Collection[int]) -> dict[int, np.ndarray]:
+    def walk(self, upto: int, keep: Collection[int],
+             have: Mapping[int, bytes] | None = None) -> dict[int, np.ndarray]:
         """Walk through seed sub-block ``upto - 1``; returns the bases (uint8 text) of the
         seed sub-blocks ``keep`` (each below ``upto``). Starts again from sub-block 0
-        when one of them was passed already. A damaged seed sub-block raises its
+        when one of them was passed already. ``have``: bytes of seed sub-blocks the
+        caller read already (not read again). A damaged seed sub-block raises its
         :class:`~phyngsc.errors.ArchiveError` and the next call starts again."""
+        have = have or {}
         if self.table is None or self.next > min(keep, default=upto):
             self.table, self.next = chain_table(self.seed), 0
         got: dict[int, np.ndarray] = {}
         try:
             while self.next < upto:
                 i = self.next
-                dna = self._step(i)
+                dna = self._step(i, have.get(i))
                 if i in keep:
                     got[i] = dna
                 self.next = i + 1
@@ -66,10 +69,12 @@ class SeedChain:
             raise
         return got
 
-    def _step(self, i: int) -> np.ndarray:
-        """Decode seed sub-block ``i``'s bases, the table learning them."""
+    def _step(self, i: int, data: bytes | None = None) -> np.ndarray:
+        """Decode seed sub-block ``i``'s bases (``data``: its bytes, if read already), the
+        table learning them."""
         from ..subblocks import SubBlockCorrupt, decode_streams
-        data = self.arch.subblock_bytes(i)
+        if data is None:
+            data = self.arch.subblock_bytes(i)
         try:
             hdr, size = SubBlockHeader.unpack_checked(data, KNOWN_CODECS)
         except FormatViolation as exc:

@@ -24,7 +24,7 @@ from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
 from ..format.constants import FILE_HEADER_SIZE
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
 from ..seed import Seeding, SeedText, encode_seeded, plan_seed, walk_chain
-from ..subblocks import SpanError, bases_and_lengths, seed_bases
+from ..subblocks import SpanError, bases_and_lengths
 from .common import Progress, locate
 from .job import CompressionJob, CompressOptions, CompressResult, validate
 from .plan import even_share, n_windows
@@ -166,28 +166,28 @@ def scan_batch(infile: Any, src: str, size: int, pos: int, stop: int, window: in
 
 def seed_input(infile: Any, src: str, size: int, window: int, plan: SeedInfo
                ) -> tuple[SeedInfo, int, SeedText]:
-    """Read the seed: the records starting in the first ``plan.n_subblocks`` windows.
-    Returns the footer entry (its count: the sub-blocks those records make, fewer if a
-    window holds no record start), the offset of the first record after the seed, and
-    the seed's bases, read lengths and sub-blocks (what :func:`phyngsc.seed.prepare`
-    learns)."""
-    buf, bounds, nxt = scan_batch(infile, src, size, 0, plan.n_subblocks * window, window,
-                                  plan.n_subblocks + 2)
-    try:
-        dna, lengths, reads = seed_bases(buf, bounds, np.append(bounds[1:], nxt))
-    except SpanError as exc:  # pragma: no cover - scan_batch validated these records
-        raise FastqFormatError(src, exc.offset, error_text(exc.status, exc.b, exc.c))
-    seed = SeedInfo(len(bounds), plan.k, plan.revcomp, plan.inc, plan.form)
-    return seed, nxt, SeedText(dna, lengths, reads, np.asarray(bounds, np.int64))
+    """Read the seed whole (streamed input, which deals it to every encoder): the records
+    starting in the first ``plan.n_subblocks`` windows, read as :func:`seed_parts` reads
+    them and joined. Returns the footer entry (its count: the sub-blocks those records
+    make, fewer if a window holds no record start), the offset of the first record
+    after the seed, and the seed's text (what :func:`phyngsc.seed.prepare` walks)."""
+    cut: dict[str, int] = {}
+    parts = list(seed_parts(infile, src, size, window, plan, cut))
+    seed = SeedInfo(len(parts), plan.k, plan.revcomp, plan.inc, plan.form)
+    return seed, cut["end"], SeedText(
+        np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.uint8),
+        np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64),
+        np.array([p[2].size for p in parts], np.int64),
+        np.array([p[0] for p in parts], np.int64))
 
 
 def seed_parts(infile: Any, src: str, size: int, window: int, plan: SeedInfo,
                cut: dict[str, int]) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """The seed of a file one window at a time, as :func:`phyngsc.seed.walk_chain` takes
     it: (start offset, bases, read lengths) of each sub-block of the records starting
-    in the first ``plan.n_subblocks`` windows (the same sub-blocks as
-    :func:`seed_input`'s); sets ``cut["end"]``, the offset of the first record after
-    the seed, once it is read through. Memory holds one window of text."""
+    in the first ``plan.n_subblocks`` windows, cut at window starts as the encoders cut
+    sub-blocks; sets ``cut["end"]``, the offset of the first record after the seed,
+    once it is read through. Memory holds one window of text."""
     pos, limit = 0, plan.n_subblocks * window
     while pos < limit:
         buf, bounds, nxt = scan_batch(infile, src, size, pos,

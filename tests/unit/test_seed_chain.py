@@ -268,11 +268,13 @@ def test_golden_chained_archives_hold_chained_seed_sub_blocks():
 
 
 def test_seed_parts_cut_the_seed_as_the_one_batch_read_does(tmp_path):
-    """Read one window at a time (file input), the seed has the same sub-blocks, bases
-    and end as read in one batch (the stream path's seed_input), also around a record
-    longer than a window (a window with no record start)."""
+    """Read one window at a time, the seed has the same sub-blocks, bases and end as
+    read in one batch of all its windows (as the encoders' batches cut them), also
+    around a record longer than a window (a window with no record start); seed_input
+    (streamed input) joins the same parts."""
     from phyngsc.runners.mpiio import PlainReadFile
-    from phyngsc.runners.compress import seed_input, seed_parts
+    from phyngsc.runners.compress import scan_batch, seed_input, seed_parts
+    from phyngsc.subblocks import seed_bases
     text = (DATA / "err127302_1_200.fastq").read_bytes()
     cut = text.index(b"\n@", 9000) + 1
     long_read = b"@long\n" + b"ACGT" * 2500 + b"\n+\n" + b"I" * 10000 + b"\n"
@@ -282,7 +284,12 @@ def test_seed_parts_cut_the_seed_as_the_one_batch_read_does(tmp_path):
     size = path.stat().st_size
     for n in (2, 3, 5, 7):
         plan = SeedInfo(n, 6, True, 3, FORM_CHAIN)
-        seed, end, whole = seed_input(src, str(path), size, 4096, plan)
+        buf, bounds, end = scan_batch(src, str(path), size, 0, n * 4096, 4096, n + 2)
+        dna, lengths, reads = seed_bases(buf, bounds, np.append(bounds[1:], end))
+        whole = SeedText(dna, lengths, reads, np.asarray(bounds, np.int64))
+        seed, end_in, joined = seed_input(src, str(path), size, 4096, plan)
+        assert end_in == end and seed.n_subblocks == len(bounds)
+        assert joined.dna.tobytes() == dna.tobytes() and joined.reads.tolist() == reads.tolist()
         got: dict = {}
         parts = list(seed_parts(src, str(path), size, 4096, plan, got))
         assert got["end"] == end and len(parts) == seed.n_subblocks
@@ -290,3 +297,17 @@ def test_seed_parts_cut_the_seed_as_the_one_batch_read_does(tmp_path):
         assert [(d.tobytes(), ln.tolist()) for _k, d, ln in parts] == \
             [(d.tobytes(), ln.tolist()) for _k, d, ln in whole.parts()]
     src.close()
+
+
+def test_decoding_the_seed_reads_each_seed_sub_block_once(deep_fastq, tmp_path):
+    """A batch of seed sub-blocks hands the walk the bytes it read: no second read."""
+    from phyngsc.archive.decode import decode_text
+    arch = tmp_path / "c.ngsc"
+    _compress(deep_fastq, arch, level=5, seed=4096 * 6)
+    with phyngsc.open(str(arch)) as a:
+        reads = []
+        real = a.subblock_bytes
+        a.subblock_bytes = lambda i, check=True: reads.append(i) or real(i, check)
+        _h, text, _s = decode_text(a, np.arange(0, 6))
+        assert sorted(reads) == list(range(6))
+    assert text.tobytes() == deep_fastq.read_bytes()[:len(text)]
