@@ -127,30 +127,30 @@ class Seeding:
     model: np.ndarray
     streams: dict[int, tuple[bytes, int]] = field(default_factory=dict)
 
-    def keep(self, lo: int, hi: int) -> None:
-        """Drop the chained streams of seed sub-blocks starting outside ``[lo, hi)``: a
-        rank keeps only those it will encode (a redone pass walks the seed again)."""
-        self.streams = {k: v for k, v in self.streams.items() if lo <= k < hi}
 
-
-def prepare(text: SeedText, seed: SeedInfo, end: int) -> Seeding:
+def prepare(text: SeedText, seed: SeedInfo, end: int,
+            own: tuple[int, int] | None = None) -> Seeding:
     """The :class:`Seeding` of ``text``: :func:`walk_chain` over its sub-blocks (encoders
-    write chained seeds only; :func:`train` serves readers of joined ones)."""
+    write chained seeds only; :func:`train` serves readers of joined ones). ``own``: as
+    for :func:`walk_chain`."""
     if len(text.reads) != seed.n_subblocks or int(text.lengths.sum()) != text.dna.size:
         raise ValueError("seed text does not match its sub-blocks")
-    n, model, streams = walk_chain(text.parts(), seed)
+    n, model, streams = walk_chain(text.parts(), seed, own)
     return Seeding(end, model, streams)
 
 
-def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedInfo
+def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedInfo,
+               own: tuple[int, int] | None = None
                ) -> tuple[int, np.ndarray, dict[int, tuple[bytes, int]]]:
     """The encoders' walk along a chained seed: ``parts`` gives each seed sub-block in
     input order as (start offset, bases, read lengths); each one's bases are coded with
     DNA_SEEDED from the table learned on the ones before (sub-block 0: from all ones),
     the table learning them in place. Returns the number of seed sub-blocks, the seed
-    model and each one's stream and number of bases by start offset. The same on every
-    rank: each encoder walks the whole chain; ``parts`` may read the input as it goes,
-    so that memory holds one sub-block of it."""
+    model and each one's stream and number of bases by start offset. Every rank walks
+    the whole chain, but codes only the seed sub-blocks it encodes: with ``own`` =
+    ``(lo, hi)``, those starting in ``[lo, hi)`` (None: all); the others' bases are only
+    learned (the same table, about half the time: no coder). ``parts`` may read the
+    input as it goes, so that memory holds one sub-block of it."""
     F = chain_table(plan)
     streams: dict[int, tuple[bytes, int]] = {}
     n = 0
@@ -158,13 +158,16 @@ def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedIn
         lengths = np.ascontiguousarray(lengths, np.int64)
         if int(lengths.sum()) != dna.size:
             raise ValueError("seed read lengths do not add up to its bases")
+        n += 1
+        if own is not None and not own[0] <= key < own[1]:
+            chain_learn(F, dna, lengths, plan)
+            continue
         exceptions = dna.size - int(np.count_nonzero(BASE_CODE[dna] < 4))
         out = np.empty(worst_case(dna.size, exceptions), np.uint8)
         m = dna_k8_encode_into(dna, lengths, out, plan.k, plan.revcomp, plan.inc, F)
         if m < 0:   # pragma: no cover - the worst case always fits
             raise RuntimeError("chained seed stream did not fit its worst case")
         streams[int(key)] = (out[:m].tobytes(), dna.size)
-        n += 1
     return n, F, streams
 
 

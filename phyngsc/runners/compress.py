@@ -96,8 +96,8 @@ def _compress_pass(comm: Any, job: CompressionJob, infile: Any, src: str, size: 
             begin = resync(infile, size, w0 * W)
         plan = plan_seed(opts.level, size, W, opts.seed_bytes)
         if plan is not None:   # each pass: this rank's chained streams leave as used
-            job.seed, job.seeding = seed_model(infile, src, size, W, plan)
-            job.seeding.keep(begin, min(w1 * W, size))
+            job.seed, job.seeding = seed_model(infile, src, size, W, plan,
+                                               (begin, min(w1 * W, size)))
         end = _encode_range(infile, src, size, begin, min(w1 * W, size), opts, comm.rank,
                             job.writer, progress, job.seeding if plan is not None else None)
     except Exception as exc:  # noqa: BLE001 - agreed on below
@@ -205,13 +205,15 @@ def seed_parts(infile: Any, src: str, size: int, window: int, plan: SeedInfo,
     cut["end"] = pos
 
 
-def seed_model(infile: Any, src: str, size: int, window: int, plan: SeedInfo
-               ) -> tuple[SeedInfo, Seeding]:
+def seed_model(infile: Any, src: str, size: int, window: int, plan: SeedInfo,
+               own: tuple[int, int] | None = None) -> tuple[SeedInfo, Seeding]:
     """The footer entry and the :class:`~phyngsc.seed.Seeding` of a file's chained seed,
     read one window at a time (:func:`seed_parts`). Every rank of a file compression
-    runs this."""
+    runs this; ``own``: the rank's range of start offsets, whose seed sub-blocks it
+    codes (:func:`phyngsc.seed.walk_chain`; each pass walks again)."""
     cut: dict[str, int] = {}
-    n, model, streams = walk_chain(seed_parts(infile, src, size, window, plan, cut), plan)
+    n, model, streams = walk_chain(seed_parts(infile, src, size, window, plan, cut), plan,
+                                   own)
     seed = SeedInfo(n, plan.k, plan.revcomp, plan.inc, plan.form)
     return seed, Seeding(cut["end"], model, streams)
 

@@ -106,11 +106,17 @@ def test_prepare_walks_the_chain_and_decodes_back():
                         seed) is None
 
 
-def test_seeding_keeps_the_streams_of_a_rank_range():
+def test_a_rank_codes_only_its_own_seed_sub_blocks_and_learns_the_rest():
     parts = [SEQS[0:10], SEQS[10:20], SEQS[20:30], SEQS[30:40]]
-    seeding = prepare(_text(parts), SeedInfo(4, 5, True, 3, FORM_CHAIN), 4000)
-    seeding.keep(1000, 3000)
-    assert sorted(seeding.streams) == [1000, 2000]
+    seed = SeedInfo(4, 5, True, 3, FORM_CHAIN)
+    whole = prepare(_text(parts), seed, 4000)
+    mine = prepare(_text(parts), seed, 4000, own=(1000, 3000))
+    assert sorted(mine.streams) == [1000, 2000]
+    for key in (1000, 2000):
+        assert mine.streams[key] == whole.streams[key]
+    assert np.array_equal(mine.model, whole.model)   # learning == coding's table
+    none = prepare(_text(parts), seed, 4000, own=(4000, 9000))
+    assert none.streams == {} and np.array_equal(none.model, whole.model)
 
 
 def test_prepare_checks_its_sub_blocks():
