@@ -69,7 +69,7 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
              threads: int | None = None, *,
              level: int = 5, window: int | None = None, writer: str = "ticket",
              hints: dict[str, str] | None = None, progress: bool = False,
-             interleaved: bool = False, seed: int | None = None) -> Any:
+             interleaved: bool = False, seed: int | None = None, index: bool = False) -> Any:
     """Compress FASTQ file ``src`` into NGSC archive ``dst`` (collective over ``comm``).
 
     ``src`` may also be ``"-"`` (standard input, read by rank 0) or a gzip/BGZF file:
@@ -82,8 +82,10 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
     this rank's CPUs divided among the ranks on its node). ``window``: input
     bytes per sub-block (default 8 MiB). ``writer``: ``"ticket"`` or
     ``"shared"``. ``seed``: input bytes whose bases train the archive's seed DNA model
-    (None: the level's preset, 0: none; see :mod:`phyngsc.seed`). Returns a
-    ``CompressResult`` (footer on rank 0).
+    (None: the level's preset, 0: none; see :mod:`phyngsc.seed`). ``index``: also write
+    the seed index ``dst + ".ngsi"`` of an archive with a seed model, so that random
+    access skips learning the model (see :func:`index`; needs a regular-file ``dst``).
+    Returns a ``CompressResult`` (footer and ``index`` path on rank 0).
     """
     from .format.constants import DEFAULT_WINDOW
     from .runners.comm import get_comm
@@ -92,7 +94,8 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
     c = get_comm(comm)
     opts = CompressOptions(threads=_threads(c, threads), level=level,
                            window=DEFAULT_WINDOW if window is None else window, writer=writer,
-                           hints=dict(hints or {}), progress=progress, seed_bytes=seed)
+                           hints=dict(hints or {}), progress=progress, seed_bytes=seed,
+                           index=index)
     validate(opts)
     if isinstance(src, (tuple, list)) and len(src) != 2:
         raise UsageError("paired-end compression takes exactly two files (R1 and R2)")
@@ -102,6 +105,9 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
     dest = check_outputs(c, inputs, [dst])[0]
     if dest.is_file:
         return _compress_to(c, src, dst, opts, interleaved)
+    if index:
+        raise UsageError(f"{dst}: not a regular file; --index writes its seed index beside "
+                         "the archive")
     if c.size > 1:
         raise UsageError(f"{dst}: not a regular file; with more than one rank an archive must "
                          "be written to a regular file (write one, then copy it)")
@@ -155,6 +161,34 @@ def verify(src: str, comm: Any = None, threads: int | None = None) -> Any:
     return verify_archive(c, src, DecompressOptions(threads=_threads(c, threads)))
 
 
+def index(archive: str) -> str | None:
+    """Write the seed index of ``archive`` (``archive + ".ngsi"``): its seed model, which
+    readers then load instead of learning it from the seed sub-blocks, so that random
+    access (``extract``, the viewer) and ``decompress`` ranks that own no seed sub-block
+    skip that walk. Returns the index's path, or None when the archive has no seed
+    model (nothing to skip). One process; an index made for another archive is
+    ignored by readers (:mod:`phyngsc.archive.seed_index`)."""
+    from .archive.reader import Archive
+    from .archive.seed_index import index_path
+    from .destinations import temp_name
+    from .errors import OutputError
+    from .runners.tempfiles import forget_output, register_output, remove_outputs
+    with Archive(archive, use_index=False) as a:
+        final = index_path(archive)
+        tmp = temp_name(final)
+        register_output(tmp)
+        try:
+            if not a.write_seed_index(tmp):
+                return None
+            _os.replace(tmp, final)
+        except OSError as exc:
+            raise OutputError.from_os(final, exc) from None
+        finally:
+            remove_outputs(tmp)
+            forget_output(tmp)
+    return final
+
+
 def partition(archive: str, comm: Any = None, *, part: int | None = None,
               parts: int | None = None) -> Any:
     """This rank's share of ``archive`` for a downstream tool (collective over ``comm``).
@@ -183,5 +217,5 @@ def split(archive: str, prefix: str, parts: int, comm: Any = None, threads: int 
     return _split(c, archive, prefix, parts, gzip=gzip)
 
 
-__all__ = ["compress", "decompress", "verify", "open", "partition", "split", "Archive",
+__all__ = ["compress", "decompress", "verify", "index", "open", "partition", "split", "Archive",
            "PhyngscError", "DataError", "UsageError", "FastqFormatError", "ArchiveError", "InputFileError"]

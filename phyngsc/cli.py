@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="input bytes whose bases train the seed DNA model that later "
                         "sub-blocks start from (levels 5 and 9; default 192M at 5, 256M "
                         "at 9; 0: none); at most half the input")
+    c.add_argument("--index", action="store_true",
+                   help="also write ARCHIVE.ngsi, the seed model, so that random access "
+                        "(extract, view) need not learn it (see the index command)")
     c.add_argument("--window", type=_size, default=None,
                    help="input bytes per sub-block, e.g. 4M (default 8 MiB; at least 1 KiB)")
     c.add_argument("--writer", choices=("ticket", "shared"), default="ticket",
@@ -116,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="check every checksum and decode every sub-block")
     v.add_argument("input", help="archive")
     common(v)
+
+    ix = sub.add_parser("index", help="write ARCHIVE.ngsi, the seed model, for fast random "
+                                     "access (levels 5 and 9)")
+    ix.add_argument("input", help="archive")
+    ix.add_argument("-q", "--quiet", action="store_true", help="print nothing")
 
     n = sub.add_parser("count", help="number of records (footer only)")
     n.add_argument("input", help="archive")
@@ -215,7 +223,7 @@ def _cleanup() -> None:
 
 
 #: Commands that write files: their processes get a watchdog (started before MPI).
-_WRITERS = {"compress", "decompress", "stats", "grep", "fasta", "filter", "extract", "split"}
+_WRITERS = {"compress", "decompress", "index", "stats", "grep", "fasta", "filter", "extract", "split"}
 
 
 def _cold_compile_note() -> None:

@@ -20,12 +20,27 @@ def run_compress(args: argparse.Namespace, comm: Any) -> int:
     src = args.input[0] if len(args.input) == 1 else tuple(args.input)
     res = phyngsc.compress(src, args.output, comm, args.threads, level=args.level,
                            window=args.window, writer=args.writer, hints=dict(args.mpi_hint),
-                           seed=args.seed,
+                           seed=args.seed, index=args.index,
                            progress=not args.quiet, interleaved=args.interleaved)
     if comm.rank == 0 and not args.quiet:
         ratio = res.input_size / res.archive_size if res.archive_size else 0.0
         sys.stderr.write(f"{' + '.join(args.input)}: {res.input_size} -> {res.archive_size} bytes "
                          f"(ratio {ratio:.3f}) with {comm.size} rank(s)\n")
+        if args.index:
+            sys.stderr.write(f"seed index: {res.index}\n" if res.index else
+                             "no seed model (level 1, or a small input): no index written\n")
+    return 0
+
+
+def run_index(args: argparse.Namespace, comm: Any) -> int:
+    import phyngsc
+    if comm.rank != 0:
+        return 0
+    path = phyngsc.index(args.input)
+    if not args.quiet:
+        sys.stderr.write(f"{args.input}: seed index written to {path}\n" if path else
+                         f"{args.input}: no seed model (level 1, or a small input); random "
+                         "access needs no index\n")
     return 0
 
 
@@ -242,7 +257,7 @@ def run_stripe(args: argparse.Namespace, comm: Any) -> int:
 
 
 COMMANDS = {"compress": run_compress, "decompress": run_decompress, "info": run_info,
-             "verify": run_verify, "count": run_count, "stats": run_stats,
+             "verify": run_verify, "index": run_index, "count": run_count, "stats": run_stats,
              "grep": run_grep, "fasta": run_fasta, "filter": run_filter,
              "extract": run_extract, "split": run_split, "view": run_view,
              "stripe": run_stripe}

@@ -8,6 +8,7 @@ this on every rank.
 from __future__ import annotations
 
 import os
+import sys
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -60,9 +61,12 @@ class ArchiveSummary:
 class Archive:
     """An open NGSC archive. Cheap to create: reads the trailer and footer only."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, use_index: bool = True) -> None:
         self.path = path
+        #: load the seed model from a matching seed index beside the archive, if any
+        self.use_index = use_index
         self._seed_model: np.ndarray | None = None
+        self._indexed = False   # the seed model came from a seed index
         self._chain = None   # the walk of a chained seed (seed_chain.SeedChain)
         self._f = open_input(path)
         try:
@@ -102,6 +106,9 @@ class Archive:
             raise ArchiveError(self.path, f"blocks end at {self.index.content_end} but the "
                                f"footer starts at {fstart} (truncated or damaged archive)")
         self.footer_size = flen
+        from .seed_index import Identity
+        #: what a seed index must name to serve this archive
+        self.identity = Identity(self.size, flen, fcrc)
 
     def _describe_truncation(self, reason: str) -> ArchiveError:
         """Walk the block headers from the start to say where a footer-less archive is cut."""
@@ -224,6 +231,13 @@ class Archive:
         seed = self.footer.seed
         if seed is None:
             return None
+        chain = self._chain
+        if self._seed_model is None and chain is not None and chain.table is not None \
+                and chain.next == seed.n_subblocks:
+            self._seed_model = chain.table      # walked already: no second table
+        if self._seed_model is None and self.use_index:
+            self._seed_model = self._indexed_model()
+            self._indexed = self._seed_model is not None
         if self._seed_model is None and seed.form == FORM_CHAIN:
             self._seed_model = self.chain().model()
         if self._seed_model is None:
@@ -256,6 +270,42 @@ class Archive:
                 raise self.subblock_error(0, "seed read lengths do not match its bases")
             self._seed_model = train(dna, lengths, seed)
         return self._seed_model
+
+    def _indexed_model(self) -> np.ndarray | None:
+        """The seed model from the seed index beside the archive (``.seed_index``), or
+        None when there is none; one made for another archive, or damaged, is ignored
+        with a warning on stderr (the model is then learned from the archive)."""
+        from .seed_index import IndexMismatch, index_path, read_index
+        path = index_path(self.path)
+        if not os.path.isfile(path):
+            return None
+        try:
+            return read_index(path, self.identity, self.footer.seed)
+        except (IndexMismatch, OSError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            sys.stderr.write(f"phyngsc: warning: ignoring seed index {path}: {why}\n")
+            return None
+
+    def write_seed_index(self, path: str, model: np.ndarray | None = None) -> bool:
+        """Write this archive's seed index to ``path`` (:mod:`.seed_index`; callers pick
+        a temporary name and rename it into place); False, writing nothing, when the
+        archive has no seed model. ``model``: the seed model if the caller holds it (an
+        encoder), else it is learned from the archive, never taken from an index.
+        Raises OSError if the file cannot be written."""
+        from .seed_index import write_index
+        seed = self.footer.seed
+        if seed is None:
+            return False
+        if model is None:
+            if self._indexed:
+                self._seed_model, self._indexed = None, False
+            use, self.use_index = self.use_index, False
+            try:
+                model = self.seed_model()
+            finally:
+                self.use_index = use
+        write_index(path, self.identity, seed, model)
+        return True
 
     def chain(self):
         """The walk of the archive's chained seed (:class:`.seed_chain.SeedChain`)."""

@@ -26,7 +26,7 @@ from ..format.container import pack_file_header, pack_trailer
 from ..format.footer import BlockEntry, Footer, InputFile, SeedInfo
 from .common import InternalError, agree
 from .targets import check_outputs, rename_all, require_files
-from .tempfiles import finish_output, register_output
+from .tempfiles import finish_output, forget_output, register_output, remove_outputs
 from .writer import WRITERS, OrderError
 
 
@@ -42,6 +42,7 @@ class CompressOptions:
     progress: bool = False
     batch_windows: int = 0   # 0: 2 per thread
     seed_bytes: int | None = None   # None: the level's preset; 0: no seed model
+    index: bool = False   # also write the seed index (ARCHIVE.ngsi) of a seeded archive
 
 
 @dataclass
@@ -52,6 +53,8 @@ class CompressResult:
     archive_size: int
     input_size: int
     redone: bool = False
+    #: the seed index written beside the archive (rank 0; None when none was)
+    index: str | None = None
 
 
 def validate(opts: CompressOptions) -> None:
@@ -196,7 +199,57 @@ class CompressionJob:
         """Collective: block order, footer, trailer, rename into place."""
         footer, size = finish_archive(self.comm, self.out, self.writer, self.tmp, self.opts,
                                       files, self.seed)
-        rename_all(self.comm, [(self.tmp, self.dest)])
+        index = self._write_index() if self.opts.index else None
+        if index is not None:   # first: if it cannot go into place, neither does the archive
+            try:
+                rename_all(self.comm, [index])
+            except BaseException:
+                finish_output(self.tmp, None, self.comm.rank)
+                raise
+        try:
+            rename_all(self.comm, [(self.tmp, self.dest)])
+        except BaseException:
+            if index is not None and self.comm.rank == 0:
+                remove_outputs(index[1].path)     # no index of an archive that is not there
+            raise
         self.comm.barrier()
-        return CompressResult(footer if self.comm.rank == 0 else None, size,
-                              sum(f.size for f in files))
+        result = CompressResult(footer if self.comm.rank == 0 else None, size,
+                                sum(f.size for f in files))
+        if index is not None and self.comm.rank == 0:
+            result.index = index[1].path
+        return result
+
+    def _write_index(self) -> tuple[str, Destination] | None:
+        """Collective, after the footer: rank 0 writes the finished archive's seed index
+        under a temporary name, from the model it holds (file and paired input) or
+        learned from the archive (streamed input on several ranks); returns (temporary
+        name, destination) to rename with the archive, or None if it has no seed. On
+        a failure both are removed and the agreed error raised on every rank."""
+        outcome: Any = None
+        if self.comm.rank == 0:
+            from ..archive.reader import Archive
+            from ..archive.seed_index import index_path
+            try:
+                with Archive(self.tmp, use_index=False) as a:
+                    final = index_path(self.dest.path)
+                    tmp = temp_name(final)
+                    register_output(tmp)
+                    try:
+                        if a.write_seed_index(tmp, getattr(self.seeding, "model", None)):
+                            outcome = (tmp, Destination(index_path(self.dest.name), final,
+                                                        "file"))
+                        else:
+                            forget_output(tmp)
+                    except OSError as exc:
+                        remove_outputs(tmp)
+                        forget_output(tmp)
+                        raise OutputError.from_os(index_path(self.dest.name), exc) from None
+            except Exception as exc:  # noqa: BLE001 - agreed on below
+                outcome = exc if isinstance(exc, OutputError) else InternalError(
+                    f"seed index: {type(exc).__name__}: {exc}")
+        outcome = self.comm.bcast(outcome, root=0)
+        if isinstance(outcome, BaseException):
+            finish_output(self.tmp, None, self.comm.rank)
+            self.comm.barrier()
+            raise outcome
+        return outcome

@@ -87,9 +87,12 @@ def _deep_reads(path, pairs=False):
 
 @pytest.mark.parametrize("pairs", [False, True])
 def test_chained_seed_is_the_same_at_any_rank_count(world, shared_tmp, pairs):
-    """NGSC 1.5: every rank walks the whole chain, the rank owning a seed sub-block
-    takes its chained stream; any rank count decodes it, walking from its first seed
-    sub-block."""
+    """NGSC 1.5: every rank walks the whole chain, coding only the seed sub-blocks it
+    owns (learning the others), and takes their chained streams; any rank count decodes
+    it, walking from its first seed sub-block. The seed index that ``--index`` writes
+    (from the table the encoders hold, or learned back from the archive when rank 0
+    only reads a stream) is the one ``phyngsc.index`` learns from the archive."""
+    import hashlib
     from phyngsc.codecs.registry import CODEC_ID
     srcs = _deep_reads(shared_tmp / "deep", pairs) if world.rank == 0 else None
     srcs = world.bcast(srcs, root=0)
@@ -97,7 +100,7 @@ def test_chained_seed_is_the_same_at_any_rank_count(world, shared_tmp, pairs):
     if world.rank == 0 and not pairs:
         gz.write_bytes(gzip.compress(srcs[0].read_bytes()))
     world.Barrier()
-    digests = set()
+    digests, indexes = set(), set()
     runs = [(cp, tuple(map(str, srcs)) if pairs else str(srcs[0]))
             for cp in range(1, min(world.size, 4) + 1)]
     if not pairs:
@@ -105,8 +108,15 @@ def test_chained_seed_is_the_same_at_any_rank_count(world, shared_tmp, pairs):
     for cp, inp in runs:
         arc = shared_tmp / f"c{cp}.ngsc"
         run_on(world, cp, lambda c: phyngsc.compress(inp, str(arc), comm=c, level=5,
-                                                     threads=1, window=4096, seed=20000))
+                                                     threads=1, window=4096, seed=20000,
+                                                     index=True))
         if world.rank == 0:
+            ngsi = shared_tmp / f"c{cp}.ngsc.ngsi"
+            written = hashlib.sha256(ngsi.read_bytes()).hexdigest()
+            assert phyngsc.index(str(arc)) == str(ngsi)
+            assert hashlib.sha256(ngsi.read_bytes()).hexdigest() == written
+            indexes.add(hashlib.sha256(ngsi.read_bytes()[52:]).hexdigest())   # the table
+            # (the header names this archive, whose footer records the rank count)
             with phyngsc.open(str(arc)) as a:
                 seed = a.footer.seed
                 assert seed.form == 1 and seed.n_subblocks == 5
@@ -122,4 +132,4 @@ def test_chained_seed_is_the_same_at_any_rank_count(world, shared_tmp, pairs):
                 for o, s in zip(outs, srcs):
                     assert filecmp.cmp(o, s, shallow=False)
     if world.rank == 0:
-        assert len(digests) == 1
+        assert len(digests) == 1 and len(indexes) == 1

@@ -1,0 +1,150 @@
+"""Seed index files (ARCHIVE.ngsi): written by ``compress --index`` (from the encoder's
+table) and by ``phyngsc.index`` (learned from the archive), loaded by readers instead
+of walking the seed, and ignored with a warning, never trusted, when they name another
+archive or are damaged in any way."""
+
+import os
+import struct
+import zlib
+
+import numpy as np
+import pytest
+
+import phyngsc
+from phyngsc.archive.seed_index import (HEADER_SIZE, Identity, IndexMismatch, index_path,
+                                        read_index, write_index)
+from phyngsc.format.footer import SeedInfo
+from phyngsc.seed import FORM_CHAIN
+
+from .test_seed import _compress, deep_fastq  # noqa: F401 - fixture
+
+SEED = dict(level=5, seed=4096 * 6)
+
+
+@pytest.fixture(scope="module")
+def indexed(deep_fastq, tmp_path_factory):
+    """A chained-seed archive, its walked seed model, and its index from compress."""
+    d = tmp_path_factory.mktemp("ix")
+    arch = d / "c.ngsc"
+    res = _compress(deep_fastq, arch, index=True, **SEED)
+    assert res.index == index_path(str(arch)) and os.path.isfile(res.index)
+    with phyngsc.open(str(arch)) as a:
+        a.use_index = False
+        model = a.seed_model().copy()
+    return arch, model, (d / "c.ngsc.ngsi").read_bytes()
+
+
+def test_compress_index_holds_the_walked_seed_model(indexed):
+    arch, model, blob = indexed
+    with phyngsc.open(str(arch)) as a:
+        assert np.array_equal(a.seed_model(), model) and a._indexed
+        assert a.chain().next == 0            # nothing walked
+        assert len(blob) == HEADER_SIZE + model.size
+        assert read_index(index_path(str(arch)), a.identity, a.footer.seed).tobytes() == \
+            model.tobytes()
+
+
+def test_index_command_writes_the_same_file_as_compress(indexed, tmp_path):
+    arch, _model, blob = indexed
+    copy = tmp_path / "copy.ngsc"
+    copy.write_bytes(arch.read_bytes())
+    assert phyngsc.index(str(copy)) == str(copy) + ".ngsi"
+    assert (tmp_path / "copy.ngsc.ngsi").read_bytes() == blob
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.ngsc", "copy.ngsc.ngsi"]
+
+
+def test_reads_with_the_index_are_the_reads_without(indexed, deep_fastq, tmp_path):
+    arch, _m, _b = indexed
+    out = tmp_path / "o.fq"
+    phyngsc.decompress(str(arch), str(out), threads=2)
+    assert out.read_bytes() == deep_fastq.read_bytes()
+    with phyngsc.open(str(arch)) as a:
+        last = a.n_subblocks - 1
+        r = int(a.index.first_record[last])
+        with_index = [x.sequence for x in a.records(r, r + 3)]
+        assert a._indexed
+    with phyngsc.open(str(arch)) as a:
+        a.use_index = False
+        assert [x.sequence for x in a.records(r, r + 3)] == with_index
+        assert not a._indexed
+
+
+def _damaged(blob: bytes, at: int) -> bytes:
+    b = bytearray(blob)
+    b[at] ^= 0x01
+    return bytes(b)
+
+
+def _recrc(blob: bytes) -> bytes:
+    """``blob`` with its header CRC made right again (a header field changed on purpose)."""
+    return blob[:48] + struct.pack("<I", zlib.crc32(blob[:48])) + blob[52:]
+
+
+@pytest.mark.parametrize("case,why", [
+    ("empty", "not a phyngsc seed index"),
+    ("magic", "not a phyngsc seed index"),
+    ("header bit", "header is damaged"),
+    ("major", "version 2 is not supported"),
+    ("size", "made for another archive"),
+    ("footer crc", "made for another archive"),
+    ("k", "seed settings differ"),
+    ("truncated", "truncated"),
+    ("trailing", "trailing bytes"),
+    ("table bit", "table is damaged"),
+])
+def test_a_mismatched_or_damaged_index_is_ignored_with_a_warning(indexed, tmp_path, capsys,
+                                                                 case, why):
+    arch, model, blob = indexed
+    copy = tmp_path / "c.ngsc"
+    copy.write_bytes(arch.read_bytes())
+    bad = {
+        "empty": b"",
+        "magic": b"NGSX" + blob[4:],
+        "header bit": _damaged(blob, 20),
+        "major": _recrc(blob[:4] + b"\x02" + blob[5:]),
+        "size": _recrc(blob[:8] + struct.pack("<Q", copy.stat().st_size + 1) + blob[16:]),
+        "footer crc": _recrc(blob[:24] + struct.pack("<I", 12345) + blob[28:]),
+        "k": _recrc(blob[:28] + bytes([blob[28] - 1]) + blob[29:]),
+        "truncated": blob[:-1],
+        "trailing": blob + b"\0",
+        "table bit": _damaged(blob, HEADER_SIZE + model.size // 2),
+    }[case]
+    (tmp_path / "c.ngsc.ngsi").write_bytes(bad)
+    with phyngsc.open(str(copy)) as a:
+        with pytest.raises(IndexMismatch, match=why):
+            read_index(index_path(str(copy)), a.identity, a.footer.seed)
+        assert np.array_equal(a.seed_model(), model) and not a._indexed
+    err = capsys.readouterr().err
+    assert err.count("warning: ignoring seed index") == 1 and why in err
+    assert err.strip().count("\n") == 0            # one line
+
+
+def test_an_index_of_an_earlier_archive_at_the_path_is_ignored(deep_fastq, indexed, tmp_path,
+                                                               capsys):
+    arch, _model, blob = indexed
+    other = tmp_path / "c.ngsc"
+    _compress(deep_fastq, other, level=5, seed=4096 * 5)      # same path, other archive
+    (tmp_path / "c.ngsc.ngsi").write_bytes(blob)
+    with phyngsc.open(str(other)) as a:
+        a.use_index = True
+        seq = [x.sequence for x in a.records(int(a.index.first_record[-1]),
+                                             int(a.index.first_record[-1]) + 1)]
+    assert "made for another archive" in capsys.readouterr().err
+    lines = deep_fastq.read_bytes().split(b"\n")
+    with phyngsc.open(str(other)) as a:
+        r = int(a.index.first_record[-1])
+    assert seq == [lines[4 * r + 1].decode()]
+
+
+def test_archives_without_a_seed_get_no_index(deep_fastq, tmp_path):
+    arch = tmp_path / "p.ngsc"
+    res = _compress(deep_fastq, arch, level=1, index=True)
+    assert res.index is None
+    assert phyngsc.index(str(arch)) is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.ngsc"]
+
+
+def test_write_index_refuses_a_table_of_another_order(tmp_path):
+    with pytest.raises(ValueError, match="order 4"):
+        write_index(str(tmp_path / "x.ngsi"), Identity(1, 2, 3),
+                    SeedInfo(1, 4, True, 2, FORM_CHAIN), np.ones(4 << 6, np.uint8))
