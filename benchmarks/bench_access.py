@@ -8,7 +8,7 @@ Compresses ``--input`` with ``--index`` (or takes ``--archive``, indexing it wit
 ``extract --records M:M+10`` from the middle (a seeded sub-block) and from the seed's
 last sub-block, each without the index (the reader walks the seed) and with it; the
 ``index`` command itself; and with ``--decompress`` a full ``decompress`` at 1 and 2
-ranks, with and without it (a rank that owns no seed sub-block skips the walk). Every
+ranks, with and without it (with it no rank walks the seed). Every
 output is compared byte for byte with the run without the index. Prints a table.
 """
 

@@ -83,8 +83,8 @@ def compress(src: str | tuple[str, str], dst: str, comm: Any = None,
     bytes per sub-block (default 8 MiB). ``writer``: ``"ticket"`` or
     ``"shared"``. ``seed``: input bytes whose bases train the archive's seed DNA model
     (None: the level's preset, 0: none; see :mod:`phyngsc.seed`). ``index``: also write
-    the seed index ``dst + ".ngsi"`` of an archive with a seed model, so that random
-    access skips learning the model (see :func:`index`; needs a regular-file ``dst``).
+    the seed index ``dst + ".ngsi"`` of an archive with a seed model, so that readers
+    skip walking the seed (see :func:`index`; needs a regular-file ``dst``).
     Returns a ``CompressResult`` (footer and ``index`` path on rank 0).
     """
     from .format.constants import DEFAULT_WINDOW
@@ -162,12 +162,12 @@ def verify(src: str, comm: Any = None, threads: int | None = None) -> Any:
 
 
 def index(archive: str) -> str | None:
-    """Write the seed index of ``archive`` (``archive + ".ngsi"``): its seed model, which
-    readers then load instead of learning it from the seed sub-blocks, so that random
-    access (``extract``, the viewer) and ``decompress`` ranks that own no seed sub-block
-    skip that walk. Returns the index's path, or None when the archive has no seed
-    model (nothing to skip). One process; an index made for another archive is
-    ignored by readers (:mod:`phyngsc.archive.seed_index`)."""
+    """Walk the seed of ``archive`` once and write its seed index (``archive + ".ngsi"``):
+    the seed model and the seed sub-blocks' bases, which readers then load instead of
+    walking the seed, so that random access (``extract``, the viewer) and every
+    ``decompress`` rank start at once. Returns the index's path, or None when the
+    archive has no seed model (nothing to skip). One process; an index made for
+    another archive is ignored by readers (:mod:`phyngsc.archive.seed_index`)."""
     from .archive.reader import Archive
     from .archive.seed_index import index_path
     from .destinations import temp_name

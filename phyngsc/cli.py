@@ -87,8 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "sub-blocks start from (levels 5 and 9; default 192M at 5, 256M "
                         "at 9; 0: none); at most half the input")
     c.add_argument("--index", action="store_true",
-                   help="also write ARCHIVE.ngsi, the seed model, so that random access "
-                        "(extract, view) need not learn it (see the index command)")
+                   help="also write ARCHIVE.ngsi (the seed model and seed bases), so "
+                        "that readers never walk the seed (see the index command)")
     c.add_argument("--window", type=_size, default=None,
                    help="input bytes per sub-block, e.g. 4M (default 8 MiB; at least 1 KiB)")
     c.add_argument("--writer", choices=("ticket", "shared"), default="ticket",
@@ -120,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("input", help="archive")
     common(v)
 
-    ix = sub.add_parser("index", help="write ARCHIVE.ngsi, the seed model, for fast random "
-                                     "access (levels 5 and 9)")
+    ix = sub.add_parser("index", help="write ARCHIVE.ngsi (seed model and bases) for fast "
+                                     "random access (levels 5 and 9)")
     ix.add_argument("input", help="archive")
     ix.add_argument("-q", "--quiet", action="store_true", help="print nothing")
 

@@ -67,6 +67,7 @@ class Archive:
         self.use_index = use_index
         self._seed_model: np.ndarray | None = None
         self._indexed = False   # the seed model came from a seed index
+        self._index = None      # the seed index: None not tried yet, False none usable
         self._chain = None   # the walk of a chained seed (seed_chain.SeedChain)
         self._f = open_input(path)
         try:
@@ -235,9 +236,9 @@ class Archive:
         if self._seed_model is None and chain is not None and chain.table is not None \
                 and chain.next == seed.n_subblocks:
             self._seed_model = chain.table      # walked already: no second table
-        if self._seed_model is None and self.use_index:
-            self._seed_model = self._indexed_model()
-            self._indexed = self._seed_model is not None
+        if self._seed_model is None and self.seed_index() is not None:
+            self._seed_model = self.seed_index().table
+            self._indexed = True
         if self._seed_model is None and seed.form == FORM_CHAIN:
             self._seed_model = self.chain().model()
         if self._seed_model is None:
@@ -271,32 +272,47 @@ class Archive:
             self._seed_model = train(dna, lengths, seed)
         return self._seed_model
 
-    def _indexed_model(self) -> np.ndarray | None:
-        """The seed model from the seed index beside the archive (``.seed_index``), or
-        None when there is none; one made for another archive, or damaged, is ignored
-        with a warning on stderr (the model is then learned from the archive)."""
-        from .seed_index import IndexMismatch, index_path, read_index
-        path = index_path(self.path)
-        if not os.path.isfile(path):
+    def seed_index(self):
+        """The seed index beside the archive (:class:`.seed_index.SeedIndex`), loaded on
+        first use, or None when there is none or :attr:`use_index` is off; one made for
+        another archive, or damaged, is ignored with a warning on stderr (readers then
+        walk the seed as without it)."""
+        if not self.use_index:
             return None
-        try:
-            return read_index(path, self.identity, self.footer.seed)
-        except (IndexMismatch, OSError) as exc:
-            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            sys.stderr.write(f"phyngsc: warning: ignoring seed index {path}: {why}\n")
-            return None
+        if self._index is None:
+            self._index = False
+            from .seed_index import IndexMismatch, index_path, read_index
+            path = index_path(self.path)
+            if self.footer.seed is not None and os.path.isfile(path):
+                try:
+                    self._index = read_index(path, self.identity, self.footer.seed)
+                except (IndexMismatch, OSError) as exc:
+                    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+                    sys.stderr.write(f"phyngsc: warning: ignoring seed index {path}: {why}\n")
+        return self._index or None
 
-    def write_seed_index(self, path: str, model: np.ndarray | None = None) -> bool:
-        """Write this archive's seed index to ``path`` (:mod:`.seed_index`; callers pick
-        a temporary name and rename it into place); False, writing nothing, when the
-        archive has no seed model. ``model``: the seed model if the caller holds it (an
-        encoder), else it is learned from the archive, never taken from an index.
-        Raises OSError if the file cannot be written."""
+    def write_seed_index(self, path: str) -> bool:
+        """Walk the seed once and write this archive's seed index to ``path``
+        (:mod:`.seed_index`; callers pick a temporary name and rename it into place):
+        the seed model and, for a chained seed, each seed sub-block's bases as DNA2.
+        False, writing nothing, when the archive has no seed model. Never reads an
+        index. Raises the ArchiveError of a damaged seed sub-block, OSError if the file
+        cannot be written."""
+        from ..codecs.dna import dna2_encode
+        from .seed_chain import SeedChain
         from .seed_index import write_index
         seed = self.footer.seed
         if seed is None:
             return False
-        if model is None:
+        bases: list[tuple[bytes, int]] = []
+        if seed.form == FORM_CHAIN:
+            chain = SeedChain(self)
+            for i in range(seed.n_subblocks):
+                dna = chain.walk(i + 1, (i,))[i]
+                out = np.empty(12 * dna.size + 16, np.uint8)
+                bases.append((out[:dna2_encode(dna, out)].tobytes(), dna.size))
+            model = chain.table
+        else:   # joined (0.7-0.9): its seed sub-blocks are DNA2 already
             if self._indexed:
                 self._seed_model, self._indexed = None, False
             use, self.use_index = self.use_index, False
@@ -304,7 +320,7 @@ class Archive:
                 model = self.seed_model()
             finally:
                 self.use_index = use
-        write_index(path, self.identity, seed, model)
+        write_index(path, self.identity, seed, model, bases)
         return True
 
     def chain(self):
@@ -320,8 +336,16 @@ class Archive:
         seed sub-blocks whose bases are coded from a chained seed get them from the walk
         (stored in the returned bytes), and ``model`` is :meth:`seed_model_for` of the
         rest."""
-        from .seed_chain import chained_indices, with_bases
+        from .seed_chain import chained_indices, from_index, with_bases
         found = chained_indices(self.footer.seed, indices, data)
+        index = self.seed_index() if found else None
+        if index is not None and index.bases:   # the index's bases: no walk
+            data = list(data)
+            for i, k in list(found.items()):
+                swapped = from_index(data[k], *index.bases[i])
+                if swapped is not None:
+                    data[k] = swapped
+                    del found[i]
         if found:
             n_seed = self.footer.seed.n_subblocks
             have = {int(i): data[k] for k, i in enumerate(indices) if int(i) < n_seed}

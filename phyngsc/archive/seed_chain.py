@@ -26,6 +26,7 @@ from ..seed import FORM_CHAIN, chain_decode, chain_learn, chain_table, replace_s
 
 DNA_SEEDED = CODEC_ID["dna-seeded"]
 STORED = CODEC_ID["stored"]
+DNA2 = CODEC_ID["dna2"]
 
 
 class SeedChain:
@@ -119,10 +120,24 @@ def chained_indices(seed: SeedInfo | None, indices, data: list) -> dict[int, int
     return found
 
 
+def from_index(data: bytes, stream: np.ndarray, n_bases: int) -> bytes | None:
+    """Encoded seed sub-block ``data`` with its DNA stream replaced by ``stream``, its
+    bases as DNA2 from the seed index, so that it decodes without the chain; None if
+    the index's base count is not the sub-block's (the walk then serves it). Its text
+    CRC-32 is checked after decoding as always."""
+    try:
+        hdr, _size = SubBlockHeader.unpack(data)
+    except FormatViolation:
+        return None
+    if hdr.streams[SID_DNA].decoded_length != n_bases:
+        return None
+    return replace_stream(data, SID_DNA, DNA2, stream.tobytes())[1]
+
+
 def with_bases(data: bytes, dna: np.ndarray) -> bytes:
     """Encoded sub-block ``data`` with its DNA stream replaced by ``dna`` stored as is
     (what the walk decoded), so that it decodes without the chain."""
     return replace_stream(data, SID_DNA, STORED, dna.tobytes())[1]
 
 
-__all__ = ["SeedChain", "chained_indices", "with_bases", "ArchiveError"]
+__all__ = ["SeedChain", "chained_indices", "from_index", "with_bases", "ArchiveError"]

@@ -3,10 +3,12 @@
 A reader of an archive with a seed model must learn the model before it decodes any
 seeded sub-block: for a chained seed that is decoding every seed sub-block's bases in
 turn (8 s for the 192 MiB seed of level 5 on a 1 GiB input, docs/performance.md).
-Random access (``extract``, the viewer) and the ranks of a ``decompress`` that own no
-seed sub-block need only the final table. ``phyngsc index ARCHIVE`` (or ``compress
---index``, from the table the encoder already holds) writes that table to
-``ARCHIVE.ngsi``; readers then load it instead of walking the seed.
+``phyngsc index ARCHIVE`` (or ``compress --index``) walks the seed once and writes
+to ``ARCHIVE.ngsi`` what the walk yields: the final table, which every seeded
+sub-block starts from, and the bases of each chained seed sub-block as a DNA2 stream
+(2 bits a base), which a reader swaps in for the sub-block's chained stream so that it
+decodes on its own. With the index no reader walks the seed: random access to any
+sub-block, and every ``decompress`` rank, start at once.
 
 The index is a cache, never needed: it names the archive it was made for (size, footer
 length and footer CRC-32, which change with any other content) and carries its own
@@ -24,6 +26,9 @@ seed as without it. Layout (little-endian; docs/format.md, *Seed index*)::
     44  4  CRC-32 of the table
     48  4  CRC-32 of bytes 0 .. 47
     52  T  the table (uint8 counters, as DNA_K8 lays them out)
+    then the seed bases: u32 S (the seed sub-blocks for a chained seed, else 0), S
+    pairs (u64 DNA2 stream length, u64 bases), u32 CRC-32 of those S pairs and the
+    streams, then the S DNA2 streams in sub-block order; nothing after them.
 """
 
 from __future__ import annotations
@@ -53,6 +58,15 @@ class Identity:
     footer_crc: int
 
 
+@dataclass
+class SeedIndex:
+    """A loaded index: the seed model (``table``) and, for a chained seed, each seed
+    sub-block's bases as (DNA2 stream, number of bases); ``bases`` is empty otherwise."""
+
+    table: np.ndarray
+    bases: list[tuple[np.ndarray, int]]
+
+
 class IndexMismatch(Exception):
     """A seed index that cannot serve this archive; the message says why."""
 
@@ -71,22 +85,33 @@ def pack_header(ident: Identity, seed: SeedInfo, table: np.ndarray) -> bytes:
     return head + struct.pack("<I", zlib.crc32(head))
 
 
-def write_index(path: str, ident: Identity, seed: SeedInfo, table: np.ndarray) -> None:
-    """Write the index of ``table`` to ``path`` (the callers write a temporary name and
-    rename it into place). Raises OSError."""
+def write_index(path: str, ident: Identity, seed: SeedInfo, table: np.ndarray,
+                bases: list[tuple[bytes, int]]) -> None:
+    """Write the index of ``table`` and of the seed sub-blocks' bases, ``bases`` = one
+    (DNA2 stream, number of bases) per seed sub-block of a chained seed, or empty, to
+    ``path`` (the callers write a temporary name and rename it into place). Raises
+    OSError."""
     table = np.ascontiguousarray(table, np.uint8)
     if table.size != 4 << (2 * seed.k):
         raise ValueError(f"a seed model of order {seed.k} has {4 << (2 * seed.k)} counters, "
                          f"not {table.size}")
+    if bases and len(bases) != seed.n_subblocks:
+        raise ValueError(f"bases of {len(bases)} sub-blocks for a seed of {seed.n_subblocks}")
+    entries = b"".join(struct.pack("<QQ", len(b), n) for b, n in bases)
+    crc = zlib.crc32(entries)
+    for b, _n in bases:
+        crc = zlib.crc32(b, crc)
     with open(path, "wb") as f:
         f.write(pack_header(ident, seed, table))
         f.write(memoryview(table))
+        f.write(struct.pack("<I", len(bases)) + entries + struct.pack("<I", crc))
+        for b, _n in bases:
+            f.write(b)
 
 
-def read_index(path: str, ident: Identity, seed: SeedInfo) -> np.ndarray:
-    """The table in the index at ``path`` if it was made for the archive ``ident`` names
-    and its seed ``seed``; raises IndexMismatch (saying why) otherwise, OSError if it
-    cannot be read."""
+def read_index(path: str, ident: Identity, seed: SeedInfo) -> SeedIndex:
+    """The index at ``path`` if it was made for the archive ``ident`` names and its seed
+    ``seed``; raises IndexMismatch (saying why) otherwise, OSError if it cannot be read."""
     want = 4 << (2 * seed.k)
     with open(path, "rb") as f:
         head = f.read(HEADER_SIZE)
@@ -105,13 +130,30 @@ def read_index(path: str, ident: Identity, seed: SeedInfo) -> np.ndarray:
                                                         seed.form, seed.n_subblocks, want):
             raise IndexMismatch("its seed settings differ from the archive's")
         table = np.empty(want, np.uint8)
-        got = f.readinto(memoryview(table))
-        if got != want or f.read(1):
-            raise IndexMismatch("its table is truncated or has trailing bytes")
-    if zlib.crc32(table) != tcrc:
-        raise IndexMismatch("its table is damaged (CRC-32 mismatch)")
-    return table
+        if f.readinto(memoryview(table)) != want:
+            raise IndexMismatch("it is truncated")
+        if zlib.crc32(table) != tcrc:
+            raise IndexMismatch("its table is damaged (CRC-32 mismatch)")
+        rest = f.read()
+    if len(rest) < 8:
+        raise IndexMismatch("it is truncated")
+    (s,) = struct.unpack_from("<I", rest)
+    if s not in (0, seed.n_subblocks) or len(rest) < 8 + 16 * s:
+        raise IndexMismatch("its seed bases section is damaged")
+    pairs = [struct.unpack_from("<QQ", rest, 4 + 16 * i) for i in range(s)]
+    at = 8 + 16 * s
+    if len(rest) != at + sum(length for length, _n in pairs):
+        raise IndexMismatch("it is truncated or has trailing bytes")
+    if zlib.crc32(rest[at:], zlib.crc32(rest[4:4 + 16 * s])) != \
+            struct.unpack_from("<I", rest, 4 + 16 * s)[0]:
+        raise IndexMismatch("its seed bases are damaged (CRC-32 mismatch)")
+    data = np.frombuffer(rest, np.uint8)
+    bases = []
+    for length, count in pairs:
+        bases.append((data[at:at + length], count))
+        at += length
+    return SeedIndex(table, bases)
 
 
-__all__ = ["Identity", "IndexMismatch", "index_path", "write_index", "read_index",
+__all__ = ["Identity", "IndexMismatch", "SeedIndex", "index_path", "write_index", "read_index",
            "pack_header", "SUFFIX", "HEADER_SIZE"]

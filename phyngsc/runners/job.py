@@ -220,11 +220,11 @@ class CompressionJob:
         return result
 
     def _write_index(self) -> tuple[str, Destination] | None:
-        """Collective, after the footer: rank 0 writes the finished archive's seed index
-        under a temporary name, from the model it holds (file and paired input) or
-        learned from the archive (streamed input on several ranks); returns (temporary
-        name, destination) to rename with the archive, or None if it has no seed. On
-        a failure both are removed and the agreed error raised on every rank."""
+        """Collective, after the footer: rank 0 walks the finished archive's seed and
+        writes its seed index under a temporary name (the walk also proves the seed
+        decodes); returns (temporary name, destination) to rename with the archive, or
+        None if it has no seed. On a failure both are removed and the agreed error
+        raised on every rank."""
         outcome: Any = None
         if self.comm.rank == 0:
             from ..archive.reader import Archive
@@ -235,7 +235,7 @@ class CompressionJob:
                     tmp = temp_name(final)
                     register_output(tmp)
                     try:
-                        if a.write_seed_index(tmp, getattr(self.seeding, "model", None)):
+                        if a.write_seed_index(tmp):
                             outcome = (tmp, Destination(index_path(self.dest.name), final,
                                                         "file"))
                         else:

@@ -148,7 +148,7 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
         plan = plan_seed(opts.level, size1, W, opts.seed_bytes)
         if plan is not None:
             job.seed, end, text = pair_seed(f1, f2, r1, r2, size1, size2, plan, opts)
-            seeding = job.seeding = prepare(text, job.seed, end, (begin1, min(w1 * W, size1)))
+            seeding = prepare(text, job.seed, end, (begin1, min(w1 * W, size1)))
         first = sum(t[2] for t in table[:comm.rank])
         q = max(k for k in range(comm.size) if sum(t[5] for t in table[:k]) <= first)
         skip = first - sum(t[5] for t in table[:q])

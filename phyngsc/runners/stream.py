@@ -296,7 +296,7 @@ def _read_side(comm: Any, inputs: list[str], interleaved: bool, opts: CompressOp
             job.seed = seed[0]
         if comm.size == 1:
             packer = BlockPacker(0)
-            seeding = job.seeding = None if seed is None else prepare(seed[2], seed[0], seed[1])
+            seeding = None if seed is None else prepare(seed[2], seed[0], seed[1])
             for work in _work(sources, opts):
                 _encode_work(work, opts, writer, packer, seeding)
             for data, info in packer.flush():

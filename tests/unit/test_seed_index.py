@@ -39,9 +39,14 @@ def test_compress_index_holds_the_walked_seed_model(indexed):
     with phyngsc.open(str(arch)) as a:
         assert np.array_equal(a.seed_model(), model) and a._indexed
         assert a.chain().next == 0            # nothing walked
-        assert len(blob) == HEADER_SIZE + model.size
-        assert read_index(index_path(str(arch)), a.identity, a.footer.seed).tobytes() == \
-            model.tobytes()
+        index = read_index(index_path(str(arch)), a.identity, a.footer.seed)
+        assert index.table.tobytes() == model.tobytes()
+        n = a.footer.seed.n_subblocks
+        assert len(index.bases) == n
+        streams = sum(int(b.size) for b, _c in index.bases)
+        assert len(blob) == HEADER_SIZE + model.size + 8 + 16 * n + streams
+        # 2 bits a base and a few bytes of exception list
+        assert streams < sum(c for _b, c in index.bases) / 4 + 64 * n
 
 
 def test_index_command_writes_the_same_file_as_compress(indexed, tmp_path):
@@ -53,20 +58,26 @@ def test_index_command_writes_the_same_file_as_compress(indexed, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.ngsc", "copy.ngsc.ngsi"]
 
 
-def test_reads_with_the_index_are_the_reads_without(indexed, deep_fastq, tmp_path):
+@pytest.mark.parametrize("where", ["last", "seed", "first"])
+def test_reads_with_the_index_never_walk_the_seed(indexed, deep_fastq, tmp_path, where):
+    """A seeded sub-block takes the index's table, a seed sub-block the index's bases;
+    no reader walks the chain (SeedChain never made), and reads are the file's."""
+    arch, _m, _b = indexed
+    lines = deep_fastq.read_bytes().split(b"\n")
+    with phyngsc.open(str(arch)) as a:
+        i = {"last": a.n_subblocks - 1, "seed": a.footer.seed.n_subblocks - 1,
+             "first": 0}[where]
+        r = int(a.index.first_record[i])
+        got = [x.sequence for x in a.records(r, r + 3)]
+        assert a._chain is None and a._indexed == (where == "last")
+    assert got == [lines[4 * j + 1].decode() for j in range(r, r + 3)]
+
+
+def test_decompress_with_the_index_is_the_file(indexed, deep_fastq, tmp_path):
     arch, _m, _b = indexed
     out = tmp_path / "o.fq"
     phyngsc.decompress(str(arch), str(out), threads=2)
     assert out.read_bytes() == deep_fastq.read_bytes()
-    with phyngsc.open(str(arch)) as a:
-        last = a.n_subblocks - 1
-        r = int(a.index.first_record[last])
-        with_index = [x.sequence for x in a.records(r, r + 3)]
-        assert a._indexed
-    with phyngsc.open(str(arch)) as a:
-        a.use_index = False
-        assert [x.sequence for x in a.records(r, r + 3)] == with_index
-        assert not a._indexed
 
 
 def _damaged(blob: bytes, at: int) -> bytes:
@@ -91,6 +102,8 @@ def _recrc(blob: bytes) -> bytes:
     ("truncated", "truncated"),
     ("trailing", "trailing bytes"),
     ("table bit", "table is damaged"),
+    ("bases bit", "seed bases are damaged"),
+    ("bases count", "seed bases section is damaged"),
 ])
 def test_a_mismatched_or_damaged_index_is_ignored_with_a_warning(indexed, tmp_path, capsys,
                                                                  case, why):
@@ -108,12 +121,16 @@ def test_a_mismatched_or_damaged_index_is_ignored_with_a_warning(indexed, tmp_pa
         "truncated": blob[:-1],
         "trailing": blob + b"\0",
         "table bit": _damaged(blob, HEADER_SIZE + model.size // 2),
+        "bases bit": _damaged(blob, len(blob) - 3),
+        "bases count": _damaged(blob, HEADER_SIZE + model.size),
     }[case]
     (tmp_path / "c.ngsc.ngsi").write_bytes(bad)
     with phyngsc.open(str(copy)) as a:
         with pytest.raises(IndexMismatch, match=why):
             read_index(index_path(str(copy)), a.identity, a.footer.seed)
         assert np.array_equal(a.seed_model(), model) and not a._indexed
+        r = int(a.index.first_record[1])          # a seed sub-block: walked again
+        assert len(list(a.records(r, r + 2))) == 2 and a.chain().next >= 2
     err = capsys.readouterr().err
     assert err.count("warning: ignoring seed index") == 1 and why in err
     assert err.strip().count("\n") == 0            # one line
@@ -147,4 +164,32 @@ def test_archives_without_a_seed_get_no_index(deep_fastq, tmp_path):
 def test_write_index_refuses_a_table_of_another_order(tmp_path):
     with pytest.raises(ValueError, match="order 4"):
         write_index(str(tmp_path / "x.ngsi"), Identity(1, 2, 3),
-                    SeedInfo(1, 4, True, 2, FORM_CHAIN), np.ones(4 << 6, np.uint8))
+                    SeedInfo(1, 4, True, 2, FORM_CHAIN), np.ones(4 << 6, np.uint8), [])
+    with pytest.raises(ValueError, match="bases of 1 sub-blocks for a seed of 2"):
+        write_index(str(tmp_path / "x.ngsi"), Identity(1, 2, 3),
+                    SeedInfo(2, 3, True, 2, FORM_CHAIN), np.ones(4 << 6, np.uint8),
+                    [(b"", 0)])
+    assert not (tmp_path / "x.ngsi").exists()
+
+
+@pytest.mark.parametrize("name", ["v0.7-seed-L5-synthetic_cov15.ngsc",
+                                  "v0.7-seed-L9-err127302_1_200.ngsc",
+                                  "v0.10-seed-L5-synthetic_cov15.ngsc",
+                                  "v0.10-seed-L9-err127302_1_200.ngsc"])
+def test_golden_seeded_archives_index_and_decode_the_same(name, tmp_path):
+    """Joined (0.7, NGSC 1.3: the index holds the table only) and chained (0.10) seeds."""
+    from ..conftest import DATA
+    arch = tmp_path / name
+    arch.write_bytes((DATA / "golden" / name).read_bytes())
+    plain, indexed = tmp_path / "plain.fq", tmp_path / "indexed.fq"
+    phyngsc.decompress(str(arch), str(plain), threads=1)
+    assert phyngsc.index(str(arch)) == str(arch) + ".ngsi"
+    with phyngsc.open(str(arch)) as a:
+        index = a.seed_index()
+        chained = a.footer.seed.form == FORM_CHAIN
+        assert index is not None and len(index.bases) == (a.footer.seed.n_subblocks
+                                                          if chained else 0)
+        a.use_index = False
+        assert np.array_equal(a.seed_model(), index.table)
+    phyngsc.decompress(str(arch), str(indexed), threads=1)
+    assert indexed.read_bytes() == plain.read_bytes()
