@@ -168,24 +168,21 @@ def index(archive: str) -> str | None:
     ``decompress`` rank start at once. Returns the index's path, or None when the
     archive has no seed model (nothing to skip). One process; an index made for
     another archive is ignored by readers (:mod:`phyngsc.archive.seed_index`)."""
-    from .archive.reader import Archive
     from .archive.seed_index import index_path
-    from .destinations import temp_name
     from .errors import OutputError
-    from .runners.tempfiles import forget_output, register_output, remove_outputs
-    with Archive(archive, use_index=False) as a:
-        final = index_path(archive)
-        tmp = temp_name(final)
-        register_output(tmp)
-        try:
-            if not a.write_seed_index(tmp):
-                return None
-            _os.replace(tmp, final)
-        except OSError as exc:
-            raise OutputError.from_os(final, exc) from None
-        finally:
-            remove_outputs(tmp)
-            forget_output(tmp)
+    from .runners.job import stage_seed_index
+    from .runners.tempfiles import forget_output, remove_outputs
+    final = index_path(archive)
+    tmp = stage_seed_index(archive, final, final)
+    if tmp is None:
+        return None
+    try:
+        _os.replace(tmp, final)
+    except OSError as exc:
+        raise OutputError.from_os(final, exc) from None
+    finally:
+        remove_outputs(tmp)
+        forget_output(tmp)
     return final
 
 

@@ -149,7 +149,7 @@ def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedIn
     model and each one's stream and number of bases by start offset. Every rank walks
     the whole chain, but codes only the seed sub-blocks it encodes: with ``own`` =
     ``(lo, hi)``, those starting in ``[lo, hi)`` (None: all); the others' bases are only
-    learned (the same table, about half the time: no coder). ``parts`` may read the
+    learned (the same table, without the coder). ``parts`` may read the
     input as it goes, so that memory holds one sub-block of it."""
     F = chain_table(plan)
     streams: dict[int, tuple[bytes, int]] = {}

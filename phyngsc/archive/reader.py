@@ -227,50 +227,55 @@ class Archive:
 
     def seed_model(self) -> np.ndarray | None:
         """The archive's seed model (None if it has none; docs/format.md, *Seed model*),
-        trained on first use from the DNA and LENGTHS streams of its seed sub-blocks and
-        kept: ``4 ** (k + 1)`` bytes. A damaged seed sub-block raises its ArchiveError."""
+        on first use the table of a chain walked through already, else a matching seed
+        index's, else learned from the archive (:meth:`_learned_model`), and kept:
+        ``4 ** (k + 1)`` bytes. A damaged seed sub-block raises its ArchiveError."""
         seed = self.footer.seed
-        if seed is None:
-            return None
+        if seed is None or self._seed_model is not None:
+            return self._seed_model
         chain = self._chain
-        if self._seed_model is None and chain is not None and chain.table is not None \
-                and chain.next == seed.n_subblocks:
+        if chain is not None and chain.table is not None and chain.next == seed.n_subblocks:
             self._seed_model = chain.table      # walked already: no second table
-        if self._seed_model is None and self.seed_index() is not None:
-            self._seed_model = self.seed_index().table
-            self._indexed = True
-        if self._seed_model is None and seed.form == FORM_CHAIN:
-            self._seed_model = self.chain().model()
-        if self._seed_model is None:
-            from ..core.varint import varints_to_array
-            from ..format.constants import SID_DNA, SID_LENGTHS
-            from ..seed import train
-            from ..subblocks import SubBlockCorrupt, decode_streams
-            # a few sub-blocks at a time, their bases straight into one buffer: memory
-            # holds the seed's bases (no more than its text: untouched pages are free)
-            # and one group's streams
-            dna = np.empty(int(self.index.raw_length[:seed.n_subblocks].sum()), np.uint8)
-            parts, n = [], 0
-            for first in range(0, seed.n_subblocks, SEED_GROUP):
-                group = range(first, min(first + SEED_GROUP, seed.n_subblocks))
-                try:
-                    headers, streams = decode_streams([self.subblock_bytes(i) for i in group],
-                                                      (SID_DNA, SID_LENGTHS))
-                except SubBlockCorrupt as exc:
-                    raise self.subblock_error(first + exc.index, exc.reason) from None
-                for i, h, s in zip(group, headers, streams):
-                    d = s[SID_DNA]
-                    if n + d.size > dna.size:
-                        raise self.subblock_error(i, "more bases than the sub-block's text")
-                    dna[n:n + d.size] = d
-                    n += d.size
-                    parts.append(varints_to_array(s[SID_LENGTHS], h.n_records))
-            dna = dna[:n]
-            lengths = np.concatenate(parts)
-            if int(lengths.sum()) != dna.size:
-                raise self.subblock_error(0, "seed read lengths do not match its bases")
-            self._seed_model = train(dna, lengths, seed)
+        elif (index := self.seed_index()) is not None:
+            self._seed_model, self._indexed = index.table, True
+        else:
+            self._seed_model = self._learned_model()
         return self._seed_model
+
+    def _learned_model(self) -> np.ndarray:
+        """The seed model learned from the seed sub-blocks' DNA and LENGTHS streams (never
+        from an index): a chained seed's walk, or a joined seed trained on its bases."""
+        seed = self.footer.seed
+        if seed.form == FORM_CHAIN:
+            return self.chain().model()
+        from ..core.varint import varints_to_array
+        from ..format.constants import SID_DNA, SID_LENGTHS
+        from ..seed import train
+        from ..subblocks import SubBlockCorrupt, decode_streams
+        # a few sub-blocks at a time, their bases straight into one buffer: memory holds
+        # the seed's bases (no more than its text: untouched pages are free) and one
+        # group's streams
+        dna = np.empty(int(self.index.raw_length[:seed.n_subblocks].sum()), np.uint8)
+        parts, n = [], 0
+        for first in range(0, seed.n_subblocks, SEED_GROUP):
+            group = range(first, min(first + SEED_GROUP, seed.n_subblocks))
+            try:
+                headers, streams = decode_streams([self.subblock_bytes(i) for i in group],
+                                                  (SID_DNA, SID_LENGTHS))
+            except SubBlockCorrupt as exc:
+                raise self.subblock_error(first + exc.index, exc.reason) from None
+            for i, h, s in zip(group, headers, streams):
+                d = s[SID_DNA]
+                if n + d.size > dna.size:
+                    raise self.subblock_error(i, "more bases than the sub-block's text")
+                dna[n:n + d.size] = d
+                n += d.size
+                parts.append(varints_to_array(s[SID_LENGTHS], h.n_records))
+        dna = dna[:n]
+        lengths = np.concatenate(parts)
+        if int(lengths.sum()) != dna.size:
+            raise self.subblock_error(0, "seed read lengths do not match its bases")
+        return train(dna, lengths, seed)
 
     def seed_index(self):
         """The seed index beside the archive (:class:`.seed_index.SeedIndex`), loaded on
@@ -293,11 +298,11 @@ class Archive:
 
     def write_seed_index(self, path: str) -> bool:
         """Walk the seed once and write this archive's seed index to ``path``
-        (:mod:`.seed_index`; callers pick a temporary name and rename it into place):
-        the seed model and, for a chained seed, each seed sub-block's bases as DNA2.
-        False, writing nothing, when the archive has no seed model. Never reads an
-        index. Raises the ArchiveError of a damaged seed sub-block, OSError if the file
-        cannot be written."""
+        (:mod:`.seed_index`; :func:`phyngsc.runners.job.stage_seed_index` picks a
+        temporary name): the seed model and, for a chained seed, each seed sub-block's
+        bases as DNA2. False, writing nothing, when the archive has no seed model. Never
+        reads an index. Raises the ArchiveError of a damaged seed sub-block, OSError if
+        the file cannot be written."""
         from ..codecs.dna import dna2_encode
         from .seed_chain import SeedChain
         from .seed_index import write_index
@@ -313,13 +318,7 @@ class Archive:
                 bases.append((out[:dna2_encode(dna, out)].tobytes(), dna.size))
             model = chain.table
         else:   # joined (0.7-0.9): its seed sub-blocks are DNA2 already
-            if self._indexed:
-                self._seed_model, self._indexed = None, False
-            use, self.use_index = self.use_index, False
-            try:
-                model = self.seed_model()
-            finally:
-                self.use_index = use
+            model = self._learned_model()
         write_index(path, self.identity, seed, model, bases)
         return True
 

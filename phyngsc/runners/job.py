@@ -220,30 +220,18 @@ class CompressionJob:
         return result
 
     def _write_index(self) -> tuple[str, Destination] | None:
-        """Collective, after the footer: rank 0 walks the finished archive's seed and
-        writes its seed index under a temporary name (the walk also proves the seed
+        """Collective, after the footer: rank 0 writes the finished archive's seed index
+        under a temporary name (:func:`stage_seed_index`: the walk also proves the seed
         decodes); returns (temporary name, destination) to rename with the archive, or
         None if it has no seed. On a failure both are removed and the agreed error
         raised on every rank."""
         outcome: Any = None
         if self.comm.rank == 0:
-            from ..archive.reader import Archive
             from ..archive.seed_index import index_path
+            name, final = index_path(self.dest.name), index_path(self.dest.path)
             try:
-                with Archive(self.tmp, use_index=False) as a:
-                    final = index_path(self.dest.path)
-                    tmp = temp_name(final)
-                    register_output(tmp)
-                    try:
-                        if a.write_seed_index(tmp):
-                            outcome = (tmp, Destination(index_path(self.dest.name), final,
-                                                        "file"))
-                        else:
-                            forget_output(tmp)
-                    except OSError as exc:
-                        remove_outputs(tmp)
-                        forget_output(tmp)
-                        raise OutputError.from_os(index_path(self.dest.name), exc) from None
+                tmp = stage_seed_index(self.tmp, final, name)
+                outcome = None if tmp is None else (tmp, Destination(name, final, "file"))
             except Exception as exc:  # noqa: BLE001 - agreed on below
                 outcome = exc if isinstance(exc, OutputError) else InternalError(
                     f"seed index: {type(exc).__name__}: {exc}")
@@ -253,3 +241,27 @@ class CompressionJob:
             self.comm.barrier()
             raise outcome
         return outcome
+
+
+def stage_seed_index(archive: str, final: str, name: str) -> str | None:
+    """One process: walk the seed of the finished ``archive`` once and write its seed
+    index under a temporary name beside ``final`` (registered, so that a killed process
+    leaves none); returns that name for the caller to rename into place, or None when
+    the archive has no seed model (nothing written). Raises OutputError naming ``name``
+    if the index cannot be written, the ArchiveError of a damaged seed sub-block; on any
+    failure the temporary file is removed."""
+    from ..archive.reader import Archive
+    with Archive(archive, use_index=False) as a:
+        if a.footer.seed is None:
+            return None
+        tmp = temp_name(final)
+        register_output(tmp)
+        try:
+            a.write_seed_index(tmp)
+        except BaseException as exc:
+            remove_outputs(tmp)
+            forget_output(tmp)
+            if isinstance(exc, OSError):
+                raise OutputError.from_os(name, exc) from None
+            raise
+    return tmp
