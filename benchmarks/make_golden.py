@@ -6,9 +6,12 @@ TAG-L<level>-NAME.ngsc (so that every codec a level may pick is covered). Existi
 golden files are never overwritten. A tag ending in ``-seed`` writes archives with a
 seed model (4 KiB windows, 16 KiB seed) and keeps only those that have one; a tag
 ending in ``-deep`` writes the files of tests/data/deep with the default window (the
-quality codecs that pay only on thousands of reads: NGSC 1.4's position variants).
+quality codecs that pay only on thousands of reads: NGSC 1.4's position variants). A tag
+ending in ``-seed14`` writes two deep-ish files with an order-14 seed (NGSC 1.6: 8 KiB
+windows, 16 KiB seed, level 9's 128 MiB threshold for order 14 lowered to one byte).
 """
 
+import dataclasses
 import hashlib
 import json
 import sys
@@ -27,8 +30,13 @@ def main(tag: str, levels: list[int]) -> None:
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else []
     known = {e["archive"] for e in manifest}
     deep = tag.endswith("-deep")
+    seed14 = tag.endswith("-seed14")
     sources = sorted((DATA / "deep").glob("*.fastq")) if deep else \
         sorted(DATA.glob("*.fastq")) + sorted((DATA / "edge").glob("*.fq"))
+    if seed14:
+        from phyngsc.codecs import registry
+        registry.SEEDS[9] = dataclasses.replace(registry.SEEDS[9], large=(1, 14, 24))
+        sources = [DATA / "sim_reads_1_200.fastq", DATA / "synthetic_cov15.fastq"]
     for level in levels or [None]:
         for src in sources:
             name = f"{tag}-{src.stem}.ngsc" if level is None else f"{tag}-L{level}-{src.stem}.ngsc"
@@ -36,15 +44,17 @@ def main(tag: str, levels: list[int]) -> None:
                 continue
             dst = golden / name
             extra = {} if level is None else {"level": level}
-            seeded = tag.endswith("-seed")
-            if seeded:
+            seeded = tag.endswith("-seed") or seed14
+            if seed14:
+                extra.update(window=8192, seed=16384)
+            elif seeded:
                 extra.update(window=4096, seed=16384)
             elif not deep:
                 extra.update(window=8192)
             phyngsc.compress(str(src), str(dst), threads=1, **extra)
             with phyngsc.open(str(dst)) as a:
                 n = a.n_subblocks
-                if seeded and a.footer.seed is None:
+                if seeded and (a.footer.seed is None or seed14 and a.footer.seed.k != 14):
                     dst.unlink()
                     continue
             manifest.append({"archive": name, "source": str(src.relative_to(DATA)),

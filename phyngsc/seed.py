@@ -31,6 +31,7 @@ from .codecs.dna import BASE_CODE
 from .codecs.dna_exceptions import base_codes, base_codes_in_place
 from .codecs.dna_k8 import dna_k8_decode_into, dna_k8_encode_into, dna_k8_learn, dna_k8_learn_into
 from .codecs.registry import CODEC_ID, ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS
+from .codecs.seed_workspace import workspace
 from .core.tables import counter_table
 from .format.constants import SID_DNA
 from .format.footer import SeedInfo
@@ -51,7 +52,8 @@ def plan_seed(level: int, file_size: int, window: int,
     None. ``seed_bytes``: input bytes to train on (None: the level's preset; 0: no seed).
 
     The seed is the first ``ceil(seed_bytes / window)`` sub-blocks, but never more than
-    half of them (a smaller input gets a smaller seed); levels without a preset and
+    half of them (a smaller input gets a smaller seed); its order and increment are the
+    preset's, or its ``large`` ones when those windows hold at least that many bytes; levels without a preset and
     inputs of one window get none. Without an explicit ``seed_bytes``, windows under
     :data:`MIN_SEEDED_WINDOW` get none either: every seeded sub-block copies the model
     (64 MiB at level 5), which would cost more than coding a small window.
@@ -66,7 +68,10 @@ def plan_seed(level: int, file_size: int, window: int,
     n = min(math.ceil(want / window), n_windows // 2)
     if n < 1:
         return None
-    return SeedInfo(n, preset.k, preset.revcomp, preset.inc, FORM_CHAIN)
+    k, inc = preset.k, preset.inc
+    if preset.large is not None and n * window >= preset.large[0]:
+        _, k, inc = preset.large
+    return SeedInfo(n, k, preset.revcomp, inc, FORM_CHAIN)
 
 
 def roles(seed: SeedInfo | None, first: int, count: int) -> np.ndarray:
@@ -119,13 +124,17 @@ class SeedText:
 @dataclass
 class Seeding:
     """What an encoder needs of the seed: sub-blocks starting before ``end`` (an input,
-    or R1, offset) are seed sub-blocks, later ones start from ``model``; ``streams``
+    or R1, offset) are seed sub-blocks, later ones start from ``model`` (a workspace:
+    :func:`coder_workspace`); ``streams``
     (chained form): the DNA_SEEDED stream of each seed sub-block and its number of bases,
-    by start offset."""
+    by start offset; ``info``: the seed's footer entry."""
 
     end: int
     model: np.ndarray
     streams: dict[int, tuple[bytes, int]] = field(default_factory=dict)
+    #: the footer's seed entry (its order, strands and increment name the seeded
+    #: sub-blocks' DNA_SEEDED parameters); None: the level's preset
+    info: SeedInfo | None = None
 
 
 def prepare(text: SeedText, seed: SeedInfo, end: int,
@@ -136,7 +145,14 @@ def prepare(text: SeedText, seed: SeedInfo, end: int,
     if len(text.reads) != seed.n_subblocks or int(text.lengths.sum()) != text.dna.size:
         raise ValueError("seed text does not match its sub-blocks")
     n, model, streams = walk_chain(text.parts(), seed, own)
-    return Seeding(end, model, streams)
+    return Seeding(end, coder_workspace(model), streams, seed)
+
+
+def coder_workspace(model: np.ndarray) -> np.ndarray:
+    """The seed model as the encoders take it: a workspace with one working copy per Numba
+    thread (:mod:`.codecs.seed_workspace`), so that no sub-block copies the model."""
+    import numba
+    return workspace(model, numba.get_num_threads())
 
 
 def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedInfo,
@@ -186,7 +202,8 @@ def encode_seeded(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, keys: n
     if seeding is None:
         return encode_spans(buf, starts, ends, **kwargs)
     roles = seed_roles(np.asarray(keys, np.int64), seeding.end)
-    encoded = encode_spans(buf, starts, ends, roles=roles, model=seeding.model, **kwargs)
+    encoded = encode_spans(buf, starts, ends, roles=roles, model=seeding.model,
+                           seed=seeding.info, **kwargs)
     return chain_streams(encoded, roles, seeding)
 
 
@@ -260,6 +277,6 @@ def model_bytes(seed: SeedInfo | None) -> int:
     return 0 if seed is None else 4 << (2 * seed.k)
 
 
-__all__ = ["plan_seed", "roles", "train", "model_bytes", "prepare", "chain_streams",
+__all__ = ["plan_seed", "coder_workspace", "roles", "train", "model_bytes", "prepare", "chain_streams",
            "replace_stream", "chain_table", "chain_learn", "chain_decode", "SeedText",
            "Seeding", "FORM_JOINED", "FORM_CHAIN", "seed_roles", "encode_seeded", "walk_chain"]

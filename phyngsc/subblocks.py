@@ -18,6 +18,7 @@ from .codecs.registry import (CODEC_ID, KNOWN_CODECS, ROLE_PLAIN, TRIAL_MARGIN_P
 from .core.varint import varints_to_array
 from .format.constants import N_STREAMS, SID_DNA, SID_LENGTHS, SID_QUAL
 from .format.container import FormatViolation
+from .format.footer import SeedInfo
 from .format.subblock import StreamInfo, SubBlockHeader
 from .fastq.scan import OK
 from .fastq.streams import (N_STATS, ST_LEN_LAYOUT, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_MINSL,
@@ -227,9 +228,9 @@ class SpanError(Exception):
 
 def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base: int,
                  file_index: int, level: int,
-                 mates: list[tuple[int, int, int]] | None = None,
-                 roles: np.ndarray | None = None,
-                 model: np.ndarray | None = None) -> list[EncodedSubBlock]:
+                 mates: list[tuple[int, int, int]] | None = None, roles: np.ndarray | None = None,
+                 model: np.ndarray | None = None, seed: SeedInfo | None = None
+                 ) -> list[EncodedSubBlock]:
     """Encode ``buf[starts[i]:ends[i]]`` (whole records each) into sub-blocks.
 
     ``base`` is the file offset of ``buf[0]``: SOF of sub-block i is
@@ -237,8 +238,8 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     sub-block, ``mates[i] = (R1 offset, R2 offset, R1 bytes)`` for its header. Raises
     :class:`SpanError` for the first (lowest offset) invalid record. Uses the current
     Numba thread count. ``roles``: each sub-block's role (``registry.ROLE_*``; default
-    all plain), ``model``: the archive's seed model when any role is not plain.
-    """
+    all plain), ``model``: the archive's seed model when any role is not plain, ``seed``
+    its footer entry (None: the level's preset order, strands and increment)."""
     starts = np.ascontiguousarray(starts, np.int64)
     ends = np.ascontiguousarray(ends, np.int64)
     caps = np.array([slot_capacity(int(e - s)) for s, e in zip(starts, ends)], np.int64)
@@ -252,9 +253,9 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
         used = sorted(set(roles.tolist()) | {ROLE_PLAIN})
         role_codecs = np.full((max(used) + 1,) + level_codecs(level)[0].shape, -1, np.int64)
         role_params = np.zeros_like(role_codecs)
-        for role in used:
-            role_codecs[role], role_params[role] = level_codecs(level, role)
         model = np.zeros(0, np.uint8) if model is None else model
+        for role in used:
+            role_codecs[role], role_params[role] = level_codecs(level, role, seed)
         _encode_batch(buf, starts, ends, role_codecs, role_params, roles, model, out,
                       out_starts, meta)
     bad = [i for i in range(len(starts)) if meta[i, _M_STATUS] != OK]

@@ -69,6 +69,7 @@ class Archive:
         self._indexed = False   # the seed model came from a seed index
         self._index = None      # the seed index: None not tried yet, False none usable
         self._chain = None   # the walk of a chained seed (seed_chain.SeedChain)
+        self._workspace: np.ndarray | None = None   # seed_workspace.workspace of the model
         self._f = open_input(path)
         try:
             self.size = os.fstat(self._f.fileno()).st_size
@@ -242,6 +243,20 @@ class Archive:
             self._seed_model = self._learned_model()
         return self._seed_model
 
+    def seed_workspace(self) -> np.ndarray | None:
+        """The seed model with one working copy per Numba thread
+        (:func:`~phyngsc.codecs.seed_workspace.workspace`), what decoders get: made once,
+        so that no sub-block copies the model. The model becomes its first row (a walked
+        chain's table is let go; an index's stays: 2 + T tables then)."""
+        if self._workspace is None and (table := self.seed_model()) is not None:
+            import numba
+            from ..codecs.seed_workspace import workspace
+            ws = workspace(table, numba.get_num_threads())
+            if self._chain is not None and self._chain.table is table:
+                self._chain.table = ws[:table.size]
+            self._seed_model, self._workspace = ws[:table.size], ws
+        return self._workspace
+
     def _learned_model(self) -> np.ndarray:
         """The seed model learned from the seed sub-blocks' DNA and LENGTHS streams (never
         from an index): a chained seed's walk, or a joined seed trained on its bases."""
@@ -356,7 +371,7 @@ class Archive:
 
     def seed_model_for(self, indices: Iterable[int],
                        data: list[bytes] | None = None) -> np.ndarray | None:
-        """:meth:`seed_model` if any of sub-blocks ``indices`` has a stream whose codec
+        """:meth:`seed_workspace` if any of sub-blocks ``indices`` has a stream whose codec
         uses it (DNA_SEEDED), else None: reading only sub-blocks that do not need the
         model (the seed sub-blocks, those where another DNA codec won) never trains it.
         ``data``: the sub-blocks' bytes when the caller read them already (their headers
@@ -375,7 +390,7 @@ class Archive:
             for s in hdr.streams:
                 spec = BY_ID.get(s.codec)
                 if spec is not None and spec.uses_model:
-                    return self.seed_model()
+                    return self.seed_workspace()
         return None
 
     def subblock_error(self, i: int, reason: str) -> ArchiveError:

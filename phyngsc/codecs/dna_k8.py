@@ -1,6 +1,6 @@
 """DNA_K8: order-k base model with four 8-bit counters per context (codec id 10).
 
-Encoded form (docs/format.md, *DNA_K8*): byte k (1..13), byte flags (bit 0: learn
+Encoded form (docs/format.md, *DNA_K8*): byte k (1..14; 13 before NGSC 1.6), byte flags (bit 0: learn
 each read's reverse complement too), byte inc (1..127), then the exception list
 exactly as DNA_CM writes it (varint E; if E > 0, varint D, varint L and L bytes of
 RC_O1-coded gaps and bytes), then the range-coded bases (:mod:`.arith`).
@@ -24,7 +24,8 @@ length (never in a valid sub-block) are coded without the reverse-complement ste
 The kernels loop read by read, with the reverse-complement update after each read's
 loop, rather than a per-base loop that calls the update when a read ends (which
 kept Numba from optimising the hot loop); `benchmarks/bench_kernels.py` times them.
-Table: ``4**(k+1)`` bytes (16 MiB at k = 11, 64 MiB at k = 12, 256 MiB at k = 13).
+Table: ``4**(k+1)`` bytes (16 MiB at k = 11, 64 MiB at k = 12, 256 MiB at k = 13, 1 GiB
+at k = 14: NGSC 1.6).
 
 A table may start from a trained state instead of all ones: :func:`dna_k8_train`
 runs the same learning over a seed (bases and read lengths) without coding, and the
@@ -43,7 +44,7 @@ from ..core.tables import counter_table, prefetch
 from .arith import dec_start, dec_take, dec_unit, enc_end, enc_put, enc_start
 from .dna_exceptions import apply_exceptions, base_codes, put_exceptions, read_exceptions
 
-MAX_K = 13
+MAX_K = 14
 #: The encoder and the training pass ask for the line of the context this many bases on.
 AHEAD = 12
 _BASES = np.frombuffer(b"ACGT", np.uint8).copy()
@@ -86,7 +87,7 @@ def _ahead_start(codes: np.ndarray, mask: int) -> int:
 
 
 @kernel(inline=True)
-def _read_end(aux: np.ndarray, r: int, a: int, n: int) -> int:
+def read_end(aux: np.ndarray, r: int, a: int, n: int) -> int:
     """End of read ``r`` (starting at base ``a``) within ``n`` bases; read ``aux.size``
     stands for whatever follows the last read."""
     if r >= aux.size:
@@ -112,9 +113,10 @@ def _read_scratch(aux: np.ndarray, n: int) -> np.ndarray:
 def start_table(k: int, init: np.ndarray) -> np.ndarray:
     """The model table a coder starts from: all ones, or a copy of ``init`` (which the
     caller has checked holds ``4 << 2k`` counters)."""
-    table = counter_table(4 << (2 * k), 1)
-    if init.size != 0:
-        table[:] = init
+    if init.size == 0:
+        return counter_table(4 << (2 * k), 1)
+    table = counter_table(4 << (2 * k), -1)
+    table[:] = init
     return table
 
 
@@ -151,7 +153,7 @@ def dna_k8_learn_into(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, k: int,
     warm = 0
     a = 0
     for r in range(aux.size + 1):
-        b = _read_end(aux, r, a, n)
+        b = read_end(aux, r, a, n)
         for i in range(a, b):
             prefetch(base + 4 * ahead)
             if i + AHEAD < n:
@@ -209,7 +211,7 @@ def _encode_bases(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
     warm = 0
     a = 0
     for r in range(aux.size + 1):
-        b = _read_end(aux, r, a, n)
+        b = read_end(aux, r, a, n)
         for i in range(a, b):
             prefetch(base + 4 * ahead)
             if i + AHEAD < n:
@@ -264,6 +266,15 @@ def dna_k8_decode_into(src: np.ndarray, aux: np.ndarray, out: np.ndarray,
     """:func:`dna_k8_decode` from table ``F``, which learns the decoded bases in place (as
     :func:`dna_k8_learn_into` would); 0 ok, 1 corrupt (``F`` is then left part-learned).
     ``F`` must hold ``4 << 2k`` counters for the stream's k (else corrupt)."""
+    return dna_k8_decode_codes(src, aux, out, F, np.empty(out.size, np.uint8))
+
+
+@kernel
+def dna_k8_decode_codes(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: np.ndarray,
+                        codes: np.ndarray) -> int:
+    """:func:`dna_k8_decode_into` that leaves in ``codes`` (``out.size`` entries) the 2-bit
+    code of every base the table learned, exceptions included as decoded (what
+    :func:`~.seed_workspace.restore_touched` needs to undo the learning)."""
     if src.size < 3:
         return 1 if out.size else 0
     k = np.int64(src[0])
@@ -279,13 +290,12 @@ def dna_k8_decode_into(src: np.ndarray, aux: np.ndarray, out: np.ndarray,
     cx = _read_scratch(aux, n)
     code, rng, pos = dec_start(src, pos)
     base = np.int64(F.ctypes.data)
-    codes = np.empty(n, np.uint8)
     bases = _BASES
     ctx = 0
     warm = 0
     a = 0
     for r in range(aux.size + 1):
-        b = _read_end(aux, r, a, n)
+        b = read_end(aux, r, a, n)
         for i in range(a, b):
             prefetch(base + ((ctx << 6) & (mask << 2)))   # the 16 grandchildren: one line
             j = 4 * ctx

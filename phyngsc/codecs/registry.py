@@ -22,6 +22,7 @@ import numpy as np
 from .defs import (dna2, dna_cm, dna_k8, dna_seeded, qual_cm, qual_o2, qual_rans, qual_sorted, rans_bytes,
                    rc_o1, stored, title_col, title_rans, title_tok)
 from .dispatch import decode_stream, decode_stream_with, encode_stream, encode_stream_with
+from ..format.footer import SeedInfo
 from .spec import STREAMS, CodecSpec
 
 CODECS: tuple[CodecSpec, ...] = (
@@ -84,42 +85,53 @@ ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED = 0, 1, 2
 @dataclass(frozen=True)
 class SeedPreset:
     """A level's seed model: the input bytes whose bases train it (the first sub-blocks
-    holding at least that many bytes), its order, strands and counter increment."""
+    holding at least that many bytes), its order, strands and counter increment;
+    ``large``: ``(bytes, k, inc)``, a higher order (and its increment) for a seed of at
+    least that many bytes of input."""
 
     seed_bytes: int
     k: int
     revcomp: bool
     inc: int
+    large: tuple[int, int, int] | None = None
 
 
 #: Levels with a seed model (docs/format.md, *Seed model*); memory is ``4**(k+1)`` bytes
 #: for the model plus one working copy per thread. The increments (3 at order 12, 8 at
 #: order 13; 2 before phyngsc 0.9) code seeded sub-blocks of a 25x run smallest: the
 #: sparser the contexts, the more one sighting should count (docs/performance.md).
+#: Order 14 (phyngsc 0.12, NGSC 1.6; a 1 GiB table) tells apart the 14-mers of genomes
+#: that order 13 confuses (0.80 -> 0.48 bits a base after a 256 MiB seed of a 25x run
+#: of 20 Mbp); level 9 uses it from a 128 MiB seed, where the table is at most eight
+#: times the seed's input.
 SEEDS: dict[int, SeedPreset] = {
     5: SeedPreset(192 << 20, 12, True, 3),
-    9: SeedPreset(256 << 20, 13, True, 8),
+    9: SeedPreset(256 << 20, 13, True, 8, large=(128 << 20, 14, 24)),
 }
 
 
-def _candidates(level: int, role: int) -> dict[str, tuple[tuple[str, int], ...]]:
+def _candidates(level: int, role: int, seed: SeedInfo | None
+                ) -> dict[str, tuple[tuple[str, int], ...]]:
     table = dict(LEVELS[level])
     if role == ROLE_SEED:
         table["dna"] = (("dna2", 0),)
     elif role == ROLE_SEEDED:
-        p = SEEDS[level]
+        p = SEEDS[level] if seed is None else seed
         table["dna"] = (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
                         ("dna-seeded", dna_k8.param(p.k, p.revcomp, p.inc)))
     return table
 
 
-def level_codecs(level: int, role: int = ROLE_PLAIN) -> tuple[np.ndarray, np.ndarray]:
+def level_codecs(level: int, role: int = ROLE_PLAIN, seed: SeedInfo | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidate codec ids and parameters, shape (streams, MAX_CANDIDATES), for
     ``level`` (the nearest defined level at or below it) and a sub-block ``role``
-    (a seed role needs a level in :data:`SEEDS`); -1 marks no candidate."""
+    (a seed role needs a level in :data:`SEEDS`); -1 marks no candidate. ``seed``: the
+    archive's seed entry (``seed.plan_seed`` picks its order and increment by the
+    seed's size); None: the level's preset."""
     known = sorted(LEVELS)
     chosen = max([k for k in known if k <= level] or known[:1])
-    table = _candidates(chosen, role)
+    table = _candidates(chosen, role, seed)
     codecs = np.full((len(STREAMS), MAX_CANDIDATES), -1, np.int64)
     params = np.zeros((len(STREAMS), MAX_CANDIDATES), np.int64)
     for sid, stream in enumerate(STREAMS):

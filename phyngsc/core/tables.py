@@ -87,17 +87,20 @@ prefetch = Native(_prefetch_py, _prefetch_native)
 
 @kernel
 def counter_table(n: int, fill: int) -> np.ndarray:
-    """``n`` uint8 counters set to ``fill``. From 2 MiB up, the array starts on a 2 MiB
+    """``n`` uint8 counters set to ``fill`` (left as they come when ``fill < 0``: for a
+    caller that overwrites them all at once). From 2 MiB up, the array starts on a 2 MiB
     boundary of a region advised for huge pages before it is first touched (so the
     page faults that fill it map huge pages); smaller ones are plain arrays."""
     if n < HUGE_PAGE:
         small = np.empty(n, np.uint8)
-        small[:] = fill
+        if fill >= 0:
+            small[:] = fill
         return small
     raw = np.empty(n + HUGE_PAGE, np.uint8)
     p = np.int64(raw.ctypes.data)
     skip = (HUGE_PAGE - p % HUGE_PAGE) % HUGE_PAGE
     advise_huge(p + skip, np.int64(n - n % HUGE_PAGE))
     table = raw[skip:skip + n]
-    table[:] = fill
+    if fill >= 0:
+        table[:] = fill
     return table

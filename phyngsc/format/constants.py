@@ -8,12 +8,15 @@ BLOCK_MAGIC = b"NGSB"
 SUBBLOCK_MAGIC = b"NGSS"
 
 MAJOR_VERSION = 1
-MINOR_VERSION = 5
+MINOR_VERSION = 6
 
 FILE_HEADER_SIZE = 16
 TRAILER_SIZE = 24
 BLOCK_HEADER_SIZE = 32
 SUBBLOCK_PREFIX_SIZE = 12
+
+#: Largest order of a seed model (13 in NGSC 1.3-1.5; 14 since 1.6: a 1 GiB table).
+MAX_SEED_K = 14
 
 #: Target payload size of a block, in bytes (the paper's 8 MiB).
 BLOCK_TARGET = 8 * 1024 * 1024

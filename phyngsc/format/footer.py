@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .bitpack import BitReader, BitWriter, width
-from .constants import BLOCK_HEADER_SIZE, FILE_HEADER_SIZE
+from .constants import BLOCK_HEADER_SIZE, FILE_HEADER_SIZE, MAX_SEED_K
 from .container import FormatViolation
 from .subblock import PAIRED
 
@@ -171,7 +171,7 @@ class Footer:
             raise FormatViolation("footer fields cut short") from exc
         if sum(e.n_subblocks for e in blocks) != ns:
             raise FormatViolation("footer block sub-block counts do not add up")
-        if seed is not None and (seed.n_subblocks >= ns or not 1 <= seed.k <= 13 or
+        if seed is not None and (seed.n_subblocks >= ns or not 1 <= seed.k <= MAX_SEED_K or
                                  not 1 <= seed.inc <= 127 or seed.form not in (0, 1)):
             raise FormatViolation("footer seed section is out of range")
         return cls(ranks, threads, level, writer, window, tuple(files), blocks, subs, seed)

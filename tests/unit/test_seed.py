@@ -1,6 +1,7 @@
 """The seed model (NGSC 1.3): training, DNA_SEEDED, planning, the footer section, and
 archives that carry one (every reader path decodes them; damage fails cleanly)."""
 
+import dataclasses
 import hashlib
 import json
 import subprocess
@@ -131,6 +132,14 @@ def test_plan_seed_rules():
     assert (SEEDS[5].seed_bytes, SEEDS[9].seed_bytes) == (192 << 20, 256 << 20)
     assert p5.form == 1 and plan_seed(9, 10 << 30, W).form == 1   # chained (NGSC 1.5)
     assert (SEEDS[5].inc, SEEDS[9].inc) == (3, 8)        # phyngsc 0.9 (was 2 and 2)
+    # order 14 (phyngsc 0.12) once level 9's seed holds 128 MiB of input: 16 windows
+    assert SEEDS[9].large == (128 << 20, 14, 24) and SEEDS[5].large is None
+    big = plan_seed(9, 10 << 30, W)
+    assert (big.k, big.inc) == (14, 24) and model_bytes(big) == 1 << 30
+    assert (plan_seed(9, 32 * W, W).k, plan_seed(9, 32 * W, W).inc) == (14, 24)  # 16 windows
+    assert (plan_seed(9, 31 * W, W).k, plan_seed(9, 31 * W, W).inc) == (13, 8)   # 15 windows
+    assert plan_seed(9, 10 << 30, 4096, 16384).k == 13       # a small explicit seed
+    assert plan_seed(5, 10 << 30, W).k == 12
     assert plan_seed(5, 190 << 20, W).n_subblocks == 12      # 24 windows: half of them
     assert plan_seed(5, 1 << 30, W).n_subblocks == 24
     assert plan_seed(9, 1 << 30, W).n_subblocks == 32
@@ -160,7 +169,8 @@ def _footer(seed):
                   (BlockEntry(0, 0, 500, 5),), subs, seed)
 
 
-@pytest.mark.parametrize("seed", [None, SeedInfo(2, 12, True, 2), SeedInfo(4, 13, False, 127)])
+@pytest.mark.parametrize("seed", [None, SeedInfo(2, 12, True, 2), SeedInfo(4, 13, False, 127),
+                                  SeedInfo(3, 14, True, 24)])
 def test_footer_seed_section_round_trips(seed):
     assert Footer.unpack(_footer(seed).pack()).seed == seed
 
@@ -170,7 +180,9 @@ def test_footer_seed_section_out_of_range_is_refused():
     with pytest.raises(FormatViolation, match="seed"):
         Footer.unpack(_footer(SeedInfo(5, 12, True, 2)).pack())   # all 5 sub-blocks
     with pytest.raises(FormatViolation, match="seed"):
-        Footer.unpack(_footer(SeedInfo(2, 14, True, 2)).pack())
+        Footer.unpack(_footer(SeedInfo(2, 15, True, 2)).pack())   # order 14 at most (1.6)
+    with pytest.raises(FormatViolation, match="seed"):
+        Footer.unpack(_footer(SeedInfo(2, 0, True, 2)).pack())
 
 
 # -- archives with a seed model --------------------------------------------------------
@@ -225,6 +237,30 @@ def test_seeded_archive_round_trips_and_is_smaller(deep_fastq, tmp_path, level):
     out = tmp_path / "out.fq"
     phyngsc.decompress(str(seeded), str(out), threads=2)
     assert out.read_bytes() == deep_fastq.read_bytes()
+
+
+def test_order_14_seed_round_trips(deep_fastq, tmp_path, monkeypatch):
+    """NGSC 1.6: a level-9 seed of order 14 (a 1 GiB table). The preset takes it from
+    128 MiB of seed; here its threshold is lowered so that a small input gets it, with
+    large windows so that few sub-blocks copy the table."""
+    from phyngsc.codecs import registry
+    monkeypatch.setitem(registry.SEEDS, 9, dataclasses.replace(SEEDS[9], large=(1, 14, 24)))
+    arch = tmp_path / "s14.ngsc"
+    _compress(deep_fastq, arch, level=9, seed=65536, window=32768)
+    with phyngsc.open(str(arch)) as a:
+        seed = a.footer.seed
+        assert (seed.n_subblocks, seed.k, seed.inc, seed.form) == (2, 14, 24, 1)
+        assert a.n_subblocks == 5           # 168 kB in 32 KiB windows
+        dna = a.stream_sizes()["dna"]
+        assert "dna-seeded" in dna["codecs"] and dna["encoded"] * 8 < dna["decoded"]
+        assert a.seed_model().size == 1 << 30
+        mid = list(a.records(700, 703))       # a seeded sub-block, read on its own
+    text = deep_fastq.read_bytes()
+    lines = text.decode().split("\n")
+    assert mid == [(lines[4 * i][1:], lines[4 * i + 1], lines[4 * i + 3]) for i in range(700, 703)]
+    out = tmp_path / "out.fq"
+    phyngsc.decompress(str(arch), str(out), threads=1)
+    assert out.read_bytes() == text
 
 
 def test_seeded_archive_is_the_same_at_any_thread_count(deep_fastq, tmp_path):

@@ -14,6 +14,7 @@ from phyngsc.codecs.defs.dna_k8 import worst_case
 from phyngsc.codecs.dna_k8 import dna_k8_decode_into, dna_k8_encode_into, dna_k8_learn_into
 from phyngsc.codecs.dna_exceptions import base_codes
 from phyngsc.codecs.registry import ROLE_SEED, ROLE_SEEDED
+from phyngsc.codecs.seed_workspace import model_table
 from phyngsc.errors import ArchiveError
 from phyngsc.format.container import FormatViolation
 from phyngsc.format.footer import Footer, SeedInfo
@@ -96,7 +97,10 @@ def test_prepare_walks_the_chain_and_decodes_back():
         got = chain_decode(table, arr(stream), _lens(part), n_bases, seed)
         assert got is not None and got.tobytes() == data
         chain_learn(learned, arr(data), _lens(part), seed)
-    assert np.array_equal(table, seeding.model) and np.array_equal(learned, seeding.model)
+    model = model_table(seeding.model, seed.k)          # the workspace's first row
+    assert np.array_equal(table, model) and np.array_equal(learned, model)
+    rows = seeding.model.size // model.size
+    assert rows >= 2 and np.array_equal(seeding.model, np.tile(model, rows))
     # a stream of other settings than the seed's is refused, the table left alone
     stream, n_bases = seeding.streams[1000]
     other = SeedInfo(3, 6, True, 4, FORM_CHAIN)
@@ -114,7 +118,7 @@ def test_a_rank_codes_only_its_own_seed_sub_blocks_and_learns_the_rest():
     assert sorted(mine.streams) == [1000, 2000]
     for key in (1000, 2000):
         assert mine.streams[key] == whole.streams[key]
-    assert np.array_equal(mine.model, whole.model)   # learning == coding's table
+    assert np.array_equal(mine.model, whole.model)   # learning == coding's table (workspaces)
     none = prepare(_text(parts), seed, 4000, own=(4000, 9000))
     assert none.streams == {} and np.array_equal(none.model, whole.model)
 

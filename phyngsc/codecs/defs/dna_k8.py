@@ -21,7 +21,7 @@ def decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
 
 
 def param(k: int, revcomp: bool, inc: int) -> int:
-    """The codec parameter for order ``k`` (1..13), reverse-complement learning and
+    """The codec parameter for order ``k`` (1..14), reverse-complement learning and
     counter increment (1..127)."""
     return k | int(revcomp) << 8 | inc << 16
 

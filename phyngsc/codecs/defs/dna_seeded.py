@@ -2,6 +2,7 @@
 
 The encoded form is DNA_K8's, byte for byte; only the table the coder starts from
 differs: a copy of the seed model (docs/format.md, *Seed model*) instead of all ones.
+``model`` is the seed model or a workspace holding it (:mod:`..seed_workspace`).
 The stream's k must be the seed's (the table size says so), and a stream of this
 codec never decodes without its archive's seed.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.jit import kernel
-from ..dna_k8 import dna_k8_decode, dna_k8_encode
+from ..seed_workspace import seeded_decode, seeded_encode
 from ..spec import CodecSpec
 from .dna_k8 import param, worst_case
 
@@ -19,17 +20,15 @@ from .dna_k8 import param, worst_case
 @kernel
 def encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, param: int,
            model: np.ndarray) -> int:
-    k = param & 255
-    if model.size == 0 or not 1 <= k <= 13 or model.size != 4 << (2 * k):
-        return -1
-    return dna_k8_encode(src, aux, out, k, (param >> 8) & 1 == 1, (param >> 16) & 255, model)
+    return seeded_encode(src, aux, out, param & 255, (param >> 8) & 1 == 1, (param >> 16) & 255,
+                         model)
 
 
 @kernel
 def decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, model: np.ndarray) -> int:
     if model.size == 0:
         return 1 if out.size else 0
-    return dna_k8_decode(src, aux, out, model)
+    return seeded_decode(src, aux, out, model)
 
 
 SPEC = CodecSpec(13, "dna-seeded", frozenset({"dna"}), encode, decode, worst_case,

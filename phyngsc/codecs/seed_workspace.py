@@ -1,0 +1,138 @@
+"""Seed workspace: DNA_SEEDED coding without copying the seed model per sub-block.
+
+DNA_SEEDED codes each sub-block from a copy of the archive's seed model (``4**(k+1)``
+bytes: 1 GiB at order 14). Allocating and filling that copy for every sub-block (and
+for every trial of the candidate choice) cost about 1 s per 8 MiB sub-block at order 14
+on a 2-vCPU machine, several times the coding itself. A *workspace* instead holds the
+model and one working copy per thread, made once::
+
+    rows 0 .. T: row 0 the seed model (never written), row 1 + t the copy of thread t
+
+A coder on thread t works in row 1 + t in place, then puts back, from row 0, the four
+counters of every context it learned (about two per base with both strands: about 8
+million writes for an 8 MiB sub-block, instead of 4**(k+1) bytes), so the row equals
+the model again. A decoder that fails puts back the whole row (its bases are not to be
+trusted). Results are exactly those of coding from a fresh copy: every context a coder
+touches is one :func:`restore_touched` visits. A plain model (one row) keeps the copying
+path, as does a thread beyond the workspace's rows.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from ..core.jit import kernel
+from ..core.tables import counter_table
+from .dna_exceptions import base_codes
+from .dna_k8 import (MAX_K, dna_k8_decode, dna_k8_decode_codes, dna_k8_encode,
+                     dna_k8_encode_into, read_end)
+
+
+@kernel
+def restore_touched(F: np.ndarray, model: np.ndarray, codes: np.ndarray, aux: np.ndarray,
+                    k: int, revcomp: bool) -> None:
+    """Copy from ``model`` into ``F`` the four counters of every context that learning
+    ``codes`` (2-bit base codes, read lengths ``aux``) at order ``k`` visits: the forward
+    contexts, running on across reads from 0, and with ``revcomp`` those of each
+    non-empty read's reverse complement (a superset of what the coders learn when a
+    stream ends inside a read)."""
+    mask = (1 << (2 * k)) - 1
+    n = codes.size
+    ctx = 0
+    a = 0
+    for r in range(aux.size + 1):
+        b = read_end(aux, r, a, n)
+        for i in range(a, b):
+            j = 4 * ctx
+            for t in range(4):
+                F[j + t] = model[j + t]
+            ctx = ((ctx << 2) | np.int64(codes[i])) & mask
+        if revcomp and r < aux.size and b > a:
+            rc = 0
+            for t in range(b - a):
+                j = 4 * rc
+                for u in range(4):
+                    F[j + u] = model[j + u]
+                rc = ((rc << 2) | (3 - np.int64(codes[b - 1 - t]))) & mask
+        a = b
+        if a >= n:
+            break
+
+
+@kernel(inline=True)
+def _row(model: np.ndarray, size: int) -> int:
+    """The working row of the calling thread, or 0 when there is none (one-row model,
+    or more threads than rows)."""
+    rows = model.size // size
+    t = numba.get_thread_id()
+    return 1 + t if rows >= 2 and 1 + t < rows else 0
+
+
+@kernel
+def seeded_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revcomp: bool,
+                  inc: int, model: np.ndarray) -> int:
+    """:func:`~.dna_k8.dna_k8_encode` from the seed model of ``model`` (one table of
+    ``4 << 2k`` counters, or a workspace of such rows); bytes written or -1."""
+    if not 1 <= k <= MAX_K:
+        return -1
+    size = 4 << (2 * k)
+    if model.size == 0 or model.size % size != 0:
+        return -1
+    row = _row(model, size)
+    if row == 0:
+        return dna_k8_encode(src, aux, out, k, revcomp, inc, model[:size])
+    F = model[row * size:(row + 1) * size]
+    n = dna_k8_encode_into(src, aux, out, k, revcomp, inc, F)
+    restore_touched(F, model[:size], base_codes(src), aux, k, revcomp)
+    return n
+
+
+@kernel
+def seeded_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, model: np.ndarray) -> int:
+    """:func:`~.dna_k8.dna_k8_decode` from the seed model of ``model`` (as for
+    :func:`seeded_encode`); 0 ok, 1 corrupt."""
+    if src.size < 3:
+        return 1 if out.size else 0
+    k = np.int64(src[0])
+    if k < 1 or k > MAX_K:
+        return 1
+    size = 4 << (2 * k)
+    if model.size == 0 or model.size % size != 0:
+        return 1
+    row = _row(model, size)
+    if row == 0:
+        return dna_k8_decode(src, aux, out, model[:size])
+    F = model[row * size:(row + 1) * size]
+    codes = np.zeros(out.size, np.uint8)
+    status = dna_k8_decode_codes(src, aux, out, F, codes)
+    if status == 0:
+        restore_touched(F, model[:size], codes, aux, k, (src[1] & 1) == 1)
+    else:
+        F[:] = model[:size]
+    return status
+
+
+#: Most working rows of a workspace: threads past them copy the model as before, so that
+#: a default thread count of a large node (one per core) never asks for that many tables.
+MAX_ROWS = 4
+
+
+def workspace(table: np.ndarray, threads: int) -> np.ndarray:
+    """A workspace (module docstring) for seed model ``table`` and ``threads`` threads
+    (at most :data:`MAX_ROWS` working rows): ``(1 + rows) * table.size`` bytes, every row a
+    copy of ``table``. Costs that much memory once, instead of a copy per sub-block."""
+    size = table.size
+    rows = 1 + min(max(1, threads), MAX_ROWS)
+    ws = counter_table(rows * size, -1)
+    for r in range(rows):
+        ws[r * size:(r + 1) * size] = table
+    return ws
+
+
+def model_table(model: np.ndarray, k: int) -> np.ndarray:
+    """The seed model (row 0) of a workspace or plain table ``model`` of order ``k``."""
+    return model[:4 << (2 * k)]
+
+
+__all__ = ["restore_touched", "seeded_encode", "seeded_decode", "workspace", "model_table"]

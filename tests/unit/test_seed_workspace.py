@@ -1,0 +1,119 @@
+"""The seed workspace: coding in a working row put back context by context must give
+the same bytes as coding from a fresh copy, and leave the row equal to the model."""
+
+import numpy as np
+import pytest
+
+from phyngsc.codecs.dna_k8 import dna_k8_decode, dna_k8_encode, dna_k8_encode_into
+from phyngsc.codecs.dna_exceptions import base_codes
+from phyngsc.codecs.seed_workspace import (model_table, restore_touched, seeded_decode,
+                                           seeded_encode, workspace)
+
+
+def _touched_ref(codes, lengths, k, revcomp):
+    """Plain Python: the contexts DNA_K8 learning visits (forward, running on across
+    reads; each non-empty read's reverse complement from context 0)."""
+    mask = (1 << 2 * k) - 1
+    seen, ctx, a = set(), 0, 0
+    bounds = [int(x) for x in lengths] + [len(codes) - int(sum(lengths))]
+    for r, n in enumerate(bounds):
+        b = min(a + n, len(codes))
+        for i in range(a, b):
+            seen.add(ctx)
+            ctx = ((ctx << 2) | int(codes[i])) & mask
+        if revcomp and r < len(lengths) and b > a:
+            rc = 0
+            for t in range(b - a):
+                seen.add(rc)
+                rc = ((rc << 2) | (3 - int(codes[b - 1 - t]))) & mask
+        a = b
+    return seen
+
+
+def _reads(seed, n_reads=40, k=6):
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(0, 30, n_reads).astype(np.int64)
+    bases = rng.choice(np.frombuffer(b"ACGTN", np.uint8), int(lengths.sum()),
+                       p=[0.24, 0.24, 0.24, 0.24, 0.04])
+    model = rng.integers(1, 256, 4 << 2 * k).astype(np.uint8)
+    return bases, lengths, model
+
+
+@pytest.mark.parametrize("revcomp", [False, True])
+@pytest.mark.parametrize("seed", range(4))
+def test_restore_touched_matches_reference(seed, revcomp):
+    k = 6
+    bases, lengths, model = _reads(seed, k=k)
+    codes = base_codes(bases)
+    F = np.zeros_like(model)
+    restore_touched(F, model, codes, lengths, k, revcomp)
+    want = np.zeros_like(model)
+    for c in _touched_ref(codes, lengths, k, revcomp):
+        want[4 * c:4 * c + 4] = model[4 * c:4 * c + 4]
+    assert np.array_equal(F, want)
+
+
+@pytest.mark.parametrize("revcomp", [False, True])
+@pytest.mark.parametrize("seed", range(4))
+def test_learning_then_restoring_gives_the_model_back(seed, revcomp):
+    k = 6
+    bases, lengths, model = _reads(seed, k=k)
+    F = model.copy()
+    out = np.empty(bases.size + 1024, np.uint8)
+    assert dna_k8_encode_into(bases, lengths, out, k, revcomp, 5, F) > 0
+    assert not np.array_equal(F, model) or bases.size == 0
+    restore_touched(F, model, base_codes(bases), lengths, k, revcomp)
+    assert np.array_equal(F, model)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_workspace_codes_as_a_fresh_copy_and_stays_clean(seed):
+    k = 6
+    bases, lengths, model = _reads(seed, k=k)
+    ws = workspace(model, 2)
+    assert ws.size == 3 * model.size and np.array_equal(model_table(ws, k), model)
+    fresh = np.empty(bases.size + 1024, np.uint8)
+    n = dna_k8_encode(bases, lengths, fresh, k, True, 7, model)
+    got = np.empty_like(fresh)
+    assert seeded_encode(bases, lengths, got, k, True, 7, ws) == n
+    assert np.array_equal(got[:n], fresh[:n])
+    assert np.array_equal(ws, np.tile(model, 3))           # every row put back
+    dec = np.empty(bases.size, np.uint8)
+    assert seeded_decode(got[:n], lengths, dec, ws) == 0
+    assert np.array_equal(dec, bases) and np.array_equal(ws, np.tile(model, 3))
+    plain = np.empty(bases.size, np.uint8)
+    assert dna_k8_decode(got[:n], lengths, plain, model) == 0 and np.array_equal(plain, bases)
+
+
+def test_a_damaged_stream_leaves_the_workspace_clean():
+    k = 6
+    bases, lengths, model = _reads(7, n_reads=200, k=k)
+    ws = workspace(model, 1)
+    enc = np.empty(bases.size + 1024, np.uint8)
+    n = seeded_encode(bases, lengths, enc, k, True, 7, ws)
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        bad = enc[:n].copy()
+        bad[rng.integers(3, n)] ^= np.uint8(1 << int(rng.integers(0, 8)))
+        out = np.empty(bases.size, np.uint8)
+        seeded_decode(bad, lengths, out, ws)
+        assert np.array_equal(ws, np.tile(model, 2))
+        cut = enc[:int(rng.integers(0, n))].copy()
+        seeded_decode(cut, lengths, out, ws)
+        assert np.array_equal(ws, np.tile(model, 2))
+
+
+def test_a_wrong_sized_model_is_refused():
+    bases, lengths, model = _reads(1, k=6)
+    out = np.empty(bases.size + 1024, np.uint8)
+    assert seeded_encode(bases, lengths, out, 6, True, 7, model[:-4]) == -1
+    assert seeded_encode(bases, lengths, out, 15, True, 7, model) == -1
+    n = seeded_encode(bases, lengths, out, 6, True, 7, model)
+    assert seeded_decode(out[:n], lengths, np.empty(bases.size, np.uint8), model[:-4]) == 1
+
+
+def test_workspace_rows_are_capped():
+    from phyngsc.codecs.seed_workspace import MAX_ROWS
+    model = np.ones(4 << 2 * 3, np.uint8)
+    assert workspace(model, 0).size == 2 * model.size
+    assert workspace(model, 64).size == (1 + MAX_ROWS) * model.size
