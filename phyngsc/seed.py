@@ -31,7 +31,7 @@ from .codecs.dna import BASE_CODE
 from .codecs.dna_exceptions import base_codes, base_codes_in_place
 from .codecs.dna_k8 import dna_k8_decode_into, dna_k8_encode_into, dna_k8_learn, dna_k8_learn_into
 from .codecs.registry import CODEC_ID, ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS
-from .codecs.seed_workspace import workspace
+from .codecs.seed_workspace import empty_workspace, fill_rows
 from .core.tables import counter_table
 from .format.constants import SID_DNA
 from .format.footer import SeedInfo
@@ -124,8 +124,8 @@ class SeedText:
 @dataclass
 class Seeding:
     """What an encoder needs of the seed: sub-blocks starting before ``end`` (an input,
-    or R1, offset) are seed sub-blocks, later ones start from ``model`` (a workspace:
-    :func:`coder_workspace`); ``streams``
+    or R1, offset) are seed sub-blocks, later ones start from ``model`` (a workspace,
+    :mod:`.codecs.seed_workspace`: the model and a working copy per thread); ``streams``
     (chained form): the DNA_SEEDED stream of each seed sub-block and its number of bases,
     by start offset; ``info``: the seed's footer entry."""
 
@@ -145,14 +145,7 @@ def prepare(text: SeedText, seed: SeedInfo, end: int,
     if len(text.reads) != seed.n_subblocks or int(text.lengths.sum()) != text.dna.size:
         raise ValueError("seed text does not match its sub-blocks")
     n, model, streams = walk_chain(text.parts(), seed, own)
-    return Seeding(end, coder_workspace(model), streams, seed)
-
-
-def coder_workspace(model: np.ndarray) -> np.ndarray:
-    """The seed model as the encoders take it: a workspace with one working copy per Numba
-    thread (:mod:`.codecs.seed_workspace`), so that no sub-block copies the model."""
-    import numba
-    return workspace(model, numba.get_num_threads())
+    return Seeding(end, model, streams, seed)
 
 
 def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedInfo,
@@ -166,8 +159,11 @@ def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedIn
     the whole chain, but codes only the seed sub-blocks it encodes: with ``own`` =
     ``(lo, hi)``, those starting in ``[lo, hi)`` (None: all); the others' bases are only
     learned (the same table, without the coder). ``parts`` may read the
-    input as it goes, so that memory holds one sub-block of it."""
-    F = chain_table(plan)
+    input as it goes, so that memory holds one sub-block of it. The model comes as the
+    encoders take it: a workspace (:mod:`.codecs.seed_workspace`), learned in its first row."""
+    import numba
+    ws = empty_workspace(4 << (2 * plan.k), numba.get_num_threads())
+    F = chain_table(plan, ws)
     streams: dict[int, tuple[bytes, int]] = {}
     n = 0
     for key, dna, lengths in parts:
@@ -184,7 +180,7 @@ def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedIn
         if m < 0:   # pragma: no cover - the worst case always fits
             raise RuntimeError("chained seed stream did not fit its worst case")
         streams[int(key)] = (out[:m].tobytes(), dna.size)
-    return n, F, streams
+    return n, fill_rows(ws, F.size), streams
 
 
 def seed_roles(starts: np.ndarray, seed_end: int) -> np.ndarray:
@@ -246,9 +242,14 @@ def replace_stream(data: bytes, sid: int, codec: int, payload: bytes):
                     bytes(data[a + old.encoded_length:]))
 
 
-def chain_table(seed: SeedInfo) -> np.ndarray:
-    """The table a chained seed's walk starts from: ``4 << 2k`` counters, all ones."""
-    return counter_table(4 << (2 * seed.k), 1)
+def chain_table(seed: SeedInfo, ws: np.ndarray | None = None) -> np.ndarray:
+    """The table a chained seed's walk starts from: ``4 << 2k`` counters, all ones; with
+    ``ws`` (:func:`~.codecs.seed_workspace.empty_workspace`), its first row."""
+    size = 4 << (2 * seed.k)
+    if ws is None:
+        return counter_table(size, 1)
+    ws[:size] = 1
+    return ws[:size]
 
 
 def chain_learn(F: np.ndarray, dna: np.ndarray, lengths: np.ndarray, seed: SeedInfo) -> None:
@@ -277,6 +278,6 @@ def model_bytes(seed: SeedInfo | None) -> int:
     return 0 if seed is None else 4 << (2 * seed.k)
 
 
-__all__ = ["plan_seed", "coder_workspace", "roles", "train", "model_bytes", "prepare", "chain_streams",
+__all__ = ["plan_seed", "roles", "train", "model_bytes", "prepare", "chain_streams",
            "replace_stream", "chain_table", "chain_learn", "chain_decode", "SeedText",
            "Seeding", "FORM_JOINED", "FORM_CHAIN", "seed_roles", "encode_seeded", "walk_chain"]

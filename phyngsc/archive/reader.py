@@ -246,15 +246,18 @@ class Archive:
     def seed_workspace(self) -> np.ndarray | None:
         """The seed model with one working copy per Numba thread
         (:func:`~phyngsc.codecs.seed_workspace.workspace`), what decoders get: made once,
-        so that no sub-block copies the model. The model becomes its first row (a walked
-        chain's table is let go; an index's stays: 2 + T tables then)."""
+        so that no sub-block copies the model. A walked chain learned the model in the
+        first row of one; an index's or a joined seed's table is copied (one table more
+        while it is kept)."""
         if self._workspace is None and (table := self.seed_model()) is not None:
             import numba
-            from ..codecs.seed_workspace import workspace
-            ws = workspace(table, numba.get_num_threads())
-            if self._chain is not None and self._chain.table is table:
-                self._chain.table = ws[:table.size]
-            self._seed_model, self._workspace = ws[:table.size], ws
+            from ..codecs.seed_workspace import fill_rows, workspace
+            chain = self._chain
+            if chain is not None and chain.workspace is not None and chain.table is table:
+                self._workspace = fill_rows(chain.workspace, table.size)
+            else:
+                self._workspace = workspace(table, numba.get_num_threads())
+                self._seed_model = self._workspace[:table.size]
         return self._workspace
 
     def _learned_model(self) -> np.ndarray:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+import numba
 import numpy as np
 
 from ..codecs.registry import CODEC_ID, KNOWN_CODECS
+from ..codecs.seed_workspace import empty_workspace
 from ..core.varint import varints_to_array
 from ..errors import ArchiveError
 from ..format.constants import SID_DNA, SID_LENGTHS
@@ -40,6 +42,9 @@ class SeedChain:
         self.seed: SeedInfo = seed
         self.next = 0                          # seed sub-blocks walked so far
         self.table: np.ndarray | None = None
+        #: the workspace whose first row ``table`` is (``seed_workspace.empty_workspace``:
+        #: its other rows untouched until ``Archive.seed_workspace`` fills them)
+        self.workspace: np.ndarray | None = None
 
     def model(self) -> np.ndarray:
         """The seed model: the table at the end of the walk (``4 ** (k + 1)`` bytes)."""
@@ -56,7 +61,8 @@ class SeedChain:
         :class:`~phyngsc.errors.ArchiveError` and the next call starts again."""
         have = have or {}
         if self.table is None or self.next > min(keep, default=upto):
-            self.table, self.next = chain_table(self.seed), 0
+            self.workspace = empty_workspace(4 << (2 * self.seed.k), numba.get_num_threads())
+            self.table, self.next = chain_table(self.seed, self.workspace), 0
         got: dict[int, np.ndarray] = {}
         try:
             while self.next < upto:
@@ -66,7 +72,7 @@ class SeedChain:
                     got[i] = dna
                 self.next = i + 1
         except BaseException:
-            self.table = None                  # part-learned: never use it
+            self.table = self.workspace = None   # part-learned: never use it
             raise
         return got
 

@@ -118,16 +118,34 @@ def seeded_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, model: np.n
 MAX_ROWS = 4
 
 
+def rows_for(threads: int) -> int:
+    """Rows of a workspace for ``threads`` threads: the model and at most
+    :data:`MAX_ROWS` working rows."""
+    return 1 + min(max(1, threads), MAX_ROWS)
+
+
+def empty_workspace(size: int, threads: int) -> np.ndarray:
+    """A workspace of tables of ``size`` counters for ``threads`` threads, left unset: a
+    caller learns the model in its first row, then calls :func:`fill_rows`."""
+    return counter_table(rows_for(threads) * size, -1)
+
+
+def fill_rows(ws: np.ndarray, size: int) -> np.ndarray:
+    """Copy the first row of ``ws`` into every other; returns ``ws``."""
+    for r in range(1, ws.size // size):
+        ws[r * size:(r + 1) * size] = ws[:size]
+    return ws
+
+
 def workspace(table: np.ndarray, threads: int) -> np.ndarray:
     """A workspace (module docstring) for seed model ``table`` and ``threads`` threads
-    (at most :data:`MAX_ROWS` working rows): ``(1 + rows) * table.size`` bytes, every row a
-    copy of ``table``. Costs that much memory once, instead of a copy per sub-block."""
-    size = table.size
-    rows = 1 + min(max(1, threads), MAX_ROWS)
-    ws = counter_table(rows * size, -1)
-    for r in range(rows):
-        ws[r * size:(r + 1) * size] = table
-    return ws
+    (at most :data:`MAX_ROWS` working rows): ``rows_for(threads) * table.size`` bytes,
+    every row a copy of ``table``. Costs that much memory once, instead of a copy per
+    sub-block; a model learned in place of a workspace's first row (``empty_workspace``)
+    spares the extra table this one needs while it copies."""
+    ws = empty_workspace(table.size, threads)
+    ws[:table.size] = table
+    return fill_rows(ws, table.size)
 
 
 def model_table(model: np.ndarray, k: int) -> np.ndarray:
@@ -135,4 +153,5 @@ def model_table(model: np.ndarray, k: int) -> np.ndarray:
     return model[:4 << (2 * k)]
 
 
-__all__ = ["restore_touched", "seeded_encode", "seeded_decode", "workspace", "model_table"]
+__all__ = ["MAX_ROWS", "restore_touched", "seeded_encode", "seeded_decode", "rows_for",
+           "empty_workspace", "fill_rows", "workspace", "model_table"]

@@ -23,7 +23,7 @@ from ..errors import FastqFormatError, InputFileError, PhyngscError
 from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
 from ..format.constants import FILE_HEADER_SIZE
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
-from ..seed import Seeding, SeedText, coder_workspace, encode_seeded, plan_seed, walk_chain
+from ..seed import Seeding, SeedText, encode_seeded, plan_seed, walk_chain
 from ..subblocks import SpanError, bases_and_lengths
 from .common import Progress, locate
 from .job import CompressionJob, CompressOptions, CompressResult, validate
@@ -215,7 +215,7 @@ def seed_model(infile: Any, src: str, size: int, window: int, plan: SeedInfo,
     n, model, streams = walk_chain(seed_parts(infile, src, size, window, plan, cut), plan,
                                    own)
     seed = SeedInfo(n, plan.k, plan.revcomp, plan.inc, plan.form)
-    return seed, Seeding(cut["end"], coder_workspace(model), streams, seed)
+    return seed, Seeding(cut["end"], model, streams, seed)
 
 
 def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,

@@ -254,6 +254,10 @@ def test_order_14_seed_round_trips(deep_fastq, tmp_path, monkeypatch):
         dna = a.stream_sizes()["dna"]
         assert "dna-seeded" in dna["codecs"] and dna["encoded"] * 8 < dna["decoded"]
         assert a.seed_model().size == 1 << 30
+        # the walk learned the model in the first row of the decoders' workspace: no copy
+        ws = a.seed_workspace()
+        assert ws.size % (1 << 30) == 0 and ws.size >= 2 << 30
+        assert np.shares_memory(ws[:1 << 30], a.seed_model())
         mid = list(a.records(700, 703))       # a seeded sub-block, read on its own
     text = deep_fastq.read_bytes()
     lines = text.decode().split("\n")
