@@ -1,15 +1,15 @@
 """Counter increment of the seed model: bits a base of seeded sub-blocks per increment.
 
 Usage: python benchmarks/bench_seed_inc.py --input deep_shuf.fq [--levels 5,9]
-       [--incs 1,2,3,4,6,8,12,16] [--test-subblocks 2]
+       [--incs 1,2,3,4,6,8,12,16] [--orders 13,14] [--test-subblocks 2]
 
 For each level with a seed preset, the script reads the seed exactly as `compress` does
 (the records of the first sub-blocks, `runners.compress.seed_input`), learns the seed
 model once per increment (`seed.train`), then codes the DNA of the next
 ``--test-subblocks`` sub-blocks with DNA_SEEDED from that model and the same increment,
-and prints their bits a base. Only the increment varies: the seed's size and order are
-the level's preset. The 0.9 presets (3 at order 12, 8 at order 13) come from this table
-(docs/performance.md).
+and prints their bits a base. The seed's size is the level's preset; its order is the
+plan's, or each of ``--orders``. The 0.9 presets (3 at order 12, 8 at order 13) and 0.12's
+order 14 with increment 24 at level 9 come from this table (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import time
 import numpy as np
 
 from phyngsc.codecs.dna_k8 import dna_k8_encode
-from phyngsc.codecs.registry import SEEDS
 from phyngsc.runners.compress import scan_batch, seed_input
 from phyngsc.runners.mpiio import PlainReadFile
 from phyngsc.seed import plan_seed, train
@@ -35,6 +34,7 @@ def main() -> None:
     ap.add_argument("--input", required=True, help="a deep FASTQ (e.g. ART reads)")
     ap.add_argument("--levels", default="5,9")
     ap.add_argument("--incs", default="1,2,3,4,6,8,12,16")
+    ap.add_argument("--orders", default="", help="seed orders to try (default: the plan's)")
     ap.add_argument("--test-subblocks", type=int, default=2)
     args = ap.parse_args()
     src = PlainReadFile(args.input)
@@ -55,20 +55,23 @@ def main() -> None:
                                       WINDOW, n_test + 2)
         cuts = np.append(bounds, nxt)[:n_test + 1]
         tests = [bases_and_lengths(buf[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
-        for inc in [int(x) for x in args.incs.split(",")]:
-            info = dataclasses.replace(plan, inc=inc)
-            t = time.perf_counter()
-            model = train(dna.copy(), lengths, info)   # train overwrites its input
-            learn = time.perf_counter() - t
-            bits = total = 0
-            for d, ln in tests:
-                out = np.empty(d.size + 1024, np.uint8)
-                n = dna_k8_encode(d, ln, out, plan.k, plan.revcomp, inc, model)
-                bits += 8 * n
-                total += d.size
-            mark = " (preset)" if inc == SEEDS[level].inc else ""
-            print(f"{level:>5} {plan.k:>3} {plan.n_subblocks:>7} {inc:>4} "
-                  f"{bits / total:>10.4f} {learn:>8.1f}{mark}", flush=True)
+        orders = [int(x) for x in args.orders.split(",")] if args.orders else [plan.k]
+        for k in orders:
+            for inc in [int(x) for x in args.incs.split(",")]:
+                info = dataclasses.replace(plan, inc=inc, k=k)
+                t = time.perf_counter()
+                model = train(dna.copy(), lengths, info)   # train overwrites its input
+                learn = time.perf_counter() - t
+                bits = total = 0
+                for d, ln in tests:
+                    out = np.empty(d.size + 1024, np.uint8)
+                    n = dna_k8_encode(d, ln, out, k, plan.revcomp, inc, model)
+                    bits += 8 * n
+                    total += d.size
+                del model
+                mark = " (preset)" if (k, inc) == (plan.k, plan.inc) else ""
+                print(f"{level:>5} {k:>3} {plan.n_subblocks:>7} {inc:>4} "
+                      f"{bits / total:>10.4f} {learn:>8.1f}{mark}", flush=True)
     src.close()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ class Archive:
         self._index = None      # the seed index: None not tried yet, False none usable
         self._chain = None   # the walk of a chained seed (seed_chain.SeedChain)
         self._workspace: np.ndarray | None = None   # seed_workspace.workspace of the model
+        self._workspace_owner = 0   # the Python thread that made it (the only one to use it)
         self._f = open_input(path)
         try:
             self.size = os.fstat(self._f.fileno()).st_size
@@ -251,6 +253,7 @@ class Archive:
         while it is kept)."""
         if self._workspace is None and (table := self.seed_model()) is not None:
             import numba
+            self._workspace_owner = threading.get_ident()
             from ..codecs.seed_workspace import fill_rows, workspace
             chain = self._chain
             if chain is not None and chain.workspace is not None and chain.table is table:
@@ -374,7 +377,9 @@ class Archive:
 
     def seed_model_for(self, indices: Iterable[int],
                        data: list[bytes] | None = None) -> np.ndarray | None:
-        """:meth:`seed_workspace` if any of sub-blocks ``indices`` has a stream whose codec
+        """:meth:`seed_workspace` (for the Python thread that made it; any other thread gets
+        :meth:`seed_model`, which its decoders copy, as rows go by Numba thread id) if any of
+        sub-blocks ``indices`` has a stream whose codec
         uses it (DNA_SEEDED), else None: reading only sub-blocks that do not need the
         model (the seed sub-blocks, those where another DNA codec won) never trains it.
         ``data``: the sub-blocks' bytes when the caller read them already (their headers
@@ -393,7 +398,10 @@ class Archive:
             for s in hdr.streams:
                 spec = BY_ID.get(s.codec)
                 if spec is not None and spec.uses_model:
-                    return self.seed_workspace()
+                    ws = self.seed_workspace()
+                    if threading.get_ident() == self._workspace_owner:
+                        return ws
+                    return self.seed_model()    # another thread: copies, shares nothing
         return None
 
     def subblock_error(self, i: int, reason: str) -> ArchiveError:

@@ -14,7 +14,9 @@ million writes for an 8 MiB sub-block, instead of 4**(k+1) bytes), so the row eq
 the model again. A decoder that fails puts back the whole row (its bases are not to be
 trusted). Results are exactly those of coding from a fresh copy: every context a coder
 touches is one :func:`restore_touched` visits. A plain model (one row) keeps the copying
-path, as does a thread beyond the workspace's rows.
+path, as does a thread beyond the workspace's rows. Rows go by Numba thread id, so one
+workspace serves one caller at a time: two Python threads must not code with the same
+workspace at once (``Archive.seed_model_for`` gives other threads the plain model).
 """
 
 from __future__ import annotations

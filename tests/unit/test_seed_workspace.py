@@ -117,3 +117,37 @@ def test_workspace_rows_are_capped():
     model = np.ones(4 << 2 * 3, np.uint8)
     assert workspace(model, 0).size == 2 * model.size
     assert workspace(model, 64).size == (1 + MAX_ROWS) * model.size
+
+
+def test_another_python_thread_gets_the_plain_model(tmp_path):
+    """Rows go by Numba thread id, which two Python threads may share: only the thread that
+    made an archive's workspace gets it; another gets the model (copied per sub-block)
+    and decodes the same records."""
+    import threading
+
+    import phyngsc
+    from ..conftest import DATA
+    src = DATA / "synthetic_cov15.fastq"
+    arch = tmp_path / "s.ngsc"
+    phyngsc.compress(str(src), str(arch), threads=1, level=5, window=4096, seed=16384)
+    with phyngsc.open(str(arch)) as a:
+        used = [i for i in range(a.n_subblocks) if a.seed_model_for([i]) is not None]
+        assert used, "no sub-block codes its DNA from the seed model"
+        i = used[-1]
+        mine = a.seed_model_for([i])
+        assert mine is a.seed_workspace() and mine.size > a.seed_model().size
+        first = int(a.index.first_record[i])
+        got = {}
+
+        def other():
+            got["model"] = a.seed_model_for([i])
+            got["records"] = list(a.records(first, first + 3))
+
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+        assert got["model"] is a.seed_model()
+        assert got["records"] == list(a.records(first, first + 3))
+    lines = src.read_text().split("\n")
+    assert got["records"] == [(lines[4 * r][1:], lines[4 * r + 1], lines[4 * r + 3])
+                              for r in range(first, first + 3)]
