@@ -32,6 +32,7 @@ from .codecs.dna_exceptions import base_codes, base_codes_in_place
 from .codecs.dna_k8 import dna_k8_decode_into, dna_k8_encode_into, dna_k8_learn, dna_k8_learn_into
 from .codecs.registry import CODEC_ID, ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS
 from .codecs.seed_workspace import empty_workspace, fill_rows
+from .core.jit import thread_count
 from .core.tables import counter_table
 from .format.constants import SID_DNA
 from .format.footer import SeedInfo
@@ -161,8 +162,7 @@ def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedIn
     learned (the same table, without the coder). ``parts`` may read the
     input as it goes, so that memory holds one sub-block of it. The model comes as the
     encoders take it: a workspace (:mod:`.codecs.seed_workspace`), learned in its first row."""
-    import numba
-    ws = empty_workspace(4 << (2 * plan.k), numba.get_num_threads())
+    ws = empty_workspace(4 << (2 * plan.k), thread_count())
     F = chain_table(plan, ws)
     streams: dict[int, tuple[bytes, int]] = {}
     n = 0

@@ -252,14 +252,14 @@ class Archive:
         first row of one; an index's or a joined seed's table is copied (one table more
         while it is kept)."""
         if self._workspace is None and (table := self.seed_model()) is not None:
-            import numba
+            from ..core.jit import thread_count
             self._workspace_owner = threading.get_ident()
             from ..codecs.seed_workspace import fill_rows, workspace
             chain = self._chain
             if chain is not None and chain.workspace is not None and chain.table is table:
                 self._workspace = fill_rows(chain.workspace, table.size)
             else:
-                self._workspace = workspace(table, numba.get_num_threads())
+                self._workspace = workspace(table, thread_count())
                 self._seed_model = self._workspace[:table.size]
         return self._workspace
 

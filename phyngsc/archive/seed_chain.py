@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
-import numba
 import numpy as np
 
 from ..codecs.registry import CODEC_ID, KNOWN_CODECS
 from ..codecs.seed_workspace import empty_workspace
+from ..core.jit import thread_count
 from ..core.varint import varints_to_array
 from ..errors import ArchiveError
 from ..format.constants import SID_DNA, SID_LENGTHS
@@ -61,7 +61,7 @@ class SeedChain:
         :class:`~phyngsc.errors.ArchiveError` and the next call starts again."""
         have = have or {}
         if self.table is None or self.next > min(keep, default=upto):
-            self.workspace = empty_workspace(4 << (2 * self.seed.k), numba.get_num_threads())
+            self.workspace = empty_workspace(4 << (2 * self.seed.k), thread_count())
             self.table, self.next = chain_table(self.seed, self.workspace), 0
         got: dict[int, np.ndarray] = {}
         try:

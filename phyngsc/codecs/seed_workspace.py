@@ -21,10 +21,9 @@ workspace at once (``Archive.seed_model_for`` gives other threads the plain mode
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
-from ..core.jit import kernel
+from ..core.jit import Native, kernel
 from ..core.tables import counter_table
 from .dna_exceptions import base_codes
 from .dna_k8 import (MAX_K, dna_k8_decode, dna_k8_decode_codes, dna_k8_encode,
@@ -62,13 +61,30 @@ def restore_touched(F: np.ndarray, model: np.ndarray, codes: np.ndarray, aux: np
             break
 
 
+def _thread_id_py() -> int:
+    """Interpreted kernels run on the calling Python thread: the first working row."""
+    return 0
+
+
+def _thread_id_native():   # pragma: no cover - runs inside Numba's compiler
+    import numba
+    return numba.get_thread_id
+
+
+#: ``thread_id()``: the calling thread's id in Numba's pool (0 outside a parallel region),
+#: without importing Numba until a kernel compiles.
+thread_id = Native(_thread_id_py, _thread_id_native)
+
+
 @kernel(inline=True)
 def _row(model: np.ndarray, size: int) -> int:
     """The working row of the calling thread, or 0 when there is none (one-row model,
     or more threads than rows)."""
     rows = model.size // size
-    t = numba.get_thread_id()
-    return 1 + t if rows >= 2 and 1 + t < rows else 0
+    if rows < 2:
+        return 0
+    t = thread_id()
+    return 1 + t if 1 + t < rows else 0
 
 
 @kernel

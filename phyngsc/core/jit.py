@@ -93,6 +93,19 @@ def set_threads(n: int) -> None:
     numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
 
 
+def thread_count() -> int:
+    """The Numba threads parallel kernels launched from this thread will use, without
+    loading Numba: its count once loaded, else the pending :func:`set_threads` value,
+    else Numba's default (``NUMBA_NUM_THREADS`` or the CPU count)."""
+    import sys
+    if "numba" in sys.modules:
+        import numba
+        return int(numba.get_num_threads())
+    if _pending_threads is not None:
+        return max(1, _pending_threads)
+    return max(1, int(os.environ.get("NUMBA_NUM_THREADS", os.cpu_count() or 1)))
+
+
 def _register_with_numba() -> None:
     """Teach Numba that a :class:`Kernel` global is its compiled dispatcher, so kernels
     calling kernels compile to direct calls."""
@@ -106,6 +119,11 @@ def _register_with_numba() -> None:
     def _typeof_kernel(val: Kernel, c: Any) -> Any:
         return types.Dispatcher(val.dispatcher())
 
+    # start Numba's threading layer now: compiled code that asks for its thread id
+    # (codecs/seed_workspace.py) calls into it, also when loaded from the cache, where
+    # nothing else would start it before a parallel kernel runs
+    import numba
+    numba.get_num_threads()
     _registered = True
 
 
