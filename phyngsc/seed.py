@@ -54,10 +54,11 @@ def plan_seed(level: int, file_size: int, window: int,
 
     The seed is the first ``ceil(seed_bytes / window)`` sub-blocks, but never more than
     half of them (a smaller input gets a smaller seed); its order and increment are the
-    preset's, or its ``large`` ones when those windows hold at least that many bytes; levels without a preset and
-    inputs of one window get none. Without an explicit ``seed_bytes``, windows under
-    :data:`MIN_SEEDED_WINDOW` get none either: every seeded sub-block copies the model
-    (64 MiB at level 5), which would cost more than coding a small window.
+    preset's, or its ``large`` ones when those windows hold at least that many bytes.
+    Levels without a preset and inputs of one window get none. Without an explicit
+    ``seed_bytes``, windows under :data:`MIN_SEEDED_WINDOW` get none either: before
+    phyngsc 0.12 every seeded sub-block copied the model (64 MiB at level 5), which cost
+    more than coding a small window; the rule stays so that archives do not change.
     """
     preset = SEEDS.get(level)
     if preset is None or seed_bytes == 0:
