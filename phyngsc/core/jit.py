@@ -29,6 +29,7 @@ before it compiles, so importing a module of kernels never imports Numba.
 
 from __future__ import annotations
 
+import os
 import threading
 import types
 from contextlib import contextmanager

@@ -151,3 +151,19 @@ def test_another_python_thread_gets_the_plain_model(tmp_path):
     lines = src.read_text().split("\n")
     assert got["records"] == [(lines[4 * r][1:], lines[4 * r + 1], lines[4 * r + 3])
                               for r in range(first, first + 3)]
+
+
+def test_thread_count_without_numba_loaded():
+    """Workspaces are sized before any kernel runs (``phyngsc index`` walks first): the
+    count must come without importing Numba, from a pending ``set_threads`` or the
+    environment."""
+    import subprocess
+    import sys
+    code = ("import sys; from phyngsc.core import jit; a = jit.thread_count(); "
+            "jit.set_threads(3); b = jit.thread_count(); "
+            "print(a, b, 'numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**__import__("os").environ, "NUMBA_NUM_THREADS": "5"},
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["5", "3", "False"]
