@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(as from two files)")
     c.add_argument("--level", type=int, default=5, choices=(1, 5, 9), metavar="{1,5,9}",
                    help="1: fastest (static rANS, 2-bit DNA); 5 (default): adaptive "
-                        "models, order-12 seed model; 9: best ratio (order-13 seed model)")
+                        "models, order-12 seed model; 9: best ratio (order-13 seed model, "
+                        "order 14 from a 128 MiB seed)")
     c.add_argument("--seed", type=_size, default=None, metavar="SIZE",
                    help="input bytes whose bases train the seed DNA model that later "
                         "sub-blocks start from (levels 5 and 9; default 192M at 5, 256M "

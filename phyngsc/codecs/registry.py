@@ -87,13 +87,16 @@ class SeedPreset:
     """A level's seed model: the input bytes whose bases train it (the first sub-blocks
     holding at least that many bytes), its order, strands and counter increment;
     ``large``: ``(bytes, k, inc)``, a higher order (and its increment) for a seed of at
-    least that many bytes of input."""
+    least that many bytes of input; ``seeded_revcomp``: whether a seeded sub-block's
+    DNA_SEEDED coder also learns its own reads' reverse complements (the seed itself
+    learns both strands when ``revcomp``)."""
 
     seed_bytes: int
     k: int
     revcomp: bool
     inc: int
     large: tuple[int, int, int] | None = None
+    seeded_revcomp: bool = False
 
 
 #: Levels with a seed model (docs/format.md, *Seed model*); memory is ``4**(k+1)`` bytes
@@ -103,7 +106,9 @@ class SeedPreset:
 #: Order 14 (phyngsc 0.12, NGSC 1.6; a 1 GiB table) tells apart the 14-mers of genomes
 #: that order 13 confuses (0.80 -> 0.48 bits a base after a 256 MiB seed of a 25x run
 #: of 20 Mbp); level 9 uses it from a 128 MiB seed, where the table is at most eight
-#: times the seed's input.
+#: times the seed's input. Seeded sub-blocks learn only their forward strand (phyngsc
+#: 0.13): after a seed of 192 MiB or more, a sub-block's own reverse complements saved
+#: 0.08 % of its DNA bytes and cost about 20 ns a base each way (docs/performance.md).
 SEEDS: dict[int, SeedPreset] = {
     5: SeedPreset(192 << 20, 12, True, 3),
     9: SeedPreset(256 << 20, 13, True, 8, large=(128 << 20, 14, 24)),
@@ -117,8 +122,9 @@ def _candidates(level: int, role: int, seed: SeedInfo | None
         table["dna"] = (("dna2", 0),)
     elif role == ROLE_SEEDED:
         p = SEEDS[level] if seed is None else seed
+        own_rc = p.revcomp and SEEDS[level].seeded_revcomp
         table["dna"] = (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
-                        ("dna-seeded", dna_k8.param(p.k, p.revcomp, p.inc)))
+                        ("dna-seeded", dna_k8.param(p.k, own_rc, p.inc)))
     return table
 
 

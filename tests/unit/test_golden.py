@@ -75,3 +75,31 @@ def test_golden_archives_cover_every_quality_variant_a_level_may_choose():
     for entry in MANIFEST:
         held |= _quality_variants(GOLDEN / entry["archive"])
     assert may <= held, sorted(may - held)
+
+
+def _dna_seeded_forms(path) -> set[tuple[int, int]]:
+    """(order k, flags byte) of every non-empty DNA_SEEDED stream of an archive."""
+    from phyngsc.codecs.registry import BY_NAME
+    from phyngsc.format.constants import SID_DNA
+    from phyngsc.format.subblock import SubBlockHeader
+    seeded = BY_NAME["dna-seeded"].id
+    held = set()
+    with phyngsc.open(str(path)) as a:
+        for i in range(a.n_subblocks):
+            data = a.subblock_bytes(i)
+            hdr, at = SubBlockHeader.unpack(data)
+            for s in hdr.streams:
+                if s.sid == SID_DNA and s.codec == seeded and s.encoded_length > 0:
+                    held.add((data[at], data[at + 1]))
+                at += s.encoded_length
+    return held
+
+
+def test_golden_archives_hold_dna_seeded_on_one_strand_and_on_both():
+    """The seed chain learns both strands (flags 1); since 0.13 the seeded sub-blocks learn
+    only their forward strand (flags 0): both forms, at orders 12 to 14, must decode."""
+    held = set()
+    for entry in MANIFEST:
+        held |= _dna_seeded_forms(GOLDEN / entry["archive"])
+    for k in (12, 13, 14):
+        assert {(k, 0), (k, 1)} <= held, (k, sorted(held))

@@ -66,16 +66,17 @@ def test_learning_then_restoring_gives_the_model_back(seed, revcomp):
     assert np.array_equal(F, model)
 
 
+@pytest.mark.parametrize("revcomp", [False, True])   # False: seeded sub-blocks since 0.13
 @pytest.mark.parametrize("seed", range(3))
-def test_workspace_codes_as_a_fresh_copy_and_stays_clean(seed):
+def test_workspace_codes_as_a_fresh_copy_and_stays_clean(seed, revcomp):
     k = 6
     bases, lengths, model = _reads(seed, k=k)
     ws = workspace(model, 2)
     assert ws.size == 3 * model.size and np.array_equal(model_table(ws, k), model)
     fresh = np.empty(bases.size + 1024, np.uint8)
-    n = dna_k8_encode(bases, lengths, fresh, k, True, 7, model)
+    n = dna_k8_encode(bases, lengths, fresh, k, revcomp, 7, model)
     got = np.empty_like(fresh)
-    assert seeded_encode(bases, lengths, got, k, True, 7, ws) == n
+    assert seeded_encode(bases, lengths, got, k, revcomp, 7, ws) == n
     assert np.array_equal(got[:n], fresh[:n])
     assert np.array_equal(ws, np.tile(model, 3))           # every row put back
     dec = np.empty(bases.size, np.uint8)
@@ -85,12 +86,13 @@ def test_workspace_codes_as_a_fresh_copy_and_stays_clean(seed):
     assert dna_k8_decode(got[:n], lengths, plain, model) == 0 and np.array_equal(plain, bases)
 
 
-def test_a_damaged_stream_leaves_the_workspace_clean():
+@pytest.mark.parametrize("revcomp", [False, True])
+def test_a_damaged_stream_leaves_the_workspace_clean(revcomp):
     k = 6
     bases, lengths, model = _reads(7, n_reads=200, k=k)
     ws = workspace(model, 1)
     enc = np.empty(bases.size + 1024, np.uint8)
-    n = seeded_encode(bases, lengths, enc, k, True, 7, ws)
+    n = seeded_encode(bases, lengths, enc, k, revcomp, 7, ws)
     rng = np.random.default_rng(3)
     for _ in range(40):
         bad = enc[:n].copy()
