@@ -71,6 +71,7 @@ class Archive:
         self._index = None      # the seed index: None not tried yet, False none usable
         self._chain = None   # the walk of a chained seed (seed_chain.SeedChain)
         self._workspace: np.ndarray | None = None   # seed_workspace.workspace of the model
+        self._ws_base: np.ndarray | None = None     # its allocation (rows filled on demand)
         self._workspace_owner = 0   # the Python thread that made it (the only one to use it)
         self._f = open_input(path)
         try:
@@ -245,22 +246,25 @@ class Archive:
             self._seed_model = self._learned_model()
         return self._seed_model
 
-    def seed_workspace(self) -> np.ndarray | None:
-        """The seed model with one working copy per Numba thread
-        (:func:`~phyngsc.codecs.seed_workspace.workspace`), what decoders get: made once,
-        so that no sub-block copies the model. A walked chain learned the model in the
-        first row of one; an index's or a joined seed's table is copied (one table more
-        while it is kept)."""
-        if self._workspace is None and (table := self.seed_model()) is not None:
-            from ..core.jit import thread_count
+    def seed_workspace(self, count: int | None = None) -> np.ndarray | None:
+        """The seed model with one working copy per Numba thread, at most ``count`` (the
+        sub-blocks about to be decoded; None: no limit), made once and grown on demand
+        (:func:`~phyngsc.codecs.seed_workspace.fill_rows`): what decoders get, so that no
+        sub-block copies the model. A walked chain and a seed index put the model in the
+        first row of one; a joined seed's table is copied (one table more while kept)."""
+        if (table := self.seed_model()) is None:
+            return None
+        from ..core.jit import thread_count
+        from ..codecs.seed_workspace import allocation_for, fill_rows, rows_for
+        if self._workspace is None:
             self._workspace_owner = threading.get_ident()
-            from ..codecs.seed_workspace import fill_rows, workspace
-            chain = self._chain
-            if chain is not None and chain.workspace is not None and chain.table is table:
-                self._workspace = fill_rows(chain.workspace, table.size)
-            else:
-                self._workspace = workspace(table, thread_count())
-                self._seed_model = self._workspace[:table.size]
+            self._ws_base = allocation_for(table, (self._chain, self._index or None),
+                                           thread_count())
+            self._seed_model = self._ws_base[:table.size]
+        threads = thread_count() if count is None else max(1, min(count, thread_count()))
+        filled = 1 if self._workspace is None else self._workspace.size // table.size
+        if self._workspace is None or rows_for(threads) > filled:
+            self._workspace = fill_rows(self._ws_base, table.size, rows_for(threads), filled)
         return self._workspace
 
     def _learned_model(self) -> np.ndarray:
@@ -311,7 +315,9 @@ class Archive:
             path = index_path(self.path)
             if self.footer.seed is not None and os.path.isfile(path):
                 try:
-                    self._index = read_index(path, self.identity, self.footer.seed)
+                    from ..core.jit import thread_count
+                    self._index = read_index(path, self.identity, self.footer.seed,
+                                             thread_count())
                 except (IndexMismatch, OSError) as exc:
                     why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
                     sys.stderr.write(f"phyngsc: warning: ignoring seed index {path}: {why}\n")
@@ -398,7 +404,7 @@ class Archive:
             for s in hdr.streams:
                 spec = BY_ID.get(s.codec)
                 if spec is not None and spec.uses_model:
-                    ws = self.seed_workspace()
+                    ws = self.seed_workspace(len(indices) if data is not None else None)
                     if threading.get_ident() == self._workspace_owner:
                         return ws
                     return self.seed_model()    # another thread: copies, shares nothing

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..codecs.seed_workspace import empty_workspace
 from ..format.footer import SeedInfo
 
 SUFFIX = ".ngsi"
@@ -65,6 +66,9 @@ class SeedIndex:
 
     table: np.ndarray
     bases: list[tuple[np.ndarray, int]]
+    #: the allocation whose first row ``table`` is (``seed_workspace.empty_workspace``),
+    #: its other rows untouched until a reader fills them
+    workspace: np.ndarray | None = None
 
 
 class IndexMismatch(Exception):
@@ -109,9 +113,11 @@ def write_index(path: str, ident: Identity, seed: SeedInfo, table: np.ndarray,
             f.write(b)
 
 
-def read_index(path: str, ident: Identity, seed: SeedInfo) -> SeedIndex:
+def read_index(path: str, ident: Identity, seed: SeedInfo, threads: int = 1) -> SeedIndex:
     """The index at ``path`` if it was made for the archive ``ident`` names and its seed
-    ``seed``; raises IndexMismatch (saying why) otherwise, OSError if it cannot be read."""
+    ``seed``; raises IndexMismatch (saying why) otherwise, OSError if it cannot be read.
+    The table is read into the first row of a workspace for ``threads`` threads, so that
+    the decoders' working rows need no second copy of it."""
     want = 4 << (2 * seed.k)
     with open(path, "rb") as f:
         head = f.read(HEADER_SIZE)
@@ -129,7 +135,8 @@ def read_index(path: str, ident: Identity, seed: SeedInfo) -> SeedIndex:
         if (k, bool(flags & 1), inc, form, n, tlen) != (seed.k, seed.revcomp, seed.inc,
                                                         seed.form, seed.n_subblocks, want):
             raise IndexMismatch("its seed settings differ from the archive's")
-        table = np.empty(want, np.uint8)
+        ws = empty_workspace(want, threads)
+        table = ws[:want]
         if f.readinto(memoryview(table)) != want:
             raise IndexMismatch("it is truncated")
         if zlib.crc32(table) != tcrc:
@@ -152,7 +159,7 @@ def read_index(path: str, ident: Identity, seed: SeedInfo) -> SeedIndex:
     for length, count in pairs:
         bases.append((data[at:at + length], count))
         at += length
-    return SeedIndex(table, bases)
+    return SeedIndex(table, bases, ws)
 
 
 __all__ = ["Identity", "IndexMismatch", "SeedIndex", "index_path", "write_index", "read_index",

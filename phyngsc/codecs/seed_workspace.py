@@ -148,11 +148,17 @@ def empty_workspace(size: int, threads: int) -> np.ndarray:
     return counter_table(rows_for(threads) * size, -1)
 
 
-def fill_rows(ws: np.ndarray, size: int) -> np.ndarray:
-    """Copy the first row of ``ws`` into every other; returns ``ws``."""
-    for r in range(1, ws.size // size):
+def fill_rows(ws: np.ndarray, size: int, rows: int | None = None, filled: int = 1
+              ) -> np.ndarray:
+    """Copy the first row of ``ws`` into rows ``filled .. rows - 1`` (``rows``: every row
+    of ``ws``, at most that many; rows below ``filled`` already hold it) and return the
+    workspace of those rows (``ws[:rows * size]``): a reader that decodes one sub-block
+    fills one working row, not one per thread (each is a fresh table's worth of memory)."""
+    have = ws.size // size
+    rows = have if rows is None else max(1, min(rows, have))
+    for r in range(max(filled, 1), rows):
         ws[r * size:(r + 1) * size] = ws[:size]
-    return ws
+    return ws[:rows * size]
 
 
 def workspace(table: np.ndarray, threads: int) -> np.ndarray:
@@ -166,10 +172,24 @@ def workspace(table: np.ndarray, threads: int) -> np.ndarray:
     return fill_rows(ws, table.size)
 
 
+def allocation_for(table: np.ndarray, holders: tuple, threads: int) -> np.ndarray:
+    """The whole allocation of a workspace (rows for ``threads`` threads, only the first
+    filled) whose first row is ``table``: the ``workspace`` of the first of ``holders``
+    (objects with ``table`` and ``workspace``, or None: a walked seed chain, a seed index)
+    that learned or read ``table`` there, else a new one that ``table`` is copied into."""
+    for h in holders:
+        if h is not None and h.table is table and h.workspace is not None \
+                and np.may_share_memory(h.workspace[:table.size], table):
+            return h.workspace
+    ws = empty_workspace(table.size, threads)
+    ws[:table.size] = table
+    return ws
+
+
 def model_table(model: np.ndarray, k: int) -> np.ndarray:
     """The seed model (row 0) of a workspace or plain table ``model`` of order ``k``."""
     return model[:4 << (2 * k)]
 
 
 __all__ = ["MAX_ROWS", "restore_touched", "seeded_encode", "seeded_decode", "rows_for",
-           "empty_workspace", "fill_rows", "workspace", "model_table"]
+           "empty_workspace", "fill_rows", "workspace", "allocation_for", "model_table"]

@@ -7,7 +7,7 @@ import pytest
 from phyngsc.codecs.dna_k8 import dna_k8_decode, dna_k8_encode, dna_k8_encode_into
 from phyngsc.codecs.dna_exceptions import base_codes
 from phyngsc.codecs.seed_workspace import (model_table, restore_touched, seeded_decode,
-                                           seeded_encode, workspace)
+                                           rows_for, seeded_encode, workspace)
 
 
 def _touched_ref(codes, lengths, k, revcomp):
@@ -137,7 +137,7 @@ def test_another_python_thread_gets_the_plain_model(tmp_path):
         assert used, "no sub-block codes its DNA from the seed model"
         i = used[-1]
         mine = a.seed_model_for([i])
-        assert mine is a.seed_workspace() and mine.size > a.seed_model().size
+        assert np.shares_memory(mine, a.seed_workspace()) and mine.size > a.seed_model().size
         first = int(a.index.first_record[i])
         got = {}
 
@@ -169,3 +169,44 @@ def test_thread_count_without_numba_loaded():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["5", "3", "False"]
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_a_reader_fills_working_rows_as_it_needs_them(tmp_path, indexed):
+    """Reading one sub-block fills one working row; decoding more grows the same workspace
+    to one row per thread. The model stays its first row (a walked chain's table, or the
+    seed index's, read straight into it), so no second table is made."""
+    import phyngsc
+    from phyngsc.core.jit import set_threads, thread_count
+    from ..conftest import DATA
+    src = DATA / "synthetic_cov15.fastq"
+    arch = tmp_path / "s.ngsc"
+    phyngsc.compress(str(src), str(arch), threads=1, level=5, window=4096, seed=16384)
+    if indexed:
+        assert phyngsc.index(str(arch)) == str(arch) + ".ngsi"
+    before = thread_count()
+    set_threads(2)
+    try:
+        with phyngsc.open(str(arch)) as a:
+            if indexed:
+                assert a.seed_index() is not None
+            used = [i for i in range(a.n_subblocks)
+                    if a.seed_model_for([i], [a.subblock_bytes(i)]) is not None]
+            assert used
+            size = a.seed_model().size
+            one = a.seed_model_for(used[:1], [a.subblock_bytes(used[0])])
+            assert one.size == 2 * size
+            assert np.shares_memory(one[:size], a.seed_model())
+            if indexed:
+                assert np.shares_memory(a.seed_index().table, a.seed_model())
+            many = a.seed_model_for(used, [a.subblock_bytes(i) for i in used])
+            assert many.size == rows_for(min(len(used), thread_count())) * size
+            assert np.shares_memory(many, one)
+            assert np.array_equal(many, np.tile(a.seed_model(), many.size // size))
+            first = int(a.index.first_record[used[-1]])
+            got = list(a.records(first, first + 2))
+        lines = src.read_bytes().decode().split("\n")
+        assert got == [(lines[4 * r][1:], lines[4 * r + 1], lines[4 * r + 3])
+                       for r in (first, first + 1)]
+    finally:
+        set_threads(before)
