@@ -29,6 +29,39 @@ from phyngsc.subblocks import bases_and_lengths
 WINDOW = 8 << 20
 
 
+def seed_and_tests(src: PlainReadFile, path: str, level: int, n_test: int) -> tuple | None:
+    """``(plan, seed text, tests)`` for ``level`` on input ``src``: the seed plan as
+    `compress` makes it, the seed's records read as `compress` reads them (its bases and
+    read lengths: ``text.dna``, ``text.lengths``), and the bases and read lengths of each
+    of the ``n_test`` sub-blocks that follow; None if the input gets no seed."""
+    plan = plan_seed(level, src.size, WINDOW)
+    if plan is None:
+        return None
+    _seed, end, text = seed_input(src, path, src.size, WINDOW, plan)
+    buf, bounds, nxt = scan_batch(src, path, src.size, end, end + n_test * WINDOW, WINDOW,
+                                  n_test + 2)
+    cuts = np.append(bounds, nxt)[:n_test + 1]
+    return plan, text, [bases_and_lengths(buf[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def each_level(path: str, levels: str, n_test: int, header: str):
+    """Open input ``path``, print its size and the table ``header``, then yield
+    ``(level,) + seed_and_tests(...)`` for each level of the comma-separated ``levels``
+    that gets a seed (a line says so for the others)."""
+    src = PlainReadFile(path)
+    print(f"{path}: {src.size:,} bytes; window {WINDOW:,}")
+    print(header)
+    try:
+        for level in [int(x) for x in levels.split(",")]:
+            got = seed_and_tests(src, path, level, n_test)
+            if got is None:
+                print(f"{level:>5}: no seed for this input")
+                continue
+            yield (level,) + got
+    finally:
+        src.close()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--input", required=True, help="a deep FASTQ (e.g. ART reads)")
@@ -37,24 +70,12 @@ def main() -> None:
     ap.add_argument("--orders", default="", help="seed orders to try (default: the plan's)")
     ap.add_argument("--test-subblocks", type=int, default=2)
     args = ap.parse_args()
-    src = PlainReadFile(args.input)
-    size = src.size
-    print(f"{args.input}: {size:,} bytes; window {WINDOW:,}")
-    print(f"{'level':>5} {'k':>3} {'seed sb':>7} {'inc':>4} {'bits/base':>10} {'learn s':>8}")
-    for level in [int(x) for x in args.levels.split(",")]:
-        plan = plan_seed(level, size, WINDOW)
-        if plan is None:
-            print(f"{level:>5}: no seed for this input")
-            continue
-        _seed, end, text = seed_input(src, args.input, size, WINDOW, plan)
+    header = f"{'level':>5} {'k':>3} {'seed sb':>7} {'inc':>4} {'bits/base':>10} {'learn s':>8}"
+    for level, plan, text, tests in each_level(args.input, args.levels, args.test_subblocks,
+                                               header):
         # learned joined (as NGSC 1.3 did): a chained seed's table differs from it only
         # in the first k contexts of each seed sub-block
         dna, lengths = text.dna, text.lengths
-        n_test = args.test_subblocks
-        buf, bounds, nxt = scan_batch(src, args.input, size, end, end + n_test * WINDOW,
-                                      WINDOW, n_test + 2)
-        cuts = np.append(bounds, nxt)[:n_test + 1]
-        tests = [bases_and_lengths(buf[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
         orders = [int(x) for x in args.orders.split(",")] if args.orders else [plan.k]
         for k in orders:
             for inc in [int(x) for x in args.incs.split(",")]:
@@ -72,7 +93,6 @@ def main() -> None:
                 mark = " (preset)" if (k, inc) == (plan.k, plan.inc) else ""
                 print(f"{level:>5} {k:>3} {plan.n_subblocks:>7} {inc:>4} "
                       f"{bits / total:>10.4f} {learn:>8.1f}{mark}", flush=True)
-    src.close()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ Usage: python benchmarks/bench_seeded_strands.py --input deep_shuf.fq [--levels 
        [--test-subblocks 4]
 
 For each level with a seed preset, the script reads and learns the seed model exactly as
-`bench_seed_inc.py` does (the level's preset size, order and increment for this input),
+`bench_seed_inc.py` does (its ``seed_and_tests``: the level's preset size, order and
+increment for this input),
 then codes the DNA of the next ``--test-subblocks`` sub-blocks with DNA_SEEDED from that
 model twice: learning the sub-block's reads on both strands (phyngsc 0.7-0.12) and on
 their forward strand only (0.13). It prints bits a base and the encoder's and decoder's
@@ -16,17 +17,17 @@ checked against the input.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 from phyngsc.codecs.dna_k8 import dna_k8_decode_into, dna_k8_encode_into
-from phyngsc.runners.compress import scan_batch, seed_input
-from phyngsc.runners.mpiio import PlainReadFile
-from phyngsc.seed import plan_seed, train
-from phyngsc.subblocks import bases_and_lengths
+from phyngsc.seed import train
 
-WINDOW = 8 << 20
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_seed_inc import each_level  # noqa: E402
 
 
 def code_once(d: np.ndarray, ln: np.ndarray, model: np.ndarray, work: np.ndarray, k: int,
@@ -55,22 +56,10 @@ def main() -> None:
     ap.add_argument("--levels", default="5,9")
     ap.add_argument("--test-subblocks", type=int, default=4)
     args = ap.parse_args()
-    src = PlainReadFile(args.input)
-    size = src.size
-    print(f"{args.input}: {size:,} bytes; window {WINDOW:,}")
-    print(f"{'level':>5} {'k':>3} {'inc':>4} {'strands':>8} {'bits/base':>10} "
-          f"{'enc ns/base':>12} {'dec ns/base':>12}")
-    for level in [int(x) for x in args.levels.split(",")]:
-        plan = plan_seed(level, size, WINDOW)
-        if plan is None:
-            print(f"{level:>5}: no seed for this input")
-            continue
-        _seed, end, text = seed_input(src, args.input, size, WINDOW, plan)
-        n_test = args.test_subblocks
-        buf, bounds, nxt = scan_batch(src, args.input, size, end, end + n_test * WINDOW,
-                                      WINDOW, n_test + 2)
-        cuts = np.append(bounds, nxt)[:n_test + 1]
-        tests = [bases_and_lengths(buf[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+    header = (f"{'level':>5} {'k':>3} {'inc':>4} {'strands':>8} {'bits/base':>10} "
+              f"{'enc ns/base':>12} {'dec ns/base':>12}")
+    for level, plan, text, tests in each_level(args.input, args.levels, args.test_subblocks,
+                                               header):
         model = train(text.dna.copy(), text.lengths, plan)   # train overwrites its input
         work = np.empty_like(model)
         work[:] = model                                       # touch its pages once
@@ -89,7 +78,6 @@ def main() -> None:
                   f"{8 * n / bases:>10.4f} {1e9 * enc / bases:>12.1f} {1e9 * dec / bases:>12.1f}",
                   flush=True)
         del model, work
-    src.close()
 
 
 if __name__ == "__main__":

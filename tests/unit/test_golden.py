@@ -48,20 +48,23 @@ def test_golden_archives_cover_every_codec_a_level_may_choose():
     assert may <= held, sorted(may - held)
 
 
-def _quality_variants(path) -> set[tuple[int, int]]:
-    """(codec id, variant byte) of every non-empty QUAL stream of an archive."""
-    from phyngsc.format.constants import SID_QUAL
+def _streams(path):
+    """``(stream info, encoded bytes)`` of every stream of every sub-block of an archive."""
     from phyngsc.format.subblock import SubBlockHeader
-    held = set()
     with phyngsc.open(str(path)) as a:
         for i in range(a.n_subblocks):
             data = a.subblock_bytes(i)
             hdr, at = SubBlockHeader.unpack(data)
             for s in hdr.streams:
-                if s.sid == SID_QUAL and s.encoded_length > 0:
-                    held.add((s.codec, data[at]))
+                yield s, data[at:at + s.encoded_length]
                 at += s.encoded_length
-    return held
+
+
+def _quality_variants(path) -> set[tuple[int, int]]:
+    """(codec id, variant byte) of every non-empty QUAL stream of an archive."""
+    from phyngsc.format.constants import SID_QUAL
+    return {(s.codec, enc[0]) for s, enc in _streams(path)
+            if s.sid == SID_QUAL and s.encoded_length > 0}
 
 
 def test_golden_archives_cover_every_quality_variant_a_level_may_choose():
@@ -81,18 +84,9 @@ def _dna_seeded_forms(path) -> set[tuple[int, int]]:
     """(order k, flags byte) of every non-empty DNA_SEEDED stream of an archive."""
     from phyngsc.codecs.registry import BY_NAME
     from phyngsc.format.constants import SID_DNA
-    from phyngsc.format.subblock import SubBlockHeader
     seeded = BY_NAME["dna-seeded"].id
-    held = set()
-    with phyngsc.open(str(path)) as a:
-        for i in range(a.n_subblocks):
-            data = a.subblock_bytes(i)
-            hdr, at = SubBlockHeader.unpack(data)
-            for s in hdr.streams:
-                if s.sid == SID_DNA and s.codec == seeded and s.encoded_length > 0:
-                    held.add((data[at], data[at + 1]))
-                at += s.encoded_length
-    return held
+    return {(enc[0], enc[1]) for s, enc in _streams(path)
+            if s.sid == SID_DNA and s.codec == seeded and s.encoded_length > 0}
 
 
 def test_golden_archives_hold_dna_seeded_on_one_strand_and_on_both():
