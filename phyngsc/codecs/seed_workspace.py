@@ -167,9 +167,7 @@ def workspace(table: np.ndarray, threads: int) -> np.ndarray:
     every row a copy of ``table``. Costs that much memory once, instead of a copy per
     sub-block; a model learned in place of a workspace's first row (``empty_workspace``)
     spares the extra table this one needs while it copies."""
-    ws = empty_workspace(table.size, threads)
-    ws[:table.size] = table
-    return fill_rows(ws, table.size)
+    return fill_rows(allocation_for(table, (), threads), table.size)
 
 
 def allocation_for(table: np.ndarray, holders: tuple, threads: int) -> np.ndarray:
@@ -178,8 +176,7 @@ def allocation_for(table: np.ndarray, holders: tuple, threads: int) -> np.ndarra
     (objects with ``table`` and ``workspace``, or None: a walked seed chain, a seed index)
     that learned or read ``table`` there, else a new one that ``table`` is copied into."""
     for h in holders:
-        if h is not None and h.table is table and h.workspace is not None \
-                and np.may_share_memory(h.workspace[:table.size], table):
+        if h is not None and h.table is table and h.workspace is not None:
             return h.workspace
     ws = empty_workspace(table.size, threads)
     ws[:table.size] = table
