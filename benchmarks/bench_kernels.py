@@ -49,6 +49,7 @@ CANDIDATES = [
     ("dna", CODEC_ID["dna2"], 0, "dna2"),
     ("qual", CODEC_ID["qual-rans"], 1, "qual-rans v1"),
     ("qual", CODEC_ID["qual-rans"], 0, "qual-rans v0"),
+    ("qual", CODEC_ID["qual-sorted"], 3, "qual-sorted v3"),
     ("qual", CODEC_ID["qual-sorted"], 2, "qual-sorted v2"),
     ("qual", CODEC_ID["qual-sorted"], 1, "qual-sorted v1"),
     ("qual", CODEC_ID["qual-sorted"], 0, "qual-sorted v0"),

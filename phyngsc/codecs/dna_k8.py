@@ -204,7 +204,7 @@ def _encode_bases(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
     mask = (1 << (2 * k)) - 1
     n = codes.size
     cx = _read_scratch(aux, n)
-    low, rng, cache, run, pos = enc_start(pos)
+    low, rng, pos = enc_start(out, pos)
     base = np.int64(F.ctypes.data)
     ahead = _ahead_start(codes, mask)
     ctx = 0
@@ -229,8 +229,8 @@ def _encode_bases(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
                 cum += f1
             if s > 2:
                 cum += f2
-            low, rng, cache, run, pos = enc_put(low, rng, cache, run, pos, out, cum,
-                                                np.int64(F[j + s]), f0 + f1 + f2 + f3)
+            low, rng, pos = enc_put(low, rng, pos, out, cum, np.int64(F[j + s]),
+                                    f0 + f1 + f2 + f3)
             _learn(F, j, s, inc)
             ctx = ((ctx << 2) | s) & mask
         if revcomp and r < aux.size and b > a:
@@ -238,7 +238,7 @@ def _encode_bases(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
         a = b
         if a >= n:
             break
-    end = enc_end(low, cache, run, pos, out)
+    end = enc_end(low, pos, out)
     if warm < 0:    # never true: keeps the loads
         return -1
     return end
