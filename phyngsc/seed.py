@@ -129,7 +129,11 @@ class Seeding:
     or R1, offset) are seed sub-blocks, later ones start from ``model`` (a workspace,
     :mod:`.codecs.seed_workspace`: the model and a working copy per thread); ``streams``
     (chained form): the DNA_SEEDED stream of each seed sub-block and its number of bases,
-    by start offset; ``info``: the seed's footer entry."""
+    by start offset; ``info``: the seed's footer entry. ``filled``: how many rows of
+    ``model`` hold the seed model (0: all); a walked chain leaves its working rows unset
+    until :meth:`model_for` meets the first seeded sub-block, so that the chained streams
+    still waiting for their seed sub-blocks and the working rows are never in memory at
+    once (level 5's peak: 410 MiB -> under 400)."""
 
     end: int
     model: np.ndarray
@@ -137,6 +141,21 @@ class Seeding:
     #: the footer's seed entry (its order, strands and increment name the seeded
     #: sub-blocks' DNA_SEEDED parameters); None: the level's preset
     info: SeedInfo | None = None
+    filled: int = 0
+    #: counters of one row of ``model`` (needed while ``filled`` > 0)
+    row_size: int = 0
+
+    def model_for(self, roles: np.ndarray) -> np.ndarray:
+        """The model argument of a batch of sub-blocks of ``roles``: the seed model's row
+        alone while only seed sub-blocks come (their candidates never code with it), the
+        whole workspace, every row filled (once), from the first seeded one on."""
+        if self.filled == 0:
+            return self.model
+        if not np.any(np.asarray(roles) == ROLE_SEEDED):
+            return self.model[:self.row_size]
+        self.model = fill_rows(self.model, self.row_size, None, self.filled)
+        self.filled = 0
+        return self.model
 
 
 def prepare(text: SeedText, seed: SeedInfo, end: int,
@@ -146,8 +165,8 @@ def prepare(text: SeedText, seed: SeedInfo, end: int,
     for :func:`walk_chain`."""
     if len(text.reads) != seed.n_subblocks or int(text.lengths.sum()) != text.dna.size:
         raise ValueError("seed text does not match its sub-blocks")
-    n, model, streams = walk_chain(text.parts(), seed, own)
-    return Seeding(end, model, streams, seed)
+    n, ws, streams = walk_chain(text.parts(), seed, own)
+    return Seeding(end, ws, streams, seed, filled=1, row_size=4 << (2 * seed.k))
 
 
 def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedInfo,
@@ -162,7 +181,8 @@ def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedIn
     ``(lo, hi)``, those starting in ``[lo, hi)`` (None: all); the others' bases are only
     learned (the same table, without the coder). ``parts`` may read the
     input as it goes, so that memory holds one sub-block of it. The model comes as the
-    encoders take it: a workspace (:mod:`.codecs.seed_workspace`), learned in its first row."""
+    encoders take it: a workspace (:mod:`.codecs.seed_workspace`), learned in its first
+    row, its working rows not yet filled (:func:`~.codecs.seed_workspace.fill_rows`)."""
     ws = empty_workspace(4 << (2 * plan.k), thread_count())
     F = chain_table(plan, ws)
     streams: dict[int, tuple[bytes, int]] = {}
@@ -181,7 +201,7 @@ def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedIn
         if m < 0:   # pragma: no cover - the worst case always fits
             raise RuntimeError("chained seed stream did not fit its worst case")
         streams[int(key)] = (out[:m].tobytes(), dna.size)
-    return n, fill_rows(ws, F.size), streams
+    return n, ws, streams
 
 
 def seed_roles(starts: np.ndarray, seed_end: int) -> np.ndarray:
@@ -199,7 +219,7 @@ def encode_seeded(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, keys: n
     if seeding is None:
         return encode_spans(buf, starts, ends, **kwargs)
     roles = seed_roles(np.asarray(keys, np.int64), seeding.end)
-    encoded = encode_spans(buf, starts, ends, roles=roles, model=seeding.model,
+    encoded = encode_spans(buf, starts, ends, roles=roles, model=seeding.model_for(roles),
                            seed=seeding.info, **kwargs)
     return chain_streams(encoded, roles, seeding)
 

@@ -212,10 +212,10 @@ def seed_model(infile: Any, src: str, size: int, window: int, plan: SeedInfo,
     runs this; ``own``: the rank's range of start offsets, whose seed sub-blocks it
     codes (:func:`phyngsc.seed.walk_chain`; each pass walks again)."""
     cut: dict[str, int] = {}
-    n, model, streams = walk_chain(seed_parts(infile, src, size, window, plan, cut), plan,
-                                   own)
+    n, ws, streams = walk_chain(seed_parts(infile, src, size, window, plan, cut), plan,
+                                own)
     seed = SeedInfo(n, plan.k, plan.revcomp, plan.inc, plan.form)
-    return seed, Seeding(cut["end"], model, streams, seed)
+    return seed, Seeding(cut["end"], ws, streams, seed, filled=1, row_size=4 << (2 * plan.k))
 
 
 def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,

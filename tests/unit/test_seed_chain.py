@@ -99,8 +99,15 @@ def test_prepare_walks_the_chain_and_decodes_back():
         chain_learn(learned, arr(data), _lens(part), seed)
     model = model_table(seeding.model, seed.k)          # the workspace's first row
     assert np.array_equal(table, model) and np.array_equal(learned, model)
-    rows = seeding.model.size // model.size
-    assert rows >= 2 and np.array_equal(seeding.model, np.tile(model, rows))
+    # working rows are filled only once a seeded sub-block comes
+    assert seeding.filled == 1
+    only_seed = seeding.model_for(np.array([ROLE_SEED, ROLE_SEED]))
+    assert only_seed.size == model.size and np.array_equal(only_seed, model)
+    assert seeding.filled == 1
+    ws = seeding.model_for(np.array([ROLE_SEED, ROLE_SEEDED]))
+    rows = ws.size // model.size
+    assert rows >= 2 and np.array_equal(ws, np.tile(model, rows))
+    assert seeding.filled == 0 and seeding.model_for(np.array([ROLE_SEED])) is ws
     # a stream of other settings than the seed's is refused, the table left alone
     stream, n_bases = seeding.streams[1000]
     other = SeedInfo(3, 6, True, 4, FORM_CHAIN)
@@ -118,9 +125,11 @@ def test_a_rank_codes_only_its_own_seed_sub_blocks_and_learns_the_rest():
     assert sorted(mine.streams) == [1000, 2000]
     for key in (1000, 2000):
         assert mine.streams[key] == whole.streams[key]
-    assert np.array_equal(mine.model, whole.model)   # learning == coding's table (workspaces)
+    seeded = np.array([ROLE_SEEDED])
+    # learning == coding's table (whole workspaces, once filled)
+    assert np.array_equal(mine.model_for(seeded), whole.model_for(seeded))
     none = prepare(_text(parts), seed, 4000, own=(4000, 9000))
-    assert none.streams == {} and np.array_equal(none.model, whole.model)
+    assert none.streams == {} and np.array_equal(none.model_for(seeded), whole.model)
 
 
 def test_prepare_checks_its_sub_blocks():
