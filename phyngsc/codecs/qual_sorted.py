@@ -45,7 +45,7 @@ LIMIT = 1 << 16
 N_VARIANTS = 4
 #: Positions variant 3 tells apart (later ones share the last context).
 POSITIONS = 256
-#: Most symbols (contexts x alphabet) a model may hold: at most 17 MiB of rows.
+#: Most symbols (contexts x alphabet) a variant-3 model may hold: at most 15 MiB of rows.
 MAX_ENTRIES = 1 << 22
 
 
