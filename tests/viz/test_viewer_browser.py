@@ -52,7 +52,13 @@ def serve(path):
     return app, server
 
 
-def wait_for(fn, timeout=30.0, what="condition"):
+#: How long a step may take: a callback's first call of a kernel compiles it when the
+#: cache is cold (every CI run), which took over 30 s on a 2-vCPU machine under load
+#: (the pattern search of the first archive, once).
+STEP_TIMEOUT = 180.0
+
+
+def wait_for(fn, timeout=STEP_TIMEOUT, what="condition"):
     end = time.time() + timeout
     last = None
     while time.time() < end:
