@@ -83,7 +83,8 @@ def enc_end(low: int, pos: int, out: np.ndarray) -> int:
 def encode_intervals(cums: np.ndarray, freqs: np.ndarray, totals: np.ndarray,
                      out: np.ndarray) -> int:
     """Code the intervals ``[cums[i], cums[i] + freqs[i])`` of ``totals[i]`` in order
-    (the coder alone, for tests and benchmarks); bytes written or -1."""
+    (the coder alone: tests/unit/test_arith.py checks it against the reference); bytes
+    written or -1."""
     low, rng, pos = enc_start(out, 0)
     for i in range(cums.size):
         low, rng, pos = enc_put(low, rng, pos, out, np.int64(cums[i]), np.int64(freqs[i]),
