@@ -115,13 +115,108 @@ def scan_record(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.nda
 
 
 @kernel
+def _seq_run_end(buf: np.ndarray, p: int, end: int) -> int:
+    """First offset in ``[p, end)`` whose byte is not a sequence byte (``end`` if none).
+
+    Letters are tested 16 at a time with arithmetic that compiles to vector code
+    (``u | (25 - u)`` is negative for any byte outside ``A-Z``/``a-z``); a block with
+    anything else (``-``, ``.``, ``*``, a line end) is walked byte by byte."""
+    cls = CLASS
+    while p < end:
+        if p + 16 <= end:
+            bad = 0
+            for j in range(p, p + 16):
+                u = (int(buf[j]) | 32) - 97
+                bad |= u | (25 - u)
+            if bad >= 0:
+                p += 16
+                continue
+        stop = min(p + 16, end)
+        while p < stop:
+            if (cls[buf[p]] & 1) == 0:
+                return p
+            p += 1
+    return end
+
+
+@kernel
+def _all_quality(buf: np.ndarray, p: int, n: int) -> bool:
+    """Whether the ``n`` bytes from ``p`` are all quality bytes (33..126); branch-free,
+    so that it compiles to vector code."""
+    bad = 0
+    for j in range(p, p + n):
+        b = int(buf[j])
+        bad |= (b - 33) | (126 - b)
+    return bad >= 0
+
+
+@kernel
+def _eol_at(buf: np.ndarray, q: int, end: int) -> int:
+    """Line end at ``q``: 1 for ``\\n``, 2 for ``\\r\\n``, 0 for none (or not in view)."""
+    if q >= end:
+        return 0
+    if buf[q] == 10:
+        return 1
+    if buf[q] == 13 and q + 1 < end and buf[q + 1] == 10:
+        return 2
+    return 0
+
+
+@kernel
+def _plain_record(buf: np.ndarray, pos: int, end: int, lines: np.ndarray) -> int:
+    """The common case, fast: a four-line record whose lines all end in view, with
+    valid bytes throughout and a quality line exactly as long as the sequence line.
+    Fills ``lines`` rows 0-3 as :func:`scan_lines` does and returns the next record's
+    offset, or -1 (rows undefined) for anything else, which the general scanner then
+    takes from the start; both give the same result wherever this one accepts."""
+    if lines.shape[0] < 4 or buf[pos] != 64:
+        return -1
+    cend, eol, nxt = read_line(buf, pos, end, False)
+    if nxt < 0 or _check(buf, pos + 1, cend, 4) >= 0:
+        return -1
+    _record_line(lines, 0, pos + 1, cend, eol)
+    p = nxt
+    q = _seq_run_end(buf, p, end)
+    eol = _eol_at(buf, q, end)
+    if eol == 0:
+        return -1
+    _record_line(lines, 1, p, q, eol)
+    seq_len = q - p
+    p = q + eol
+    if p >= end or buf[p] != 43:
+        return -1
+    cend, eol, nxt = read_line(buf, p, end, False)
+    if nxt < 0 or _check(buf, p + 1, cend, 4) >= 0:
+        return -1
+    _record_line(lines, 2, p + 1, cend, eol)
+    p = nxt
+    q = p + seq_len
+    eol = _eol_at(buf, q, end)
+    if eol == 0 or not _all_quality(buf, p, seq_len):
+        return -1
+    _record_line(lines, 3, p, q, eol)
+    return q + eol
+
+
+@kernel
 def scan_lines(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.ndarray,
                check_bytes: bool) -> tuple:
     """:func:`scan_record`, with ``check_bytes`` False: the bytes of sequence and
     quality lines are not checked against their classes (titles and the ``+`` line
     still are). Where every such byte is valid, both give the same result; a caller
     that skips the check must check those bytes itself (see
-    ``phyngsc.fastq.streams.split_records``) and rescan with it to report an error."""
+    ``phyngsc.fastq.streams.split_records``) and rescan with it to report an error.
+    Plain four-line records take a fast path (:func:`_plain_record`)."""
+    nxt = _plain_record(buf, pos, end, lines)
+    if nxt >= 0:
+        return OK, nxt, 1, 4
+    return scan_general(buf, pos, end, at_eof, lines, check_bytes)
+
+
+@kernel
+def scan_general(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.ndarray,
+                 check_bytes: bool) -> tuple:
+    """:func:`scan_lines` without its fast path: the whole grammar, line by line."""
     cap = lines.shape[0]
     if buf[pos] != 64:
         return ERR_EXPECT_AT, pos, int(buf[pos]), 0

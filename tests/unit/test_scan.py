@@ -120,3 +120,66 @@ def test_quality_line_starting_with_at_is_not_a_record_start():
 
 def test_wrapped_records_every_offset():
     check_every_offset((DATA / "edge" / "mixed.fq").read_bytes())
+
+
+@kernel
+def _both_ways(buf, check_bytes):
+    """(scan_lines result + its lines, scan_general result + its lines) at offset 0."""
+    fast = np.zeros((64, 3), np.int64)
+    slow = np.zeros((64, 3), np.int64)
+    r1 = scan.scan_lines(buf, 0, buf.size, True, fast, check_bytes)
+    r2 = scan.scan_general(buf, 0, buf.size, True, slow, check_bytes)
+    return r1, r2, fast, slow
+
+
+def _mutants(rng: np.random.Generator, n: int):
+    """Records near the fast path's edges: each byte class at each place, line ends
+    of both kinds, quality lines one byte short or long, wrapped lines."""
+    pieces = [b"A", b"c", b"N", b"-", b".", b"*", b"+", b"@", b"I", b"#", b"~", b" ",
+              b"\r", b"\n", b"\r\n", b"\x7f", b"\x80", b"\t", b"\x00", b"{", b"[", b"`", b"Z"]
+    for _ in range(n):
+        ln = int(rng.integers(0, 40))
+        seq = bytes(rng.choice(list(b"ACGTN"), ln).astype(np.uint8))
+        qual = bytes(rng.integers(33, 127, ln).astype(np.uint8))
+        eol = [b"\n", b"\r\n"][int(rng.integers(0, 2))]
+        rec = bytearray(b"@r" + eol + seq + eol + b"+" + eol + qual + eol + b"@s\nA\n+\nI\n")
+        for _ in range(int(rng.integers(0, 3))):
+            at = int(rng.integers(0, len(rec) + 1))
+            what = int(rng.integers(0, 3))
+            if what == 0 and at < len(rec):
+                del rec[at]
+            else:
+                rec[at:at + (what == 1)] = pieces[int(rng.integers(0, len(pieces)))]
+        yield bytes(rec)
+
+
+@pytest.mark.parametrize("check_bytes", [True, False])
+def test_fast_path_agrees_with_the_general_scanner(check_bytes):
+    rng = np.random.default_rng(7)
+    accepted = 0
+    for data in _mutants(rng, 4000):
+        buf = np.frombuffer(data, np.uint8)
+        r1, r2, fast, slow = _both_ways(buf, check_bytes)
+        assert tuple(r1) == tuple(r2), data
+        if r1[0] == OK:
+            n = int(r1[3])
+            assert (fast[:n] == slow[:n]).all(), data
+            accepted += 1
+    assert accepted > 1000          # the mutants exercise the fast path's acceptances too
+
+
+def test_fast_path_mutants_match_the_reference_grammar():
+    rng = np.random.default_rng(11)
+    for data in _mutants(rng, 1500):
+        st, off, _ = kernel_parse(data)
+        assert (st, off) == ref_parse(data), data
+
+
+def test_fast_path_interpreted_gives_the_same_scan():
+    from phyngsc.core.jit import interpreted
+    rng = np.random.default_rng(5)
+    cases = list(_mutants(rng, 300))
+    jitted = [_both_ways(np.frombuffer(d, np.uint8), True)[0] for d in cases]
+    with interpreted():
+        plain = [_both_ways(np.frombuffer(d, np.uint8), True)[0] for d in cases]
+    assert [tuple(map(int, r)) for r in jitted] == [tuple(map(int, r)) for r in plain]
