@@ -6,7 +6,8 @@ import numpy as np
 
 from ...core.jit import kernel
 from ..spec import CodecSpec
-from ..title_rans import title_rans_decode, title_rans_encode
+from ..title_rans import title_rans_encode
+from ..title_rans_decode import title_rans_decode
 
 
 @kernel
