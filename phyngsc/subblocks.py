@@ -21,9 +21,9 @@ from .format.container import FormatViolation
 from .format.footer import SeedInfo
 from .format.subblock import StreamInfo, SubBlockHeader
 from .fastq.scan import OK
+from .fastq.assemble import assemble_records
 from .fastq.streams import (N_STATS, ST_LEN_LAYOUT, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_MINSL,
-                            ST_MSL, ST_MTL, ST_NB, ST_NF, ST_NR, assemble_records,
-                            layout_capacity, split_records)
+                            ST_MSL, ST_MTL, ST_NB, ST_NF, ST_NR, layout_capacity, split_records)
 
 STORED = CODEC_ID["stored"]
 

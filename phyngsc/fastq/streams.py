@@ -1,8 +1,8 @@
-"""Split the records of a sub-block into the five streams, and put them back.
+"""Split the records of a sub-block into the five streams.
 
 :func:`split_records` turns FASTQ text into TITLES, DNA, QUAL, LENGTHS and
 LAYOUT (decoded forms of docs/format.md, *Streams*) plus header statistics;
-:func:`assemble_records` is its exact inverse.
+:func:`phyngsc.fastq.assemble.assemble_records` is its exact inverse.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.jit import kernel
-from ..core.varint import get_varint, put_varint
+from ..core.varint import put_varint
 from ..format.constants import (EXC_EOLS, EXC_NOEOL, EXC_PLUS, EXC_QUALL, EXC_SEQL,
                                 LAYOUT_DEFAULT_CRLF, LAYOUT_DEFAULT_PLUS_TITLE)
 from .scan import CLASS, GROW, OK, scan_lines
@@ -36,7 +36,7 @@ def layout_capacity(raw_length: int) -> int:
 
 
 @kernel
-def _copy(dst: np.ndarray, at: int, src: np.ndarray, a: int, b: int) -> int:
+def copy_bytes(dst: np.ndarray, at: int, src: np.ndarray, a: int, b: int) -> int:
     n = b - a
     if n > 0:
         dst[at:at + n] = src[a:b]
@@ -156,7 +156,7 @@ def _split_pass(buf: np.ndarray, start: int, end: int, at_eof: bool,
             layout[0] = (LAYOUT_DEFAULT_CRLF if def_eol == 2 else 0) | \
                 (LAYOUT_DEFAULT_PLUS_TITLE if def_plus_title else 0)
         # title
-        tp = _copy(titles, tp, buf, t0, t1)
+        tp = copy_bytes(titles, tp, buf, t0, t1)
         titles[tp] = 10
         tp += 1
         if t1 - t0 > stats[ST_MTL]:
@@ -169,7 +169,7 @@ def _split_pass(buf: np.ndarray, start: int, end: int, at_eof: bool,
             if check_bytes:
                 for i in range(a0, a1):
                     stats[ST_NF + nuc[buf[i]]] += 1
-            dp = _copy(dna, dp, buf, a0, a1)
+            dp = copy_bytes(dna, dp, buf, a0, a1)
             seq_len += a1 - a0
         # quality
         for k in range(n_seq + 2, n_lines):
@@ -178,7 +178,7 @@ def _split_pass(buf: np.ndarray, start: int, end: int, at_eof: bool,
             if check_bytes:
                 for i in range(a0, a1):
                     qseen[buf[i]] = True
-            qp = _copy(qual, qp, buf, a0, a1)
+            qp = copy_bytes(qual, qp, buf, a0, a1)
         lp = put_varint(lens, lp, seq_len)
         if seq_len > stats[ST_MSL]:
             stats[ST_MSL] = seq_len
@@ -209,7 +209,7 @@ def _split_pass(buf: np.ndarray, start: int, end: int, at_eof: bool,
             last_exc = nr
             if flags & EXC_PLUS:
                 ly = put_varint(layout, ly, lines[pl, 1] - lines[pl, 0])
-                ly = _copy(layout, ly, buf, lines[pl, 0], lines[pl, 1])
+                ly = copy_bytes(layout, ly, buf, lines[pl, 0], lines[pl, 1])
             if flags & EXC_SEQL:
                 ly = put_varint(layout, ly, n_seq)
                 for k in range(1, n_seq + 1):
@@ -239,204 +239,3 @@ def _split_pass(buf: np.ndarray, start: int, end: int, at_eof: bool,
     stats[ST_LEN_LENGTHS] = lp
     stats[ST_LEN_LAYOUT] = ly
     return OK, 0, 0, 0
-
-
-@kernel
-def _eol(out: np.ndarray, o: int, crlf: bool) -> int:
-    if crlf:
-        if o + 2 > out.size:
-            return -1
-        out[o] = 13
-        out[o + 1] = 10
-        return o + 2
-    if o + 1 > out.size:
-        return -1
-    out[o] = 10
-    return o + 1
-
-
-@kernel
-def _put(out: np.ndarray, o: int, src: np.ndarray, a: int, b: int) -> int:
-    if o < 0 or a < 0 or b > src.size or o + (b - a) > out.size:
-        return -1
-    return _copy(out, o, src, a, b)
-
-
-@kernel
-def _line_crlf(layout: np.ndarray, bits_at: int, line: int, def_crlf: bool) -> bool:
-    if bits_at < 0:
-        return def_crlf
-    idx = bits_at + (line >> 3)
-    if idx >= layout.size:
-        return def_crlf
-    return ((layout[idx] >> (line & 7)) & 1) == 1
-
-
-@kernel
-def _line_lengths(layout: np.ndarray, ly: int) -> tuple:
-    """Read a line count and skip its line lengths: ``(count, lengths_at, new_ly)``."""
-    n, ly = get_varint(layout, ly, layout.size)
-    at = ly
-    for _ in range(n):
-        if ly < 0:
-            break
-        _v, ly = get_varint(layout, ly, layout.size)
-    return n, at, ly
-
-
-@kernel
-def _emit_lines(out: np.ndarray, o: int, src: np.ndarray, sp: int, n_lines: int, total: int,
-                layout: np.ndarray, lengths_at: int, bits_at: int, line: int, def_crlf: bool,
-                bare_line: int) -> tuple:
-    """Write ``n_lines`` lines of ``src[sp:]`` adding up to ``total`` bytes, each with its
-    line end (none for line number ``bare_line``). Line lengths come from the layout at
-    ``lengths_at`` (or one line of ``total`` when it is -1). Returns ``(o, sp, line)``,
-    ``o`` = -1 if the streams are inconsistent."""
-    got = 0
-    pos = lengths_at
-    for _ in range(n_lines):
-        n = total
-        if lengths_at >= 0:
-            n, pos = get_varint(layout, pos, layout.size)
-        o = _put(out, o, src, sp, sp + n)
-        if o < 0:
-            return -1, sp, line
-        sp += n
-        got += n
-        if line != bare_line:
-            o = _eol(out, o, _line_crlf(layout, bits_at, line, def_crlf))
-            if o < 0:
-                return -1, sp, line
-        line += 1
-    if got != total:
-        return -1, sp, line
-    return o, sp, line
-
-
-@kernel
-def assemble_records(titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
-                     lens: np.ndarray, layout: np.ndarray, n_records: int,
-                     out: np.ndarray) -> int:
-    """Rebuild the original text into ``out`` (exact size). Returns 0, or 1 if the
-    streams are inconsistent (corrupted archive)."""
-    if n_records == 0:
-        return 0 if out.size == 0 else 1
-    o, _last = assemble_first(titles, dna, qual, lens, layout, n_records, out)
-    return 0 if o == out.size else 1
-
-
-@kernel
-def assemble_first(titles: np.ndarray, dna: np.ndarray, qual: np.ndarray,
-                   lens: np.ndarray, layout: np.ndarray, n_records: int,
-                   out: np.ndarray) -> tuple:
-    """Rebuild the text of the first ``n_records`` records (streams may be prefixes that
-    hold at least those records) into ``out``, which must be large enough. Returns
-    ``(bytes written, offset of the last record)``, or ``(-1, -1)`` if the streams are
-    inconsistent."""
-    if layout.size < 1:
-        return -1, -1
-    def_crlf = (layout[0] & LAYOUT_DEFAULT_CRLF) != 0
-    def_plus_title = (layout[0] & LAYOUT_DEFAULT_PLUS_TITLE) != 0
-    ly = 1
-    next_exc = -1
-    if ly < layout.size:
-        d, ly = get_varint(layout, ly, layout.size)
-        if ly < 0:
-            return -1, -1
-        next_exc = d
-    tp = 0
-    dp = 0
-    qp = 0
-    lp = 0
-    o = 0
-    last = 0
-    for i in range(n_records):
-        seq_len, lp = get_varint(lens, lp, lens.size)
-        if lp < 0:
-            return -1, -1
-        t0 = tp
-        while tp < titles.size and titles[tp] != 10:
-            tp += 1
-        if tp >= titles.size:
-            return -1, -1
-        t1 = tp
-        tp += 1
-        flags = 0
-        plus0 = 0
-        plus1 = 0
-        n_seq = 1
-        seq_at = -1
-        n_qual = 1
-        qual_at = -1
-        bits_at = -1
-        if i == next_exc:
-            if ly >= layout.size:
-                return -1, -1
-            flags = int(layout[ly])
-            ly += 1
-            if flags & EXC_PLUS:
-                n, ly = get_varint(layout, ly, layout.size)
-                if ly < 0 or ly + n > layout.size:
-                    return -1, -1
-                plus0 = ly
-                plus1 = ly + n
-                ly += n
-            if flags & EXC_SEQL:
-                n_seq, seq_at, ly = _line_lengths(layout, ly)
-                if ly < 0:
-                    return -1, -1
-            if flags & EXC_QUALL:
-                n_qual, qual_at, ly = _line_lengths(layout, ly)
-                if ly < 0:
-                    return -1, -1
-            if flags & EXC_EOLS:
-                n, ly = get_varint(layout, ly, layout.size)
-                if ly < 0:
-                    return -1, -1
-                bits_at = ly
-                ly += (n + 7) >> 3
-            if ly < layout.size:
-                d, ly = get_varint(layout, ly, layout.size)
-                if ly < 0:
-                    return -1, -1
-                next_exc = i + 1 + d
-        n_lines = n_seq + n_qual + 2
-        last = o
-        noeol = (flags & EXC_NOEOL) != 0
-        line = 0
-        # title
-        if o >= out.size:
-            return -1, -1
-        out[o] = 64
-        o = _put(out, o + 1, titles, t0, t1)
-        if o < 0:
-            return -1, -1
-        o = _eol(out, o, _line_crlf(layout, bits_at, line, def_crlf))
-        line += 1
-        # sequence lines
-        o, dp, line = _emit_lines(out, o, dna, dp, n_seq, seq_len, layout, seq_at, bits_at,
-                                  line, def_crlf, -1)
-        if o < 0:
-            return -1, -1
-        # '+' line
-        if o >= out.size:
-            return -1, -1
-        out[o] = 43
-        o += 1
-        if flags & EXC_PLUS:
-            o = _put(out, o, layout, plus0, plus1)
-        elif def_plus_title:
-            o = _put(out, o, titles, t0, t1)
-        if o < 0:
-            return -1, -1
-        o = _eol(out, o, _line_crlf(layout, bits_at, line, def_crlf))
-        if o < 0:
-            return -1, -1
-        line += 1
-        # quality lines
-        o, qp, line = _emit_lines(out, o, qual, qp, n_qual, seq_len, layout, qual_at, bits_at,
-                                  line, def_crlf, n_lines - 1 if noeol else -1)
-        if o < 0:
-            return -1, -1
-    return o, last
-

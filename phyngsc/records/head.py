@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core.jit import interpreted
 from ..codecs.registry import KNOWN_CODECS, decode_stream
-from ..fastq.streams import assemble_first
+from ..fastq.assemble import assemble_first
 from ..format.constants import SID_DNA, SID_LAYOUT, SID_LENGTHS, SID_QUAL, SID_TITLES
 from ..format.container import FormatViolation
 from ..format.subblock import SubBlockHeader

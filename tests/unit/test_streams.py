@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from phyngsc.fastq.assemble import assemble_records
 from phyngsc.fastq.scan import OK, scan_record
 from phyngsc.fastq.streams import (N_STATS, ST_LEN_LAYOUT, ST_LEN_LENGTHS, ST_LEN_TITLES,
                                    ST_MINSL, ST_MSL, ST_MTL, ST_NB, ST_NF, ST_NR,
-                                   assemble_records, byte_histogram, layout_capacity,
-                                   split_records)
+                                   byte_histogram, layout_capacity, split_records)
 from tests.reference import ref_fastq
 
 from ..conftest import small_files
@@ -145,3 +145,21 @@ def test_byte_histogram_matches_bincount():
         a = rng.integers(0, 256, n).astype(np.uint8)
         a[: n // 2] = 71                      # a long run of one value
         assert byte_histogram(a).tolist() == np.bincount(a, minlength=256).tolist()
+
+
+@pytest.mark.parametrize("data", [b"@r1\nACGT\n+\nIIII\n@r2\nAC\n+\nII\n",
+                                  b"@r1\r\nACGT\r\n+r1\r\nIIII\r\n@r2\r\nAC\r\n+r2\r\nII\r\n",
+                                  b"@r1\nACGT\n+r1\nIIII\n@r2\n\n+r2\n\n"])
+def test_plain_records_fill_exactly_their_output(data):
+    """The plain-record path (default line ends and '+' line): exact text, and every
+    output one byte short of the text, or streams one byte short, refused."""
+    streams, stats, _ = kernel_split(data)
+    assert assemble(streams, int(stats[ST_NR]), len(data)) == data
+    arrs = [np.frombuffer(s, np.uint8) for s in streams]
+    for size in range(len(data)):
+        assert assemble_records(*arrs, int(stats[ST_NR]), np.empty(size, np.uint8)) == 1
+    for sid in (0, 1, 2):
+        if arrs[sid].size:
+            cut = list(arrs)
+            cut[sid] = arrs[sid][:-1]
+            assert assemble_records(*cut, int(stats[ST_NR]), np.empty(len(data), np.uint8)) == 1
