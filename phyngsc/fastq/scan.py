@@ -206,10 +206,13 @@ def scan_lines(buf: np.ndarray, pos: int, end: int, at_eof: bool, lines: np.ndar
     still are). Where every such byte is valid, both give the same result; a caller
     that skips the check must check those bytes itself (see
     ``phyngsc.fastq.streams.split_records``) and rescan with it to report an error.
-    Plain four-line records take a fast path (:func:`_plain_record`)."""
-    nxt = _plain_record(buf, pos, end, lines)
-    if nxt >= 0:
-        return OK, nxt, 1, 4
+    Checked scans of plain four-line records take a fast path (:func:`_plain_record`);
+    unchecked ones (``split_records``, which checks bytes by histogram) need no class
+    test, and the general scanner's newline search is as fast there."""
+    if check_bytes:
+        nxt = _plain_record(buf, pos, end, lines)
+        if nxt >= 0:
+            return OK, nxt, 1, 4
     return scan_general(buf, pos, end, at_eof, lines, check_bytes)
 
 
