@@ -18,7 +18,8 @@ from ..core.varint import get_varint
 from .rans import M, dec_start, dec_step, lookup_row
 from .rans_static import read_model
 from .title_rans import MAX_SIGNED, N_TYPES, SIGNED_DELTA
-from .title_tok import DELTA, DIGITS, END, MATCH, MAX_T, TEXT, is_numeric, numeric_value
+from .title_tok import (DELTA, DIGITS, END, MATCH, MAX_T, TEXT, is_numeric, numeric_value,
+                        put_decimal)
 
 
 @kernel
@@ -233,7 +234,6 @@ def rebuild(kinds: np.ndarray, dsym: np.ndarray, lsym: np.ndarray, gsym: np.ndar
     pends = np.empty(n + 2, np.int64)
     starts = np.empty(n + 2, np.int64)
     ends = np.empty(n + 2, np.int64)
-    digits = np.empty(20, np.uint8)
     iT = iD = iL = iG = iS = iC = 0
     np_tok = 0
     o = 0
@@ -276,17 +276,7 @@ def rebuild(kinds: np.ndarray, dsym: np.ndarray, lsym: np.ndarray, gsym: np.ndar
                     return 1
             else:
                 v = numeric_value(prev, pstarts[t], pends[t]) + d + 1
-            k = 0
-            while True:
-                digits[k] = 48 + v % 10
-                v //= 10
-                k += 1
-                if v == 0:
-                    break
-            w = min(k, n - o)
-            for j in range(w):
-                out[o + j] = digits[k - 1 - j]
-            o += w
+            o = put_decimal(out, o, v, n - o)
         elif kind == DIGITS:
             m = np.int64(lsym[iL]) + 1
             iL += 1

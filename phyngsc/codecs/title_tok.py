@@ -76,6 +76,24 @@ def numeric_value(buf: np.ndarray, a: int, b: int) -> int:
 
 
 @kernel
+def put_decimal(out: np.ndarray, o: int, v: int, room: int) -> int:
+    """Write the decimal digits of ``v`` >= 0 at ``out[o:]``, most significant first,
+    as many of them as ``room`` allows (a prefix may end inside a number); returns the
+    offset after the last digit written."""
+    k = 1
+    t = v // 10
+    while t > 0:
+        k += 1
+        t //= 10
+    w = min(k, room)
+    for j in range(k - 1, -1, -1):
+        if j < w:
+            out[o + j] = 48 + v % 10
+        v //= 10
+    return o + w
+
+
+@kernel
 def delta_of(buf: np.ndarray, pa: int, pb: int, ca: int, cb: int, prev_buf: np.ndarray) -> int:
     """d in 1..255 if token ``buf[ca:cb]`` is ``str(prev + d)``, else 0."""
     if not (is_numeric(prev_buf, pa, pb) and is_numeric(buf, ca, cb)):
@@ -225,18 +243,7 @@ def title_tok_decode(src: np.ndarray, out: np.ndarray) -> int:
                 if t >= np_tok or not is_numeric(prev, pstarts[t], pends[t]):
                     return 1
                 v = numeric_value(prev, pstarts[t], pends[t]) + dec_symbol(ds, src, Fd, Td, tc, INC) + 1
-                digits = np.empty(20, np.uint8)
-                k = 0
-                while True:
-                    digits[k] = 48 + v % 10
-                    v //= 10
-                    k += 1
-                    if v == 0:
-                        break
-                w = min(k, n - o)
-                for j in range(w):
-                    out[o + j] = digits[k - 1 - j]
-                o += w
+                o = put_decimal(out, o, v, n - o)
             elif kind == DIGITS:
                 m = min(dec_symbol(ds, src, Fl, Tl, tc, INC) + 1, n - o)
                 for k in range(m):

@@ -11,6 +11,7 @@ from phyngsc.codecs.dna_k8 import dna_k8_encode
 from phyngsc.codecs.qual_sorted import qual_sorted_encode
 from phyngsc.codecs.rans_static import qual_rans_encode, rans_bytes_encode
 from phyngsc.codecs.title_rans import title_rans_encode
+from phyngsc.codecs.title_tok import put_decimal
 from phyngsc.subblocks import SubBlockCorrupt, decode_subblocks, encode_spans
 from tests.reference import ref_rans
 
@@ -386,3 +387,14 @@ def test_trial_chooses_the_position_variants_for_binned_reads(level, codec, vari
         if s.sid == SID_QUAL:
             assert (s.codec, sb.data[at]) == (BY_NAME[codec].id, variant)
         at += s.encoded_length
+
+
+@pytest.mark.parametrize("v", [0, 7, 10, 99, 100, 12345, 999_999_999_999_999_999])
+def test_put_decimal_writes_the_digits_a_prefix_allows(v):
+    text = str(v).encode()
+    for room in range(len(text) + 2):
+        out = np.full(len(text) + 4, 33, np.uint8)
+        end = put_decimal(out, 2, v, room)
+        w = min(room, len(text))
+        assert end == 2 + w
+        assert out.tobytes() == b"!!" + text[:w] + b"!" * (len(text) + 2 - w)
