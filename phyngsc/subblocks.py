@@ -1,7 +1,8 @@
-"""Encode spans of FASTQ text into sub-blocks and decode them back (pure, no MPI).
+"""Encode spans of FASTQ text into sub-blocks (pure, no MPI; :mod:`.subblock_decode`
+decodes them).
 
-The Numba kernels here run one sub-block per ``prange`` iteration, so a rank
-with T threads encodes or decodes T sub-blocks at a time. Headers are built in
+The Numba kernel here runs one sub-block per ``prange`` iteration, so a rank
+with T threads encodes T sub-blocks at a time. Headers are built in
 Python (one per sub-block, so their cost does not matter).
 """
 
@@ -13,15 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core.jit import kernel, parallel_kernel, prange
-from .codecs.registry import (CODEC_ID, KNOWN_CODECS, ROLE_PLAIN, TRIAL_MARGIN_PERCENT,
-                              decode_stream_with, encode_stream_with, level_codecs)
+from .codecs.registry import (CODEC_ID, ROLE_PLAIN, TRIAL_MARGIN_PERCENT,
+                              encode_stream_with, level_codecs)
 from .core.varint import varints_to_array
-from .format.constants import N_STREAMS, SID_DNA, SID_LENGTHS, SID_QUAL
-from .format.container import FormatViolation
+from .format.constants import N_STREAMS, SID_DNA, SID_QUAL
 from .format.footer import SeedInfo
 from .format.subblock import StreamInfo, SubBlockHeader
 from .fastq.scan import OK
-from .fastq.assemble import assemble_records
 from .fastq.streams import (N_STATS, ST_LEN_LAYOUT, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_MINSL,
                             ST_MSL, ST_MTL, ST_NB, ST_NF, ST_NR, layout_capacity, split_records)
 
@@ -178,38 +177,6 @@ def _encode_batch(buf, starts, ends, role_codecs, role_params, roles, model, out
         meta[i, _M_USED] = pos
 
 
-@parallel_kernel
-def _decode_batch(enc, enc_starts, stream_meta, n_records, model, out, out_starts, status):
-    for i in prange(enc_starts.size):
-        # stream offsets; LENGTHS first: other codecs use the read lengths
-        offs = np.zeros(N_STREAMS + 1, np.int64)
-        offs[0] = enc_starts[i]
-        for sid in range(N_STREAMS):
-            offs[sid + 1] = offs[sid] + stream_meta[i, 3 * sid + 1]
-        ok = 0
-        if offs[N_STREAMS] > enc.size:
-            ok = 1
-        lens = np.empty(stream_meta[i, 3 * SID_LENGTHS + 2], np.uint8)
-        if ok == 0:
-            ok = decode_stream_with(stream_meta[i, 3 * SID_LENGTHS],
-                                    enc[offs[SID_LENGTHS]:offs[SID_LENGTHS + 1]],
-                                    np.zeros(0, np.int64), lens, model)
-        aux = varints_to_array(lens, n_records[i])
-        bufs = []
-        for sid in range(N_STREAMS):
-            dst = np.empty(stream_meta[i, 3 * sid + 2], np.uint8)
-            if sid == SID_LENGTHS:
-                dst = lens
-            elif ok == 0:
-                ok = decode_stream_with(stream_meta[i, 3 * sid], enc[offs[sid]:offs[sid + 1]],
-                                        aux, dst, model)
-            bufs.append(dst)
-        if ok == 0:
-            ok = assemble_records(bufs[0], bufs[1], bufs[2], bufs[3], bufs[4], n_records[i],
-                                  out[out_starts[i]:out_starts[i + 1]])
-        status[i] = ok
-
-
 @dataclass
 class EncodedSubBlock:
     """An encoded sub-block (header + streams) and its header."""
@@ -314,137 +281,5 @@ def seed_bases(text: np.ndarray, starts: np.ndarray, ends: np.ndarray
             np.array([x.size for x in lengths], np.int64))
 
 
-def _model(model: np.ndarray | None) -> np.ndarray:
-    """The seed model argument of the kernels: an empty array stands for none."""
-    return np.zeros(0, np.uint8) if model is None else model
-
-
-class SubBlockCorrupt(Exception):
-    """Index i of a batch did not decode; ``reason`` says why."""
-
-    def __init__(self, index: int, reason: str) -> None:
-        super().__init__(index, reason)
-        self.index, self.reason = index, reason
-
-
-def decode_subblocks(encoded: list[bytes | memoryview], model: np.ndarray | None = None
-                     ) -> tuple[list[SubBlockHeader], np.ndarray, np.ndarray]:
-    """Decode sub-blocks (each: header + streams) into their original text.
-
-    Returns the headers, one ``uint8`` array holding all texts back to back, and
-    the start offsets (length n + 1) of each text in it. Every text is checked
-    against the CRC-32 in its header; raises :class:`SubBlockCorrupt` naming the
-    first bad one. ``model``: the archive's seed model (needed by DNA_SEEDED streams).
-    """
-    headers = []
-    parts = []
-    starts = np.zeros(len(encoded), np.int64)
-    pos = 0
-    for i, data in enumerate(encoded):
-        try:
-            hdr, hsize = SubBlockHeader.unpack_checked(data, KNOWN_CODECS)
-        except FormatViolation as exc:
-            raise SubBlockCorrupt(i, str(exc)) from None
-        headers.append(hdr)
-        parts.append(np.frombuffer(data, np.uint8)[hsize:])
-        starts[i] = pos
-        pos += len(parts[-1])
-    enc = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
-    stream_meta = np.array([[v for s in h.streams for v in (s.codec, s.encoded_length,
-                                                             s.decoded_length)]
-                            for h in headers], np.int64).reshape(len(headers), 3 * N_STREAMS)
-    n_records = np.array([h.n_records for h in headers], np.int64)
-    out_starts = np.zeros(len(headers) + 1, np.int64)
-    np.cumsum([h.raw_length for h in headers], out=out_starts[1:])
-    out = np.empty(int(out_starts[-1]), np.uint8)
-    status = np.zeros(len(headers), np.int64)
-    if headers:
-        _decode_batch(enc, starts, stream_meta, n_records, _model(model), out, out_starts,
-                      status)
-    for i, h in enumerate(headers):
-        if status[i] != 0:
-            raise SubBlockCorrupt(i, "streams do not decode")
-        if zlib.crc32(out[out_starts[i]:out_starts[i + 1]]) != h.raw_crc:
-            raise SubBlockCorrupt(i, "decoded text fails its CRC-32")
-    return headers, out, out_starts
-
-
-__all__ = ["encode_spans", "decode_subblocks", "decode_streams", "bases_and_lengths",
-           "seed_bases", "EncodedSubBlock", "SpanError", "SubBlockCorrupt", "slot_capacity"]
-
-
-@parallel_kernel
-def _decode_selected(enc, stream_starts, stream_meta, wanted, n_records, model, out,
-                     out_starts, status):
-    """Decode the wanted streams of each sub-block into ``out[out_starts[i, sid]:...]``.
-    LENGTHS must be wanted: it is decoded first, other codecs use the read lengths."""
-    for i in prange(stream_starts.shape[0]):
-        ok = 0
-        aux = np.zeros(0, np.int64)
-        for k in range(N_STREAMS):
-            sid = SID_LENGTHS if k == 0 else (k - 1 if k <= SID_LENGTHS else k)
-            if not wanted[sid]:
-                continue
-            codec = stream_meta[i, 3 * sid]
-            elen = stream_meta[i, 3 * sid + 1]
-            a = stream_starts[i, sid]
-            dst = out[out_starts[i, sid]:out_starts[i, sid] + stream_meta[i, 3 * sid + 2]]
-            if a + elen > enc.size:
-                ok = 1
-            elif ok == 0:
-                ok = decode_stream_with(codec, enc[a:a + elen], aux, dst, model)
-            if sid == SID_LENGTHS:
-                aux = varints_to_array(dst, n_records[i])
-        status[i] = ok
-
-
-def decode_streams(encoded: list[bytes], wanted: tuple[int, ...],
-                   model: np.ndarray | None = None) -> tuple[
-        list[SubBlockHeader], list[dict[int, np.ndarray]]]:
-    """Decode only the streams ``wanted`` (stream ids) of each sub-block.
-
-    Returns the headers and, per sub-block, ``{sid: uint8 array}`` of decoded
-    streams (views into one buffer). Used by in compresso commands that need,
-    e.g., only DNA and lengths. Raises :class:`SubBlockCorrupt`.
-    """
-    headers, parts = [], []
-    for i, data in enumerate(encoded):
-        try:
-            hdr, hsize = SubBlockHeader.unpack_checked(data, KNOWN_CODECS, wanted)
-        except FormatViolation as exc:
-            raise SubBlockCorrupt(i, str(exc)) from None
-        headers.append(hdr)
-        parts.append(np.frombuffer(data, np.uint8)[hsize:])
-    n = len(headers)
-    enc = np.concatenate(parts) if parts else np.zeros(0, np.uint8)
-    meta = np.array([[v for s in h.streams for v in (s.codec, s.encoded_length,
-                                                      s.decoded_length)] for h in headers],
-                    np.int64).reshape(n, 3 * N_STREAMS)
-    stream_starts = np.zeros((n, N_STREAMS), np.int64)
-    out_starts = np.zeros((n, N_STREAMS), np.int64)
-    mask = np.zeros(N_STREAMS, np.bool_)
-    mask[list(wanted)] = True
-    mask[SID_LENGTHS] = True   # read lengths: needed by the quality and DNA models
-    base, total = 0, 0
-    for i, h in enumerate(headers):
-        p = base
-        for s in h.streams:
-            stream_starts[i, s.sid] = p
-            p += s.encoded_length
-            if mask[s.sid]:
-                out_starts[i, s.sid] = total
-                total += s.decoded_length
-        base += len(parts[i])
-    out = np.empty(total, np.uint8)
-    status = np.zeros(n, np.int64)
-    if n:
-        n_records = np.array([h.n_records for h in headers], np.int64)
-        _decode_selected(enc, stream_starts, meta, mask, n_records, _model(model), out,
-                         out_starts, status)
-    result = []
-    for i, h in enumerate(headers):
-        if status[i]:
-            raise SubBlockCorrupt(i, "streams do not decode")
-        result.append({sid: out[out_starts[i, sid]:out_starts[i, sid] +
-                                h.streams[sid].decoded_length] for sid in wanted})
-    return headers, result
+__all__ = ["encode_spans", "bases_and_lengths", "seed_bases", "EncodedSubBlock", "SpanError",
+           "slot_capacity"]

@@ -22,7 +22,7 @@ def decode_streams_of(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
                       data: list[bytes] | None = None):
     """``(headers, streams)``: the ``wanted`` streams (stream ids) of sub-blocks ``batch``,
     one dict per sub-block; ``data``: their bytes when the caller read them already."""
-    from ..subblocks import SubBlockCorrupt, decode_streams
+    from ..subblock_decode import SubBlockCorrupt, decode_streams
     if data is None:
         data = [arch.subblock_bytes(int(i)) for i in batch]
     data, model = arch.prepared(batch, data)
@@ -35,7 +35,7 @@ def decode_streams_of(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
 def decode_text(arch: Archive, batch: np.ndarray):
     """``(headers, text, starts)``: the original text of sub-blocks ``batch``, end to end
     (sub-block k is ``text[starts[k]:starts[k + 1]]``), each checked against its CRC-32."""
-    from ..subblocks import SubBlockCorrupt, decode_subblocks
+    from ..subblock_decode import SubBlockCorrupt, decode_subblocks
     data, model = arch.prepared(batch, [arch.subblock_bytes(int(i)) for i in batch])
     try:
         return decode_subblocks(data, model)

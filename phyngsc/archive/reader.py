@@ -276,7 +276,7 @@ class Archive:
         from ..core.varint import varints_to_array
         from ..format.constants import SID_DNA, SID_LENGTHS
         from ..seed import train
-        from ..subblocks import SubBlockCorrupt, decode_streams
+        from ..subblock_decode import SubBlockCorrupt, decode_streams
         # a few sub-blocks at a time, their bases straight into one buffer: memory holds
         # the seed's bases (no more than its text: untouched pages are free) and one
         # group's streams
@@ -421,7 +421,7 @@ class Archive:
         that hold them, one at a time."""
         from ..records.kernels import read_lengths
         from ..format.constants import SID_DNA, SID_LENGTHS, SID_QUAL, SID_TITLES
-        from ..subblocks import decode_streams
+        from ..subblock_decode import decode_streams
         total = self.count()
         stop = total if stop is None else stop
         if not 0 <= start <= stop <= total:

@@ -79,7 +79,7 @@ class SeedChain:
     def _step(self, i: int, data: bytes | None = None) -> np.ndarray:
         """Decode seed sub-block ``i``'s bases (``data``: its bytes, if read already), the
         table learning them."""
-        from ..subblocks import SubBlockCorrupt, decode_streams
+        from ..subblock_decode import SubBlockCorrupt, decode_streams
         if data is None:
             data = self.arch.subblock_bytes(i)
         try:

@@ -8,11 +8,13 @@ model and one working copy per thread, made once::
 
     rows 0 .. T: row 0 the seed model (never written), row 1 + t the copy of thread t
 
-A coder on thread t works in row 1 + t in place, then puts back, from row 0, the four
-counters of every context it learned (about two per base with both strands: about 8
-million writes for an 8 MiB sub-block, instead of 4**(k+1) bytes), so the row equals
-the model again. A decoder that fails puts back the whole row (its bases are not to be
-trusted). Results are exactly those of coding from a fresh copy: every context a coder
+A coder on thread t works in row 1 + t in place, then puts the row back to the model,
+whichever way is cheaper (:func:`put_back`): from row 0, the four counters of every
+context it learned (one or two a base: 4 to 8 million random reads and writes for an
+8 MiB sub-block), or, when the table is small beside that, the whole row in one copy
+(64 MiB at order 12: 12 ms against 136 ms for the 4 million contexts of one level-5
+sub-block, docs/performance.md). A decoder that fails copies the whole row back (its
+bases are not to be trusted). Results are exactly those of coding from a fresh copy: every context a coder
 touches is one :func:`restore_touched` visits. A plain model (one row) keeps the copying
 path, as does a thread beyond the workspace's rows. Rows go by Numba thread id, so one
 workspace serves one caller at a time: two Python threads must not code with the same
@@ -61,6 +63,34 @@ def restore_touched(F: np.ndarray, model: np.ndarray, codes: np.ndarray, aux: np
             break
 
 
+#: Bytes of a row copied in about the time one learned context takes to put back (a
+#: random read of row 0 and write of the working row: 17 ns a context measured against
+#: 5 GB/s of copying, 85 bytes, on the machine of docs/performance.md; rounded down so
+#: that copying wins only where it clearly does).
+COPY_BYTES_PER_CONTEXT = 64
+
+
+@kernel(inline=True)
+def copies_whole_row(size: int, n_bases: int, revcomp: bool) -> bool:
+    """Whether :func:`put_back` copies a row of ``size`` counters whole after coding
+    ``n_bases`` bases (both strands with ``revcomp``) rather than context by context."""
+    visits = n_bases * 2 if revcomp else n_bases
+    return size <= COPY_BYTES_PER_CONTEXT * visits
+
+
+@kernel
+def put_back(F: np.ndarray, model: np.ndarray, codes: np.ndarray, aux: np.ndarray,
+             k: int, revcomp: bool) -> None:
+    """Make working row ``F`` equal ``model`` again after a coder learned ``codes`` (2-bit
+    base codes, read lengths ``aux``) at order ``k`` in it: the whole row copied, or only
+    the contexts it touched (:func:`restore_touched`), by :func:`copies_whole_row`.
+    Either way ``F`` ends equal to ``model``."""
+    if copies_whole_row(F.size, codes.size, revcomp):
+        F[:] = model
+    else:
+        restore_touched(F, model, codes, aux, k, revcomp)
+
+
 def _thread_id_py() -> int:
     """Interpreted kernels run on the calling Python thread: the first working row."""
     return 0
@@ -102,7 +132,10 @@ def seeded_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, rev
         return dna_k8_encode(src, aux, out, k, revcomp, inc, model[:size])
     F = model[row * size:(row + 1) * size]
     n = dna_k8_encode_into(src, aux, out, k, revcomp, inc, F)
-    restore_touched(F, model[:size], base_codes(src), aux, k, revcomp)
+    if copies_whole_row(size, src.size, revcomp):
+        F[:] = model[:size]
+    else:
+        restore_touched(F, model[:size], base_codes(src), aux, k, revcomp)
     return n
 
 
@@ -125,7 +158,7 @@ def seeded_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, model: np.n
     codes = np.zeros(out.size, np.uint8)
     status = dna_k8_decode_codes(src, aux, out, F, codes)
     if status == 0:
-        restore_touched(F, model[:size], codes, aux, k, (src[1] & 1) == 1)
+        put_back(F, model[:size], codes, aux, k, (src[1] & 1) == 1)
     else:
         F[:] = model[:size]
     return status
@@ -188,5 +221,6 @@ def model_table(model: np.ndarray, k: int) -> np.ndarray:
     return model[:4 << (2 * k)]
 
 
-__all__ = ["MAX_ROWS", "restore_touched", "seeded_encode", "seeded_decode", "rows_for",
+__all__ = ["MAX_ROWS", "COPY_BYTES_PER_CONTEXT", "copies_whole_row", "put_back",
+           "restore_touched", "seeded_encode", "seeded_decode", "rows_for",
            "empty_workspace", "fill_rows", "workspace", "allocation_for", "model_table"]

@@ -12,7 +12,8 @@ from phyngsc.codecs.qual_sorted import qual_sorted_encode
 from phyngsc.codecs.rans_static import qual_rans_encode, rans_bytes_encode
 from phyngsc.codecs.title_rans import title_rans_encode
 from phyngsc.codecs.title_tok import put_decimal
-from phyngsc.subblocks import SubBlockCorrupt, decode_subblocks, encode_spans
+from phyngsc.subblock_decode import SubBlockCorrupt, decode_subblocks
+from phyngsc.subblocks import encode_spans
 from tests.reference import ref_rans
 
 from ..conftest import DATA

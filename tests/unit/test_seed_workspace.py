@@ -6,8 +6,9 @@ import pytest
 
 from phyngsc.codecs.dna_k8 import dna_k8_decode, dna_k8_encode, dna_k8_encode_into
 from phyngsc.codecs.dna_exceptions import base_codes
-from phyngsc.codecs.seed_workspace import (model_table, restore_touched, seeded_decode,
-                                           rows_for, seeded_encode, workspace)
+from phyngsc.codecs.seed_workspace import (COPY_BYTES_PER_CONTEXT, copies_whole_row,
+                                           model_table, put_back, restore_touched,
+                                           rows_for, seeded_decode, seeded_encode, workspace)
 
 
 def _touched_ref(codes, lengths, k, revcomp):
@@ -66,11 +67,12 @@ def test_learning_then_restoring_gives_the_model_back(seed, revcomp):
     assert np.array_equal(F, model)
 
 
+@pytest.mark.parametrize("k", [6, 9])   # the row copied back whole, or context by context
 @pytest.mark.parametrize("revcomp", [False, True])   # False: seeded sub-blocks since 0.13
 @pytest.mark.parametrize("seed", range(3))
-def test_workspace_codes_as_a_fresh_copy_and_stays_clean(seed, revcomp):
-    k = 6
+def test_workspace_codes_as_a_fresh_copy_and_stays_clean(seed, revcomp, k):
     bases, lengths, model = _reads(seed, k=k)
+    assert copies_whole_row(model.size, bases.size, revcomp) == (k == 6)
     ws = workspace(model, 2)
     assert ws.size == 3 * model.size and np.array_equal(model_table(ws, k), model)
     fresh = np.empty(bases.size + 1024, np.uint8)
@@ -86,9 +88,9 @@ def test_workspace_codes_as_a_fresh_copy_and_stays_clean(seed, revcomp):
     assert dna_k8_decode(got[:n], lengths, plain, model) == 0 and np.array_equal(plain, bases)
 
 
+@pytest.mark.parametrize("k", [6, 9])
 @pytest.mark.parametrize("revcomp", [False, True])
-def test_a_damaged_stream_leaves_the_workspace_clean(revcomp):
-    k = 6
+def test_a_damaged_stream_leaves_the_workspace_clean(revcomp, k):
     bases, lengths, model = _reads(7, n_reads=200, k=k)
     ws = workspace(model, 1)
     enc = np.empty(bases.size + 1024, np.uint8)
@@ -103,6 +105,30 @@ def test_a_damaged_stream_leaves_the_workspace_clean(revcomp):
         cut = enc[:int(rng.integers(0, n))].copy()
         seeded_decode(cut, lengths, out, ws)
         assert np.array_equal(ws, np.tile(model, 2))
+
+
+@pytest.mark.parametrize("k,revcomp", [(6, False), (6, True), (9, False), (9, True)])
+def test_put_back_gives_the_model_back_either_way(k, revcomp):
+    bases, lengths, model = _reads(5, n_reads=200, k=k)
+    F = model.copy()
+    out = np.empty(bases.size + 1024, np.uint8)
+    assert dna_k8_encode_into(bases, lengths, out, k, revcomp, 5, F) > 0
+    assert not np.array_equal(F, model)
+    put_back(F, model, base_codes(bases), lengths, k, revcomp)
+    assert np.array_equal(F, model)
+
+
+def test_the_whole_row_is_copied_only_when_that_is_cheaper():
+    """Copying costs the row's bytes; putting back, about COPY_BYTES_PER_CONTEXT bytes'
+    worth a context visited (one a base, two with both strands)."""
+    size = 4 << 24   # order 12: 64 MiB
+    per = COPY_BYTES_PER_CONTEXT
+    assert copies_whole_row(size, size // per, False)
+    assert not copies_whole_row(size, size // per - 1, False)
+    assert copies_whole_row(size, size // (2 * per), True)
+    assert not copies_whole_row(size, 1 << 18, False)       # a trial's sample
+    assert copies_whole_row(size, 3_956_850, False)         # a level-5 sub-block's bases
+    assert not copies_whole_row(4 << 28, 3_956_850, True)   # order 14: 1 GiB
 
 
 def test_a_wrong_sized_model_is_refused():

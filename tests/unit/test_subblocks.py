@@ -7,7 +7,8 @@ import pytest
 
 from phyngsc.format.footer import SubBlockEntry
 from phyngsc.runners.writer import BlockPacker
-from phyngsc.subblocks import SpanError, SubBlockCorrupt, decode_subblocks, encode_spans
+from phyngsc.subblock_decode import SubBlockCorrupt, decode_subblocks
+from phyngsc.subblocks import SpanError, encode_spans
 
 from ..conftest import DATA, small_files
 
