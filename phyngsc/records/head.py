@@ -20,10 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.jit import interpreted
-from ..codecs.registry import KNOWN_CODECS, decode_stream
+from ..codecs.dna_k8 import dna_k8_decode_into
+from ..codecs.registry import CODEC_ID, KNOWN_CODECS, decode_stream
 from ..fastq.assemble import assemble_first
 from ..format.constants import SID_DNA, SID_LAYOUT, SID_LENGTHS, SID_QUAL, SID_TITLES
 from ..format.container import FormatViolation
+from ..format.footer import SeedInfo
 from ..format.subblock import SubBlockHeader
 from .kernels import grep_records
 
@@ -31,6 +33,11 @@ from .kernels import grep_records
 HEAD_BASES = 4096
 #: Largest LAYOUT stream decoded interpreted (it is decoded whole).
 _MAX_LAYOUT = 1024
+#: Highest order of a chained seed whose first sub-block's bases the first look decodes:
+#: they start from a table of ones, ``4 ** (k + 1)`` bytes (64 MiB at order 12, level 5's;
+#: level 9's order 14 would be 1 GiB, more than the look is worth).
+MAX_CHAIN_K = 12
+_DNA_SEEDED = CODEC_ID["dna-seeded"]
 
 
 @dataclass
@@ -76,10 +83,27 @@ def head_of_decoded(data: bytes, raw_lengths: np.ndarray, lengths: np.ndarray,
     return None if parsed is None else Head(parsed[0], parsed[1], lengths, dna, raw_lengths)
 
 
-def read_head(data: bytes, max_bases: int = HEAD_BASES) -> Head | None:
+def _chain_start(streams: dict, n: int, lengths: np.ndarray, seed: SeedInfo
+                 ) -> np.ndarray | None:
+    """The first ``n`` bases of a chained seed's first sub-block coded DNA_SEEDED: from a
+    table of ones, as the chain's walk starts (docs/format.md, *Seed model*); None when
+    the stream names other settings than the seed's, or does not decode."""
+    _codec, enc, total = streams[SID_DNA]
+    if seed.k > MAX_CHAIN_K or enc.size < 3 or \
+            (int(enc[0]), int(enc[1]) & 1, int(enc[2])) != (seed.k, int(seed.revcomp), seed.inc):
+        return None
+    out = np.zeros(min(n, total), np.uint8)
+    table = np.ones(4 << (2 * seed.k), np.uint8)
+    return out if dna_k8_decode_into(enc, lengths, out, table) == 0 else None
+
+
+def read_head(data: bytes, max_bases: int = HEAD_BASES, chain: SeedInfo | None = None
+              ) -> Head | None:
     """Lengths and bases of the first reads of sub-block ``data`` (its bytes, header
     included) whose bases add up to at most ``max_bases`` (at least one read),
-    decoded interpreted; ``None`` if the sub-block cannot be read this way."""
+    decoded interpreted; ``None`` if the sub-block cannot be read this way. ``chain``:
+    the archive's chained seed when ``data`` is its first sub-block (whose bases may be
+    coded from the chain's starting table, :data:`MAX_CHAIN_K`)."""
     parsed = parse_subblock(data)
     if parsed is None:
         return None
@@ -96,7 +120,12 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES) -> Head | None:
             return None
         keep = max(int(np.searchsorted(np.cumsum(lengths), max_bases, side="right")), 1)
         lengths, used = lengths[:keep], int(used[min(keep, used.size) - 1])
-        dna = _decode(streams, SID_DNA, int(lengths.sum()), lengths)
+        if streams[SID_DNA][0] != _DNA_SEEDED:
+            dna = _decode(streams, SID_DNA, int(lengths.sum()), lengths)
+        elif chain is not None:
+            dna = _chain_start(streams, int(lengths.sum()), lengths, chain)
+        else:
+            return None
     if dna is None or dna.size != int(lengths.sum()):
         return None
     return Head(hdr, streams, lengths, dna, raw[:used])
@@ -147,15 +176,17 @@ def record_text(head: Head, r: int, interpret: bool = True) -> bytes | None:
 
 
 def first_match(data: bytes, fwd: np.ndarray, rev: np.ndarray, revcomp: bool,
-                max_bases: int = HEAD_BASES) -> tuple[bool, bytes | None]:
-    """Look for the pattern in the first reads of sub-block ``data`` without Numba.
+                max_bases: int = HEAD_BASES, chain: SeedInfo | None = None
+                ) -> tuple[bool, bytes | None]:
+    """Look for the pattern in the first reads of sub-block ``data`` without Numba
+    (``chain`` as for :func:`read_head`).
 
     Returns ``(True, text)`` with the first matching record's exact text,
     ``(True, None)`` if the whole sub-block was looked at and nothing matches, and
     ``(False, None)`` when the answer lies beyond the reads looked at (or the
     sub-block could not be read this way).
     """
-    head = read_head(data, max_bases)
+    head = read_head(data, max_bases, chain)
     if head is None:
         return False, None
     with interpreted():

@@ -1,6 +1,7 @@
 """Kernels run interpreted (no Numba) give what Numba gives, for every codec and any
 stream prefix; the first records of a sub-block and grep --first's first look."""
 
+import dataclasses
 import subprocess
 import sys
 
@@ -114,6 +115,49 @@ def test_grep_first_on_a_damaged_sub_block_reports_it(archives, tmp_path):
 def test_grep_first_early_match_does_not_load_numba(archives):
     src, a = archives["err127302_1_200", 5]
     first = ref_compresso.records(src)[2]["seq"][10:30].decode()
+    code = ("import sys; from phyngsc.cli import main; rc = main(['grep', '--first', "
+            f"{str(a)!r}, {first!r}]); sys.stderr.write(str('numba' in sys.modules)); "
+            "raise SystemExit(rc)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT)
+    assert r.returncode == 0 and r.stderr == b"False"
+    assert r.stdout == ref_compresso.grep(src, first)[0]
+
+
+@pytest.fixture(scope="module")
+def chained(tmp_path_factory):
+    """A level-5 archive whose seed is a chain of 4 sub-blocks, the first coded DNA_SEEDED
+    from the chain's starting table (a table of ones)."""
+    src = DATA / "synthetic_cov15.fastq"
+    a = tmp_path_factory.mktemp("chain") / "c.ngsc"
+    phyngsc.compress(str(src), str(a), threads=1, level=5, window=4096, seed=16384)
+    return src.read_bytes(), a
+
+
+def test_first_look_decodes_a_chained_seeds_first_sub_block(chained):
+    src, a = chained
+    from phyngsc.format.constants import SID_DNA
+    from phyngsc.codecs.registry import CODEC_ID
+    with Archive(str(a)) as arch:
+        seed = arch.footer.seed
+        data = arch.subblock_bytes(0)
+        assert seed is not None and seed.k == 12
+        assert parse_subblock(data)[1][SID_DNA][0] == CODEC_ID["dna-seeded"]
+        assert read_head(data) is None                     # not without the chain
+        head = read_head(data, 1000, chain=seed)
+        n = int(head.lengths.size)
+        recs = ref_compresso.records(src)
+        assert head.dna.tobytes() == b"".join(r["seq"] for r in recs[:n])
+        lines = src.split(b"\n")
+        for r in (0, n - 1):
+            assert record_text(head, r) == b"\n".join(lines[4 * r:4 * r + 4]) + b"\n"
+        # a stream that names other settings than the seed's is left to the full path
+        assert read_head(data, 1000, chain=dataclasses.replace(seed, inc=seed.inc + 1)) is None
+        assert read_head(data, 1000, chain=dataclasses.replace(seed, k=13)) is None
+
+
+def test_grep_first_in_a_chained_seed_does_not_load_numba(chained):
+    src, a = chained
+    first = ref_compresso.records(src)[1]["seq"][5:25].decode()
     code = ("import sys; from phyngsc.cli import main; rc = main(['grep', '--first', "
             f"{str(a)!r}, {first!r}]); sys.stderr.write(str('numba' in sys.modules)); "
             "raise SystemExit(rc)")
