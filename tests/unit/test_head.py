@@ -112,15 +112,20 @@ def test_grep_first_on_a_damaged_sub_block_reports_it(archives, tmp_path):
     assert b"sub-block 0" in r.stderr and b"Traceback" not in r.stderr
 
 
-def test_grep_first_early_match_does_not_load_numba(archives):
-    src, a = archives["err127302_1_200", 5]
-    first = ref_compresso.records(src)[2]["seq"][10:30].decode()
+def _grep_first_without_numba(src: bytes, archive, pattern: str) -> None:
+    """``grep --first`` in a fresh process prints the reference's first match and never
+    imports Numba."""
     code = ("import sys; from phyngsc.cli import main; rc = main(['grep', '--first', "
-            f"{str(a)!r}, {first!r}]); sys.stderr.write(str('numba' in sys.modules)); "
+            f"{str(archive)!r}, {pattern!r}]); sys.stderr.write(str('numba' in sys.modules)); "
             "raise SystemExit(rc)")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT)
     assert r.returncode == 0 and r.stderr == b"False"
-    assert r.stdout == ref_compresso.grep(src, first)[0]
+    assert r.stdout == ref_compresso.grep(src, pattern)[0]
+
+
+def test_grep_first_early_match_does_not_load_numba(archives):
+    src, a = archives["err127302_1_200", 5]
+    _grep_first_without_numba(src, a, ref_compresso.records(src)[2]["seq"][10:30].decode())
 
 
 @pytest.fixture(scope="module")
@@ -157,10 +162,4 @@ def test_first_look_decodes_a_chained_seeds_first_sub_block(chained):
 
 def test_grep_first_in_a_chained_seed_does_not_load_numba(chained):
     src, a = chained
-    first = ref_compresso.records(src)[1]["seq"][5:25].decode()
-    code = ("import sys; from phyngsc.cli import main; rc = main(['grep', '--first', "
-            f"{str(a)!r}, {first!r}]); sys.stderr.write(str('numba' in sys.modules)); "
-            "raise SystemExit(rc)")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, cwd=ROOT)
-    assert r.returncode == 0 and r.stderr == b"False"
-    assert r.stdout == ref_compresso.grep(src, first)[0]
+    _grep_first_without_numba(src, a, ref_compresso.records(src)[1]["seq"][5:25].decode())
