@@ -247,3 +247,20 @@ def test_bgzf_output(shared_fastq, tmp_path, mpi):
         s = subprocess.run(["samtools", "import", "-0", str(tmp_path / "o1.fastq.gz"), "-o",
                             str(tmp_path / "x.bam")], capture_output=True)
         assert s.returncode == 0, s.stderr
+
+
+def test_the_program_exits_with_mains_status_after_freezing_the_heap(monkeypatch, tmp_path):
+    """``phyngsc.cli.run`` (the console script and ``python -m phyngsc``) exits with the
+    command's status, and freezes the objects alive first so that the interpreter's
+    last garbage collection does not walk Numba's and LLVM's objects."""
+    import gc
+    import phyngsc.cli as cli
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    for argv, status in ((["phyngsc", "count", str(tmp_path / "missing.ngsc")], 1),
+                         (["phyngsc", "--version"], 0)):
+        monkeypatch.setattr(sys, "argv", argv)
+        frozen.clear()
+        with pytest.raises(SystemExit) as exc:
+            cli.run()
+        assert exc.value.code == status and frozen == ([True] if argv[1] != "--version" else [])
