@@ -14,11 +14,12 @@ context it learned (one or two a base: 4 to 8 million random reads and writes fo
 8 MiB sub-block), or, when the table is small beside that, the whole row in one copy
 (64 MiB at order 12: 12 ms against 136 ms for the 4 million contexts of one level-5
 sub-block, docs/performance.md). A decoder that fails copies the whole row back (its
-bases are not to be trusted). Results are exactly those of coding from a fresh copy: every context a coder
-touches is one :func:`restore_touched` visits. A plain model (one row) keeps the copying
-path, as does a thread beyond the workspace's rows. Rows go by Numba thread id, so one
-workspace serves one caller at a time: two Python threads must not code with the same
-workspace at once (``Archive.seed_model_for`` gives other threads the plain model).
+bases are not to be trusted). Results are exactly those of coding from a fresh copy:
+every context a coder touches is one :func:`restore_touched` visits. A plain model (one
+row) keeps the copying path, as does a thread beyond the workspace's rows. Rows go by
+Numba thread id, so one workspace serves one caller at a time: two Python threads must
+not code with the same workspace at once (``Archive.seed_model_for`` gives other
+threads the plain model).
 """
 
 from __future__ import annotations
