@@ -286,8 +286,7 @@ def chain_decode(F: np.ndarray, stream: np.ndarray, lengths: np.ndarray, n_bases
     bases decoded from ``stream`` with table ``F``, which learns them in place; None if
     the stream is damaged or names other settings than the seed's (``F`` is then
     spoilt: the walk must start again)."""
-    if len(stream) < 3 or (int(stream[0]), int(stream[1]) & 1, int(stream[2])) != \
-            (seed.k, int(seed.revcomp), seed.inc):
+    if not seed.settings_of(stream):
         return None
     out = np.empty(n_bases, np.uint8)
     st = dna_k8_decode_into(stream, np.ascontiguousarray(lengths, np.int64), out, F)

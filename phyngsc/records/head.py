@@ -89,8 +89,7 @@ def _chain_start(streams: dict, n: int, lengths: np.ndarray, seed: SeedInfo
     table of ones, as the chain's walk starts (docs/format.md, *Seed model*); None when
     the stream names other settings than the seed's, or does not decode."""
     _codec, enc, total = streams[SID_DNA]
-    if seed.k > MAX_CHAIN_K or enc.size < 3 or \
-            (int(enc[0]), int(enc[1]) & 1, int(enc[2])) != (seed.k, int(seed.revcomp), seed.inc):
+    if seed.k > MAX_CHAIN_K or not seed.settings_of(enc):
         return None
     out = np.zeros(min(n, total), np.uint8)
     table = np.ones(4 << (2 * seed.k), np.uint8)
