@@ -33,7 +33,8 @@ from phyngsc.codecs.registry import (SEEDS, decode_stream, decode_stream_with,  
 from phyngsc.core.varint import varints_to_array  # noqa: E402
 from phyngsc.fastq.streams import (N_STATS, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_NB,  # noqa: E402
                                    ST_NR, layout_capacity, split_records)
-from phyngsc.codecs.registry import CODEC_ID  # noqa: E402
+from phyngsc.codecs.defs import dna_k8  # noqa: E402
+from phyngsc.codecs.registry import CODEC_ID, LANES  # noqa: E402
 
 CANDIDATES = [
     ("titles", CODEC_ID["title-rans"], 0, "title-rans 0"),
@@ -43,6 +44,9 @@ CANDIDATES = [
     ("dna", CODEC_ID["rans-bytes"], 1, "rans-bytes o1"),
     ("dna", CODEC_ID["dna-k8"], 11 | 256 | 2 << 16, "dna-k8 k=11 rc"),
     ("dna", CODEC_ID["dna-k8"], 12 | 256 | 2 << 16, "dna-k8 k=12 rc"),
+    ("dna", CODEC_ID["dna-k8"], 12 | 256 | 1 << 9 | 2 << 16, "k=12 rc 2 lanes"),
+    ("dna", CODEC_ID["dna-k8"], 12 | 256 | 2 << 9 | 2 << 16, "k=12 rc 4 lanes"),
+    ("dna", CODEC_ID["dna-k8"], 12 | 256 | 3 << 9 | 2 << 16, "k=12 rc 8 lanes"),
     ("dna", CODEC_ID["dna-k8"], 13 | 256 | 2 << 16, "dna-k8 k=13 rc"),
     ("dna", CODEC_ID["dna-k8"], 4 | 3 << 16, "dna-k8 k=4"),
     ("dna", CODEC_ID["dna-cm"], 11 | 256 | 4 << 16, "dna-cm k=11 rc (0.5)"),
@@ -129,17 +133,19 @@ def seeded_rows(path: Path, seed: tuple, src: np.ndarray, aux: np.ndarray) -> No
         t_train, model = best_of(lambda: dna_k8_train(sdna, saux, p.k, p.revcomp, p.inc))
         print(f"{path.name[:22]:<22} {'seed':<7} {f'learn k={p.k}':<15} {sdna.size:>9,} "
               f"{'':>8} {1e9 * t_train / sdna.size:>10.1f} {'':>10}")
-        codec, param = CODEC_ID["dna-seeded"], p.k | int(p.revcomp) << 8 | p.inc << 16
-        out = np.empty(2 * src.size + 1024, np.uint8)
-        t_enc, m = best_of(lambda: encode_stream_with(codec, param, src, aux, out, model))
-        enc = out[:m].copy()
-        dst = np.empty(src.size, np.uint8)
-        t_dec, status = best_of(lambda: decode_stream_with(codec, enc, aux, dst, model))
-        if status != 0 or not np.array_equal(dst, src):
-            raise SystemExit(f"{path.name} dna-seeded: round trip failed")
-        print(f"{path.name[:22]:<22} {'dna':<7} {f'dna-seeded k={p.k}':<15} {src.size:>9,} "
-              f"{8 * m / src.size:>8.3f} {1e9 * t_enc / src.size:>10.1f} "
-              f"{1e9 * t_dec / src.size:>10.1f}")
+        for lanes in (1, LANES):
+            codec, param = CODEC_ID["dna-seeded"], dna_k8.param(p.k, p.revcomp, p.inc, lanes)
+            out = np.empty(2 * src.size + 1024, np.uint8)
+            t_enc, m = best_of(lambda: encode_stream_with(codec, param, src, aux, out, model))
+            enc = out[:m].copy()
+            dst = np.empty(src.size, np.uint8)
+            t_dec, status = best_of(lambda: decode_stream_with(codec, enc, aux, dst, model))
+            if status != 0 or not np.array_equal(dst, src):
+                raise SystemExit(f"{path.name} dna-seeded: round trip failed")
+            label = f"seeded k={p.k} x{lanes}"
+            print(f"{path.name[:22]:<22} {'dna':<7} {label:<15} {src.size:>9,} "
+                  f"{8 * m / src.size:>8.3f} {1e9 * t_enc / src.size:>10.1f} "
+                  f"{1e9 * t_dec / src.size:>10.1f}")
 
 
 if __name__ == "__main__":

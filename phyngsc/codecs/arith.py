@@ -45,19 +45,28 @@ def enc_start(out: np.ndarray, pos: int) -> tuple:
 def enc_put(low: int, rng: int, pos: int, out: np.ndarray, cum: int, freq: int,
             total: int) -> tuple:
     """Code the interval ``[cum, cum + freq)`` of ``total``; the new state."""
+    return enc_put_to(low, rng, pos, out, out.size, cum, freq, total)
+
+
+@kernel(inline=True)
+def enc_put_to(low: int, rng: int, pos: int, out: np.ndarray, end: int, cum: int, freq: int,
+               total: int) -> tuple:
+    """:func:`enc_put` for a coder that owns ``out[:end]`` only (several coders sharing one
+    buffer, each in its own region; a region's first byte is its coder's leading 0, so a
+    carry never leaves the region)."""
     r = np.int64(np.uint32(rng) // np.uint32(total))
     low += r * cum
     rng = r * freq
     if low > MASK32:
         low &= MASK32
-        if pos <= out.size:      # else overflowed already: enc_end reports it
+        if pos <= end:      # else overflowed already: enc_end reports it
             k = pos - 1
             while out[k] == 0xFF:
                 out[k] = 0
                 k -= 1
             out[k] += 1
     while rng < TOP:
-        if pos < out.size:
+        if pos < end:
             out[pos] = low >> 24
         pos += 1
         low = (low << 8) & MASK32
@@ -69,12 +78,19 @@ def enc_put(low: int, rng: int, pos: int, out: np.ndarray, cum: int, freq: int,
 def enc_end(low: int, pos: int, out: np.ndarray) -> int:
     """Flush the 4 bytes of ``low``; bytes written in all (from position 0), or -1 if
     ``out`` overflowed."""
+    return enc_end_to(low, pos, out, out.size)
+
+
+@kernel(inline=True)
+def enc_end_to(low: int, pos: int, out: np.ndarray, end: int) -> int:
+    """:func:`enc_end` for a coder that owns ``out[:end]`` only: the end of its bytes, or
+    -1 if they passed ``end``."""
     for _ in range(4):
-        if pos < out.size:
+        if pos < end:
             out[pos] = low >> 24
         pos += 1
         low = (low << 8) & MASK32
-    if pos > out.size:
+    if pos > end:
         return -1
     return pos
 
@@ -95,9 +111,16 @@ def encode_intervals(cums: np.ndarray, freqs: np.ndarray, totals: np.ndarray,
 @kernel(inline=True)
 def dec_start(src: np.ndarray, pos: int) -> tuple:
     """Decoder state ``(code, rng, pos)`` for a stream starting at ``src[pos]``."""
+    return dec_start_from(src, pos, src.size)
+
+
+@kernel(inline=True)
+def dec_start_from(src: np.ndarray, pos: int, end: int) -> tuple:
+    """:func:`dec_start` for a stream that ends at ``src[end]`` (bytes from there on read
+    as 0, as past the end of ``src``)."""
     code = np.int64(0)
     for _ in range(5):
-        b = np.int64(src[pos]) if pos < src.size else np.int64(0)
+        b = np.int64(src[pos]) if pos < end else np.int64(0)
         code = ((code << 8) | b) & MASK32
         pos += 1
     return code, np.int64(MASK32), np.int64(pos)
@@ -118,10 +141,17 @@ def dec_unit(rng: int, total: int) -> int:
 def dec_take(code: int, rng: int, pos: int, src: np.ndarray, r: int, cum: int,
              freq: int) -> tuple:
     """Consume the symbol with interval ``[cum, cum + freq)``; the new ``(code, rng, pos)``."""
+    return dec_take_from(code, rng, pos, src, src.size, r, cum, freq)
+
+
+@kernel(inline=True)
+def dec_take_from(code: int, rng: int, pos: int, src: np.ndarray, end: int, r: int, cum: int,
+                  freq: int) -> tuple:
+    """:func:`dec_take` for a stream that ends at ``src[end]``."""
     code -= cum * r
     rng = r * freq
     while rng < TOP:
-        b = np.int64(src[pos]) if pos < src.size else np.int64(0)
+        b = np.int64(src[pos]) if pos < end else np.int64(0)
         code = ((code << 8) | b) & MASK32
         rng <<= 8
         pos += 1

@@ -1,9 +1,10 @@
 """DNA_K8: order-k base model with four 8-bit counters per context (codec id 10).
 
-Encoded form (docs/format.md, *DNA_K8*): byte k (1..14; 13 before NGSC 1.6), byte flags (bit 0: learn
-each read's reverse complement too), byte inc (1..127), then the exception list
-exactly as DNA_CM writes it (varint E; if E > 0, varint D, varint L and L bytes of
-RC_O1-coded gaps and bytes), then the range-coded bases (:mod:`.arith`).
+Encoded form (docs/format.md, *DNA_K8*): byte k (1..14; 13 before NGSC 1.6), byte flags
+(bit 0: learn each read's reverse complement too; bits 1-3, NGSC 1.7: log2 of the lane
+count, :mod:`.dna_k8_lanes`), byte inc (1..127), then the exception list exactly as
+DNA_CM writes it (varint E; if E > 0, varint D, varint L and L bytes of RC_O1-coded gaps
+and bytes), then the range-coded bases (:mod:`.arith`): one coder, or the lanes.
 
 Model: the context is the last k bases of the stream, newest in the low 2 bits, so
 the four successors of a context are adjacent and the 16 contexts two bases on
@@ -43,38 +44,10 @@ from ..core.jit import kernel
 from ..core.tables import counter_table, prefetch
 from .arith import dec_start, dec_take, dec_unit, enc_end, enc_put, enc_start
 from .dna_exceptions import apply_exceptions, base_codes, put_exceptions, read_exceptions
+from .dna_k8_lanes import decode_lanes, encode_lanes, lanes_log2, stream_lanes
+from .k8_model import AHEAD, BASES, learn, learn_revcomp, read_end, read_scratch
 
 MAX_K = 14
-#: The encoder and the training pass ask for the line of the context this many bases on.
-AHEAD = 12
-_BASES = np.frombuffer(b"ACGT", np.uint8).copy()
-
-
-@kernel(inline=True)
-def _learn(F: np.ndarray, j: int, s: int, inc: int) -> None:
-    if np.int64(F[j + s]) + inc > 255:
-        for t in range(4):
-            F[j + t] = (np.int64(F[j + t]) + 1) >> 1
-    F[j + s] = np.int64(F[j + s]) + inc
-
-
-@kernel
-def _learn_revcomp(F: np.ndarray, codes: np.ndarray, a: int, n: int, mask: int,
-                   inc: int, cx: np.ndarray) -> int:
-    """Update the model with the reverse complement of ``codes[a:a+n]`` (``cx``: scratch
-    of at least ``n`` entries). The read's contexts are computed first and all loaded
-    before the first update, so that their cache misses overlap; returns the sum of
-    those loads (to keep them)."""
-    ctx = 0
-    for t in range(n):
-        cx[t] = 4 * ctx
-        ctx = ((ctx << 2) | (3 - np.int64(codes[a + n - 1 - t]))) & mask
-    warm = 0
-    for t in range(n):
-        warm += np.int64(F[cx[t]])
-    for t in range(n):
-        _learn(F, cx[t], 3 - np.int64(codes[a + n - 1 - t]), inc)
-    return warm
 
 
 @kernel(inline=True)
@@ -84,29 +57,6 @@ def _ahead_start(codes: np.ndarray, mask: int) -> int:
     for t in range(min(AHEAD, codes.size)):
         ahead = ((ahead << 2) | np.int64(codes[t])) & mask
     return ahead
-
-
-@kernel(inline=True)
-def read_end(aux: np.ndarray, r: int, a: int, n: int) -> int:
-    """End of read ``r`` (starting at base ``a``) within ``n`` bases; read ``aux.size``
-    stands for whatever follows the last read."""
-    if r >= aux.size:
-        return n
-    length = aux[r]
-    if length < 0 or length > n - a:
-        return n
-    return a + length
-
-
-@kernel
-def _read_scratch(aux: np.ndarray, n: int) -> np.ndarray:
-    """Scratch for :func:`_learn_revcomp`: one entry per base of the longest read (at most
-    ``n``, whatever damaged read lengths say)."""
-    longest = 1
-    for r in range(aux.size):
-        if aux[r] > longest:
-            longest = aux[r]
-    return np.empty(min(longest, max(n, 1)), np.int64)
 
 
 @kernel
@@ -146,7 +96,7 @@ def dna_k8_learn_into(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, k: int,
     the context starts from 0."""
     mask = (1 << (2 * k)) - 1
     n = codes.size
-    cx = _read_scratch(aux, n)
+    cx = read_scratch(aux, n)
     base = np.int64(F.ctypes.data)
     ahead = _ahead_start(codes, mask)
     ctx = 0
@@ -159,10 +109,10 @@ def dna_k8_learn_into(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, k: int,
             if i + AHEAD < n:
                 ahead = ((ahead << 2) | np.int64(codes[i + AHEAD])) & mask
             s = np.int64(codes[i])
-            _learn(F, 4 * ctx, s, inc)
+            learn(F, 4 * ctx, s, inc)
             ctx = ((ctx << 2) | s) & mask
         if revcomp and r < aux.size and b > a:
-            warm += _learn_revcomp(F, codes, a, b - a, mask, inc, cx)
+            warm += learn_revcomp(F, codes, a, b - a, mask, inc, cx)
         a = b
         if a >= n:
             break
@@ -172,27 +122,35 @@ def dna_k8_learn_into(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, k: int,
 
 @kernel
 def dna_k8_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
-                  revcomp: bool, inc: int, init: np.ndarray) -> int:
+                  revcomp: bool, inc: int, init: np.ndarray, lanes: int = 1) -> int:
     """Code bases ``src`` (read lengths ``aux``) at ``out``; bytes written or -1. ``init``:
-    empty (start from all ones) or a trained table of ``4 << 2k`` counters."""
+    empty (start from all ones) or a trained table of ``4 << 2k`` counters; ``lanes``:
+    1, or 2, 4, 8 or 16 range coders taking turns over the reads (:mod:`.dna_k8_lanes`,
+    NGSC 1.7)."""
     if not 1 <= k <= MAX_K or (init.size != 0 and init.size != 4 << (2 * k)):
         return -1
-    return dna_k8_encode_into(src, aux, out, k, revcomp, inc, start_table(k, init))
+    return dna_k8_encode_into(src, aux, out, k, revcomp, inc, start_table(k, init), lanes)
 
 
 @kernel
 def dna_k8_encode_into(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
-                       revcomp: bool, inc: int, F: np.ndarray) -> int:
+                       revcomp: bool, inc: int, F: np.ndarray, lanes: int = 1) -> int:
     """:func:`dna_k8_encode` from table ``F`` (``4 << 2k`` counters, else -1), which learns
-    the bases in place exactly as :func:`dna_k8_learn_into` would (the chained seed)."""
+    the bases in place; in one lane exactly as :func:`dna_k8_learn_into` would (the
+    chained seed), in lanes in their order."""
     if out.size < 3 or not 1 <= k <= MAX_K or not 1 <= inc <= 127 or F.size != 4 << (2 * k):
         return -1
+    lg = lanes_log2(lanes)
+    if lg < 0:
+        return -1
     out[0] = k
-    out[1] = 1 if revcomp else 0
+    out[1] = (1 if revcomp else 0) | lg << 1
     out[2] = inc
     pos = put_exceptions(src, out, 3)
     if pos < 0:
         return -1
+    if lanes > 1:
+        return encode_lanes(base_codes(src), aux, out, k, revcomp, inc, F, pos, lanes)
     return _encode_bases(src, aux, out, k, revcomp, inc, F, pos)
 
 
@@ -203,7 +161,7 @@ def _encode_bases(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
     codes = base_codes(src)
     mask = (1 << (2 * k)) - 1
     n = codes.size
-    cx = _read_scratch(aux, n)
+    cx = read_scratch(aux, n)
     low, rng, pos = enc_start(out, pos)
     base = np.int64(F.ctypes.data)
     ahead = _ahead_start(codes, mask)
@@ -231,10 +189,10 @@ def _encode_bases(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
                 cum += f2
             low, rng, pos = enc_put(low, rng, pos, out, cum, np.int64(F[j + s]),
                                     f0 + f1 + f2 + f3)
-            _learn(F, j, s, inc)
+            learn(F, j, s, inc)
             ctx = ((ctx << 2) | s) & mask
         if revcomp and r < aux.size and b > a:
-            warm += _learn_revcomp(F, codes, a, b - a, mask, inc, cx)
+            warm += learn_revcomp(F, codes, a, b - a, mask, inc, cx)
         a = b
         if a >= n:
             break
@@ -251,9 +209,8 @@ def dna_k8_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, init: np.nd
     if src.size < 3:
         return 1 if out.size else 0
     k = np.int64(src[0])
-    revcomp = (src[1] & 1) == 1
     inc = np.int64(src[2])
-    if k < 1 or k > MAX_K or inc < 1 or inc > 127:
+    if k < 1 or k > MAX_K or inc < 1 or inc > 127 or stream_lanes(src[1]) == 0:
         return 1
     if init.size != 0 and init.size != 4 << (2 * k):
         return 1
@@ -280,17 +237,22 @@ def dna_k8_decode_codes(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: np
     k = np.int64(src[0])
     revcomp = (src[1] & 1) == 1
     inc = np.int64(src[2])
-    if k < 1 or k > MAX_K or inc < 1 or inc > 127 or F.size != 4 << (2 * k):
+    lanes = stream_lanes(src[1])
+    if k < 1 or k > MAX_K or inc < 1 or inc > 127 or lanes == 0 or F.size != 4 << (2 * k):
         return 1
     pos, n_exc, exc = read_exceptions(src, 3)
     if pos < 0:
         return 1
+    if lanes > 1:
+        if decode_lanes(src, pos, aux, out, F, codes, k, revcomp, inc, lanes) != 0:
+            return 1
+        return apply_exceptions(out, n_exc, exc)
     mask = (1 << (2 * k)) - 1
     n = out.size
-    cx = _read_scratch(aux, n)
+    cx = read_scratch(aux, n)
     code, rng, pos = dec_start(src, pos)
     base = np.int64(F.ctypes.data)
-    bases = _BASES
+    bases = BASES
     ctx = 0
     warm = 0
     a = 0
@@ -315,11 +277,11 @@ def dna_k8_decode_codes(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: np
             code, rng, pos = dec_take(code, rng, pos, src, q, cum, f)
             codes[i] = s
             out[i] = bases[s]
-            _learn(F, j, s, inc)
+            learn(F, j, s, inc)
             ctx = ((ctx << 2) | s) & mask
         # a prefix may end inside read r: its reverse complement is never needed
         if revcomp and r < aux.size and b > a and b - a == aux[r]:
-            warm += _learn_revcomp(F, codes, a, b - a, mask, inc, cx)
+            warm += learn_revcomp(F, codes, a, b - a, mask, inc, cx)
         a = b
         if a >= n:
             break

@@ -47,6 +47,11 @@ KNOWN_CODECS = frozenset(BY_ID)
 CODEC_NAMES = {c.id: c.name for c in CODECS}
 CODEC_ID = {c.name: c.id for c in CODECS}
 
+#: Range coders taking turns over the reads of the order-11+ DNA_K8 candidates and of
+#: DNA_SEEDED (NGSC 1.7): eight lanes decoded an order-12 sub-block 3x faster than one,
+#: sixteen only 1.15x faster than eight (docs/performance.md).
+LANES = 8
+
 #: Named strategy presets: per stream, (codec name, parameter) candidates.
 LEVELS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {
     1: {"titles": (("title-rans", 0), ("title-rans", 2)),
@@ -56,14 +61,14 @@ LEVELS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {
         "layout": (("rans-bytes", 0),)},
     5: {"titles": (("title-rans", 0), ("title-rans", 2)),
         "dna": (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
-                ("dna-k8", dna_k8.param(11, True, 2))),
+                ("dna-k8", dna_k8.param(11, True, 2, lanes=LANES))),
         "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),
                  ("qual-sorted", 2), ("qual-sorted", 3)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
     9: {"titles": (("title-rans", 0), ("title-rans", 2), ("title-tok", 0)),
         "dna": (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
-                ("dna-k8", dna_k8.param(12, True, 2))),
+                ("dna-k8", dna_k8.param(12, True, 2, lanes=LANES))),
         "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),
                  ("qual-sorted", 2), ("qual-sorted", 3)),
         "lengths": (("rans-bytes", 1),),
@@ -124,7 +129,7 @@ def _candidates(level: int, role: int, seed: SeedInfo | None
         p = SEEDS[level] if seed is None else seed
         own_rc = p.revcomp and SEEDS[level].seeded_revcomp
         table["dna"] = (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
-                        ("dna-seeded", dna_k8.param(p.k, own_rc, p.inc)))
+                        ("dna-seeded", dna_k8.param(p.k, own_rc, p.inc, lanes=LANES)))
     return table
 
 

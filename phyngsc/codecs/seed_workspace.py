@@ -14,8 +14,9 @@ context it learned (one or two a base: 4 to 8 million random reads and writes fo
 8 MiB sub-block), or, when the table is small beside that, the whole row in one copy
 (64 MiB at order 12: 12 ms against 136 ms for the 4 million contexts of one level-5
 sub-block, docs/performance.md). A decoder that fails copies the whole row back (its
-bases are not to be trusted). Results are exactly those of coding from a fresh copy:
-every context a coder touches is one :func:`restore_touched` visits. A plain model (one
+bases are not to be trusted), as does a decoder in lanes stopped inside a group of reads.
+Results are exactly those of coding from a fresh copy: every context a coder touches
+is one :func:`restore_touched` visits. A plain model (one
 row) keeps the copying path, as does a thread beyond the workspace's rows. Rows go by
 Numba thread id, so one workspace serves one caller at a time: two Python threads must
 not code with the same workspace at once (``Archive.seed_model_for`` gives other
@@ -29,29 +30,34 @@ import numpy as np
 from ..core.jit import Native, kernel
 from ..core.tables import counter_table
 from .dna_exceptions import base_codes
+from .dna_k8_lanes import ends_group, stream_lanes
 from .dna_k8 import (MAX_K, dna_k8_decode, dna_k8_decode_codes, dna_k8_encode,
                      dna_k8_encode_into, read_end)
 
 
 @kernel
 def restore_touched(F: np.ndarray, model: np.ndarray, codes: np.ndarray, aux: np.ndarray,
-                    k: int, revcomp: bool) -> None:
+                    k: int, revcomp: bool, lanes: int = 1) -> None:
     """Copy from ``model`` into ``F`` the four counters of every context that learning
     ``codes`` (2-bit base codes, read lengths ``aux``) at order ``k`` visits: the forward
-    contexts, running on across reads from 0, and with ``revcomp`` those of each
+    contexts, running on across reads from 0 (in ``lanes`` lanes, one context per lane
+    running on across its reads, :mod:`.dna_k8_lanes`), and with ``revcomp`` those of each
     non-empty read's reverse complement (a superset of what the coders learn when a
     stream ends inside a read)."""
     mask = (1 << (2 * k)) - 1
     n = codes.size
-    ctx = 0
+    ctxs = np.zeros(max(lanes, 1), np.int64)
     a = 0
     for r in range(aux.size + 1):
         b = read_end(aux, r, a, n)
+        lane = r % lanes if lanes > 1 else 0
+        ctx = ctxs[lane]
         for i in range(a, b):
             j = 4 * ctx
             for t in range(4):
                 F[j + t] = model[j + t]
             ctx = ((ctx << 2) | np.int64(codes[i])) & mask
+        ctxs[lane] = ctx
         if revcomp and r < aux.size and b > a:
             rc = 0
             for t in range(b - a):
@@ -81,7 +87,7 @@ def copies_whole_row(size: int, n_bases: int, revcomp: bool) -> bool:
 
 @kernel
 def put_back(F: np.ndarray, model: np.ndarray, codes: np.ndarray, aux: np.ndarray,
-             k: int, revcomp: bool) -> None:
+             k: int, revcomp: bool, lanes: int = 1) -> None:
     """Make working row ``F`` equal ``model`` again after a coder learned ``codes`` (2-bit
     base codes, read lengths ``aux``) at order ``k`` in it: the whole row copied, or only
     the contexts it touched (:func:`restore_touched`), by :func:`copies_whole_row`.
@@ -89,7 +95,7 @@ def put_back(F: np.ndarray, model: np.ndarray, codes: np.ndarray, aux: np.ndarra
     if copies_whole_row(F.size, codes.size, revcomp):
         F[:] = model
     else:
-        restore_touched(F, model, codes, aux, k, revcomp)
+        restore_touched(F, model, codes, aux, k, revcomp, lanes)
 
 
 def _thread_id_py() -> int:
@@ -120,7 +126,7 @@ def _row(model: np.ndarray, size: int) -> int:
 
 @kernel
 def seeded_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revcomp: bool,
-                  inc: int, model: np.ndarray) -> int:
+                  inc: int, model: np.ndarray, lanes: int = 1) -> int:
     """:func:`~.dna_k8.dna_k8_encode` from the seed model of ``model`` (one table of
     ``4 << 2k`` counters, or a workspace of such rows); bytes written or -1."""
     if not 1 <= k <= MAX_K:
@@ -130,13 +136,13 @@ def seeded_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, rev
         return -1
     row = _row(model, size)
     if row == 0:
-        return dna_k8_encode(src, aux, out, k, revcomp, inc, model[:size])
+        return dna_k8_encode(src, aux, out, k, revcomp, inc, model[:size], lanes)
     F = model[row * size:(row + 1) * size]
-    n = dna_k8_encode_into(src, aux, out, k, revcomp, inc, F)
+    n = dna_k8_encode_into(src, aux, out, k, revcomp, inc, F, lanes)
     if copies_whole_row(size, src.size, revcomp):
         F[:] = model[:size]
     else:
-        restore_touched(F, model[:size], base_codes(src), aux, k, revcomp)
+        restore_touched(F, model[:size], base_codes(src), aux, k, revcomp, lanes)
     return n
 
 
@@ -158,8 +164,9 @@ def seeded_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, model: np.n
     F = model[row * size:(row + 1) * size]
     codes = np.zeros(out.size, np.uint8)
     status = dna_k8_decode_codes(src, aux, out, F, codes)
-    if status == 0:
-        put_back(F, model[:size], codes, aux, k, (src[1] & 1) == 1)
+    lanes = stream_lanes(src[1])
+    if status == 0 and (lanes == 1 or ends_group(aux, out.size, lanes)):
+        put_back(F, model[:size], codes, aux, k, (src[1] & 1) == 1, lanes)
     else:
         F[:] = model[:size]
     return status

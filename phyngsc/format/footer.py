@@ -60,9 +60,9 @@ class SeedInfo:
 
     def settings_of(self, stream) -> bool:
         """Whether a DNA_K8 / DNA_SEEDED ``stream`` (its first three bytes: k, flags,
-        inc) names this seed's order, strands and increment, as a chained seed
-        sub-block's stream must."""
-        return len(stream) >= 3 and (int(stream[0]), int(stream[1]) & 1, int(stream[2])) == \
+        inc) names this seed's order, strands and increment in one lane, as a chained
+        seed sub-block's stream must (its walk learns the reads in file order)."""
+        return len(stream) >= 3 and (int(stream[0]), int(stream[1]), int(stream[2])) == \
             (self.k, int(self.revcomp), self.inc)
 
 

@@ -38,6 +38,7 @@ _MAX_LAYOUT = 1024
 #: level 9's order 14 would be 1 GiB, more than the look is worth).
 MAX_CHAIN_K = 12
 _DNA_SEEDED = CODEC_ID["dna-seeded"]
+_DNA_K8 = CODEC_ID["dna-k8"]
 
 
 @dataclass
@@ -99,8 +100,9 @@ def _chain_start(streams: dict, n: int, lengths: np.ndarray, seed: SeedInfo
 def read_head(data: bytes, max_bases: int = HEAD_BASES, chain: SeedInfo | None = None
               ) -> Head | None:
     """Lengths and bases of the first reads of sub-block ``data`` (its bytes, header
-    included) whose bases add up to at most ``max_bases`` (at least one read),
-    decoded interpreted; ``None`` if the sub-block cannot be read this way. ``chain``:
+    included) whose bases add up to at most ``max_bases`` (at least one read; up to
+    L - 1 more when bases in L lanes need whole groups), decoded interpreted; ``None`` if the
+    sub-block cannot be read this way. ``chain``:
     the archive's chained seed when ``data`` is its first sub-block (whose bases may be
     coded from the chain's starting table, :data:`MAX_CHAIN_K`)."""
     parsed = parse_subblock(data)
@@ -118,6 +120,9 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES, chain: SeedInfo | None =
         if lengths.size == 0:
             return None
         keep = max(int(np.searchsorted(np.cumsum(lengths), max_bases, side="right")), 1)
+        keep = _whole_groups(streams, keep, lengths.size, hdr.n_records)
+        if keep == 0:
+            return None
         lengths, used = lengths[:keep], int(used[min(keep, used.size) - 1])
         if streams[SID_DNA][0] != _DNA_SEEDED:
             dna = _decode(streams, SID_DNA, int(lengths.sum()), lengths)
@@ -128,6 +133,20 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES, chain: SeedInfo | None =
     if dna is None or dna.size != int(lengths.sum()):
         return None
     return Head(hdr, streams, lengths, dna, raw[:used])
+
+
+def _whole_groups(streams: dict, keep: int, have: int, n_records: int) -> int:
+    """How many of the first reads to decode when ``keep`` are wanted and the lengths of
+    ``have`` are known: a DNA_K8 stream in L lanes (flags bits 1-3) decodes a prefix only
+    with the lengths of every read of the group of L it ends in
+    (:mod:`~..codecs.dna_k8_lanes`), so the count grows to the group's end, or shrinks
+    to the group's start when those lengths are not known; 0 when no such count exists."""
+    codec, enc, _total = streams[SID_DNA]
+    if codec != _DNA_K8 or enc.size < 2 or keep == n_records:
+        return keep
+    lanes = 1 << ((int(enc[1]) >> 1) & 7)
+    up = min(-(-keep // lanes) * lanes, n_records)
+    return up if up <= have else keep // lanes * lanes
 
 
 def _complete_varints(raw: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:

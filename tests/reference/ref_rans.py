@@ -254,6 +254,44 @@ class K8Model:
         return out
 
 
+    def run_lanes(self, data: bytes, lengths: list[int], coders: list) -> None:
+        """Learn ``data`` as the coder in L = len(coders) lanes does (lengths adding up to
+        its size): groups of L reads base by base in turn, each lane with its own
+        context, then their reverse complements; ``coders[l](cum, f, total)`` codes
+        lane l's bases."""
+        codes = [BASES.get(b, 0) for b in data]
+        lanes = len(coders)
+        ctx = [0] * lanes
+        starts = [sum(lengths[:r]) for r in range(len(lengths))]
+        for g in range(0, len(lengths), lanes):
+            group = [(r % lanes, starts[r], lengths[r])
+                     for r in range(g, min(g + lanes, len(lengths)))]
+            for t in range(max(n for _l, _a, n in group)):
+                for lane, a, n in group:
+                    if t < n:
+                        s = codes[a + t]
+                        f = self.counts(ctx[lane])
+                        coders[lane](sum(f[:s]), f[s], sum(f))
+                        self.learn(ctx[lane], s)
+                        ctx[lane] = ((ctx[lane] << 2) | s) & self.mask
+            for _l, a, n in group:
+                if self.revcomp and n > 0:
+                    self.learn_revcomp(codes[a:a + n])
+
+
+def dna_k8_lanes(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int,
+                 lanes: int, start: K8Model | None = None) -> bytes:
+    """DNA_K8 in ``lanes`` lanes (flags bits 1-3 = log2 lanes, NGSC 1.7): header,
+    exceptions, the byte lengths of lanes 0 .. L-2 (u32 each), then every lane's coder."""
+    out = bytearray([k, (1 if revcomp else 0) | (lanes.bit_length() - 1) << 1, inc])
+    out += dna_exceptions(data)
+    model = K8Model(k, revcomp, inc, start.table if start is not None else None)
+    encs = [RangeEncoder() for _ in range(lanes)]
+    model.run_lanes(data, lengths, [e.code for e in encs])
+    body = [e.finish() for e in encs]
+    return bytes(out) + b"".join(len(b).to_bytes(4, "little") for b in body[:-1]) + b"".join(body)
+
+
 def dna_k8_train(data: bytes, lengths: list[int], k: int, revcomp: bool, inc: int) -> K8Model:
     model = K8Model(k, revcomp, inc)
     model.run(data, lengths)

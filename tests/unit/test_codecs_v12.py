@@ -289,7 +289,8 @@ def _inputs(rng):
 @pytest.mark.parametrize("spec", CODECS, ids=lambda c: c.name)
 def test_worst_case_output_size_holds(spec):
     rng = np.random.default_rng(3)
-    params = {"dna-cm": [11 | 256 | 4 << 16], "dna-k8": [11 | 256 | 2 << 16, 1 | 127 << 16],
+    params = {"dna-cm": [11 | 256 | 4 << 16], "dna-k8": [11 | 256 | 2 << 16, 1 | 127 << 16,
+                                                 11 | 256 | 3 << 9 | 2 << 16],
               "qual-cm": [0, 1], "qual-sorted": [0, 1, 2, 3], "qual-rans": [0, 1, 2],
               "rans-bytes": [0, 1], "title-rans": [0, 1]}.get(spec.name, [0])
     for data, lengths in _inputs(rng):
@@ -321,6 +322,7 @@ STREAM_OF = {"rc-o1": (*TITLE_1500, 0), "dna2": (*DNA_N, 0), "qual-o2": (*QUAL_3
              "qual-cm": (*QUAL_30, 1), "title-tok": (*TITLE_1500, 0),
              "rans-bytes": (*TITLE_1500, 1), "qual-rans": (*QUAL_30, 1),
              "dna-k8": (*DNA_N, 11 | 256 | 2 << 16), "qual-sorted": (*QUAL_30, 2),
+             "dna-k8:lanes": (*DNA_N, 11 | 256 | 3 << 9 | 2 << 16),   # NGSC 1.7: 8 lanes
              "title-rans": (*TITLE_1500, 1),
              # NGSC 1.4's position variants, over binned qualities (where they apply)
              "qual-sorted:3": (b"".join(_binned(QUALS[:30])), _binned(QUALS[:30]), 3),

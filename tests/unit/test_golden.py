@@ -32,8 +32,9 @@ def test_golden_archive_verifies(entry):
 #: benchmarks/make_golden.py wrote them with): a change meant to be faster only, such as
 #: 0.14's range encoder and quality rows, must not move a single byte. A change that
 #: alters archives on purpose writes a new tag with make_golden.py and moves this list
-#: to it.
-REENCODE = {"v0.14-L": {"window": 8192}, "v0.13-seed-L": {"window": 4096, "seed": 16384}}
+#: to it (0.17: NGSC 1.7's lanes at levels 5 and 9; level 1 archives differ from 0.14's
+#: only in the minor version of their header and trailer).
+REENCODE = {"v0.17-L": {"window": 8192}, "v0.17-seed-L": {"window": 4096, "seed": 16384}}
 
 
 @pytest.mark.parametrize("entry", [e for e in MANIFEST
@@ -116,9 +117,24 @@ def _dna_seeded_forms(path) -> set[tuple[int, int]]:
 
 def test_golden_archives_hold_dna_seeded_on_one_strand_and_on_both():
     """The seed chain learns both strands (flags 1); since 0.13 the seeded sub-blocks learn
-    only their forward strand (flags 0): both forms, at orders 12 to 14, must decode."""
+    only their forward strand (flags 0), since 0.17 in 8 lanes (flags 6): every form, at
+    orders 12 to 14, must decode."""
     held = set()
     for entry in MANIFEST:
         held |= _dna_seeded_forms(GOLDEN / entry["archive"])
     for k in (12, 13, 14):
-        assert {(k, 0), (k, 1)} <= held, (k, sorted(held))
+        assert {(k, 0), (k, 1), (k, 6)} <= held, (k, sorted(held))
+
+
+def test_golden_archives_hold_dna_k8_in_one_lane_and_in_two():
+    """DNA_K8 streams of levels 5 and 9 in one lane (0.6-0.16) and in 8 (0.17)."""
+    from phyngsc.codecs.registry import BY_NAME
+    from phyngsc.format.constants import SID_DNA
+    k8 = BY_NAME["dna-k8"].id
+    held = set()
+    for entry in MANIFEST:
+        held |= {(int(enc[0]), int(enc[1]) >> 1)
+                 for s, enc in _streams(GOLDEN / entry["archive"])
+                 if s.sid == SID_DNA and s.codec == k8 and s.encoded_length > 0}
+    for k in (11, 12):
+        assert {(k, 0), (k, 3)} <= held, (k, sorted(held))

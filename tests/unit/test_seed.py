@@ -272,8 +272,9 @@ def test_seeded_archive_round_trips_and_is_smaller(deep_fastq, tmp_path, level):
            "both strands, chained" in _cli("info", seeded).stdout.decode()
     # both strands of one short sequence: the seeded DNA costs far less than 2 bits
     assert seeded.stat().st_size < plain.stat().st_size
-    # the chain learns both strands, the seeded sub-blocks' DNA_SEEDED only the forward one
-    assert _dna_seeded_flags(seeded) == {"seed": {1}, "seeded": {0}}
+    # the chain learns both strands in one lane, the seeded sub-blocks' DNA_SEEDED only the
+    # forward one, in 8 lanes (flags bits 1-3 = 3, NGSC 1.7)
+    assert _dna_seeded_flags(seeded) == {"seed": {1}, "seeded": {3 << 1}}
     out = tmp_path / "out.fq"
     phyngsc.decompress(str(seeded), str(out), threads=2)
     assert out.read_bytes() == deep_fastq.read_bytes()

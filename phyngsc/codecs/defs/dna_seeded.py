@@ -21,7 +21,7 @@ from .dna_k8 import param, worst_case
 def encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, param: int,
            model: np.ndarray) -> int:
     return seeded_encode(src, aux, out, param & 255, (param >> 8) & 1 == 1, (param >> 16) & 255,
-                         model)
+                         model, 1 << ((param >> 9) & 7))
 
 
 @kernel
@@ -32,7 +32,8 @@ def decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, model: np.ndarray)
 
 
 SPEC = CodecSpec(13, "dna-seeded", frozenset({"dna"}), encode, decode, worst_case,
-                 params="k | revcomp << 8 | inc << 16 (k: the seed model's)", since="1.3",
+                 params="k | revcomp << 8 | log2(lanes) << 9 | inc << 16 (k: the seed model's)",
+                 since="1.3",
                  summary="DNA_K8 starting from the archive's seed model", uses_model=True)
 
 __all__ = ["SPEC", "param"]

@@ -1,0 +1,262 @@
+"""DNA_K8 in lanes: groups of reads coded by several range coders that share one model.
+
+A one-lane DNA_K8 decoder cannot look a context up before the base in front of it is
+decoded, and at order 12 most lookups miss every cache: the decoder waits for memory
+base after base. Lanes give it independent chains. With ``L`` lanes (2, 4, 8 or 16),
+read ``r`` belongs to lane ``r % L``; each lane has its own context (the last k bases
+of its own reads, from 0) and its own range coder. Reads are coded in groups of L:
+for t = 0, 1, ... base t of read ``L m``, then base t of read ``L m + 1``, ... (each
+read while it has bases), every base coded from and then learned into the one table;
+after the group, with reverse-complement learning, the reads' reverse complements in
+read order. Bases past the last read length belong to read ``aux.size``. On an
+order-12 sub-block of deep reads decoding took 0.30 s in one lane, 0.21 in two, 0.15
+in four, 0.10 in eight and 0.09 in sixteen (docs/performance.md): the lookups of one
+lane overlap the others'.
+
+Encoded form after DNA_K8's header (flags bits 1-3: log2 L) and exception list: L - 1
+u32 (little endian), the byte lengths of lanes 0 .. L-2, then each lane's range coder
+(:mod:`.arith`'s byte form) in lane order, the last to the end of the stream.
+
+A prefix of the stream decodes exactly: in the group where it ends, the decoder also
+decodes (and learns, without returning) the bases the encoder coded beside the ones it
+returns, up to the same base position t. The model then holds more than the returned
+reads teach (:func:`ends_group`), which a seeded decoder undoes by copying its row back.
+The lane state lives in small arrays: on this kind of machine that costs nothing beside
+the cache misses it hides (the same decoder with every lane in named local variables
+ran at the same speed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.jit import kernel
+from ..core.tables import prefetch
+from .arith import (MASK32, dec_start_from, dec_take_from, dec_unit, enc_end_to, enc_put_to,
+                    enc_start)
+from .k8_model import AHEAD, BASES, learn, learn_revcomp, read_end, read_scratch
+
+#: Most lanes a stream may have (flags bits 1-3 hold log2 of the count: 0 to 4).
+MAX_LANES_LOG2 = 4
+
+
+@kernel(inline=True)
+def lanes_log2(lanes: int) -> int:
+    """log2 of a lane count (1, 2, 4, 8 or 16), or -1 for any other count."""
+    for lg in range(MAX_LANES_LOG2 + 1):
+        if lanes == 1 << lg:
+            return lg
+    return -1
+
+
+@kernel(inline=True)
+def stream_lanes(flags: int) -> int:
+    """The lane count a DNA_K8 flags byte names (bits 1-3), or 0 when the byte is not
+    valid (a count past 16, or bits 4-7 set)."""
+    lg = (np.int64(flags) >> 1) & 7
+    if np.int64(flags) >> 4 != 0 or lg > MAX_LANES_LOG2:
+        return 0
+    return 1 << lg
+
+
+@kernel(inline=True)
+def _ahead_of(codes: np.ndarray, a: int, b: int, mask: int) -> int:
+    """The context of base ``a + AHEAD`` within the read ``[a, b)`` (of its last base when
+    the read is shorter): where a lane's encoder starts asking for lines."""
+    ahead = 0
+    for t in range(a, min(a + AHEAD, b)):
+        ahead = ((ahead << 2) | np.int64(codes[t])) & mask
+    return ahead
+
+
+@kernel(inline=True)
+def _group(aux: np.ndarray, m: int, lanes: int, a: int, n: int, st: np.ndarray,
+           ln: np.ndarray) -> int:
+    """Starts ``st`` and lengths ``ln`` (within ``n`` bases) of group ``m``'s reads, the
+    first starting at ``a``; returns the longest length."""
+    st[0] = a
+    longest = 0
+    for lane in range(lanes):
+        st[lane + 1] = read_end(aux, lanes * m + lane, st[lane], n)
+        ln[lane] = st[lane + 1] - st[lane]
+        longest = max(longest, ln[lane])
+    return longest
+
+
+@kernel
+def encode_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
+                 revcomp: bool, inc: int, F: np.ndarray, pos: int, lanes: int) -> int:
+    """Code 2-bit base codes ``codes`` (read lengths ``aux``) in ``lanes`` lanes (2..16) at
+    ``out[pos:]`` (after header and exceptions), learning into ``F``; the end or -1."""
+    head = 4 * (lanes - 1)
+    cap = out.size - pos - head
+    if cap < 5 * lanes:
+        return -1
+    mask = (1 << (2 * k)) - 1
+    n = codes.size
+    cx = read_scratch(aux, n)
+    buf = np.empty(lanes * cap, np.uint8)     # lane l codes into buf[l cap:(l + 1) cap]
+    low = np.zeros(lanes, np.int64)
+    rng = np.zeros(lanes, np.int64)
+    at = np.zeros(lanes, np.int64)
+    ctx = np.zeros(lanes, np.int64)
+    ahead = np.zeros(lanes, np.int64)
+    st = np.zeros(lanes + 1, np.int64)
+    ln = np.zeros(lanes, np.int64)
+    for lane in range(lanes):
+        low[lane], rng[lane], at[lane] = enc_start(buf, lane * cap)
+    base = np.int64(F.ctypes.data)
+    warm = 0
+    a = 0
+    for m in range(aux.size // lanes + 1):
+        longest = _group(aux, m, lanes, a, n, st, ln)
+        for lane in range(lanes):
+            ahead[lane] = _ahead_of(codes, st[lane], st[lane + 1], mask)
+        for t in range(longest):
+            for lane in range(lanes):
+                if t < ln[lane]:
+                    prefetch(base + 4 * ahead[lane])
+                    if t + AHEAD < ln[lane]:
+                        ahead[lane] = ((ahead[lane] << 2)
+                                       | np.int64(codes[st[lane] + t + AHEAD])) & mask
+                    s = np.int64(codes[st[lane] + t])
+                    j = 4 * ctx[lane]
+                    f0 = np.int64(F[j])
+                    f1 = np.int64(F[j + 1])
+                    f2 = np.int64(F[j + 2])
+                    f3 = np.int64(F[j + 3])
+                    cum = 0
+                    if s > 0:
+                        cum += f0
+                    if s > 1:
+                        cum += f1
+                    if s > 2:
+                        cum += f2
+                    low[lane], rng[lane], at[lane] = enc_put_to(
+                        low[lane], rng[lane], at[lane], buf, (lane + 1) * cap, cum,
+                        np.int64(F[j + s]), f0 + f1 + f2 + f3)
+                    learn(F, j, s, inc)
+                    ctx[lane] = ((ctx[lane] << 2) | s) & mask
+        if revcomp:
+            for lane in range(lanes):
+                if lanes * m + lane < aux.size and ln[lane] > 0:
+                    warm += learn_revcomp(F, codes, st[lane], ln[lane], mask, inc, cx)
+        a = st[lanes]
+        if a >= n:
+            break
+    w = pos + head
+    for lane in range(lanes):
+        e = enc_end_to(low[lane], at[lane], buf, (lane + 1) * cap)
+        size = e - lane * cap
+        if e < 0 or size > out.size - w:
+            return -1
+        out[w:w + size] = buf[lane * cap:e]
+        w += size
+        if lane < lanes - 1:
+            for b in range(4):
+                out[pos + 4 * lane + b] = (size >> (8 * b)) & 255
+    if warm < 0:    # never true: keeps the loads
+        return -1
+    return w
+
+
+@kernel(inline=True)
+def _shadow(aux: np.ndarray, r: int, longest: int) -> int:
+    """Bases of read ``r`` to decode in a group whose returned reads reach base position
+    ``longest - 1``: all of them up to there (the encoder coded them beside the returned
+    ones and the model learned them in between), whatever part of them is returned."""
+    if r >= aux.size or aux[r] <= 0:
+        return 0
+    return min(aux[r], longest)
+
+
+@kernel
+def ends_group(aux: np.ndarray, n: int, lanes: int) -> bool:
+    """Whether a prefix of ``n`` bases ends after a whole number of groups of ``lanes``
+    reads (read lengths ``aux``), or at or past their end: what a decoder in lanes learned
+    is then exactly the contexts of the reads it returned (``seed_workspace.restore_touched``
+    can undo it)."""
+    a = 0
+    for r in range(aux.size):
+        if a == n and r % lanes == 0:
+            return True
+        if a > n:
+            return False
+        a += max(aux[r], 0)
+    return n >= a
+
+
+@kernel
+def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F: np.ndarray,
+                 codes: np.ndarray, k: int, revcomp: bool, inc: int, lanes: int) -> int:
+    """Decode the ``lanes`` lanes at ``src[pos:]`` into ``out`` (and the 2-bit codes into
+    ``codes``), learning into ``F``; 0 ok, 1 corrupt (exceptions not yet applied)."""
+    head = 4 * (lanes - 1)
+    if pos + head > src.size:
+        return 1 if out.size else 0
+    begin = np.zeros(lanes + 1, np.int64)
+    begin[0] = pos + head
+    for lane in range(lanes - 1):
+        size = 0
+        for b in range(4):
+            size |= np.int64(src[pos + 4 * lane + b]) << (8 * b)
+        if size > src.size - begin[lane]:
+            return 1
+        begin[lane + 1] = begin[lane] + size
+    begin[lanes] = src.size
+    mask = (1 << (2 * k)) - 1
+    n = out.size
+    cx = read_scratch(aux, n)
+    code = np.zeros(lanes, np.int64)
+    rng = np.full(lanes, MASK32, np.int64)
+    at = np.zeros(lanes, np.int64)
+    ctx = np.zeros(lanes, np.int64)
+    st = np.zeros(lanes + 1, np.int64)
+    ln = np.zeros(lanes, np.int64)
+    upto = np.zeros(lanes, np.int64)
+    for lane in range(lanes):
+        code[lane], rng[lane], at[lane] = dec_start_from(src, begin[lane], begin[lane + 1])
+    base = np.int64(F.ctypes.data)
+    bases = BASES
+    warm = 0
+    a = 0
+    for m in range(aux.size // lanes + 1):
+        longest = _group(aux, m, lanes, a, n, st, ln)
+        for lane in range(lanes):     # more than returned only where the prefix ends
+            upto[lane] = max(ln[lane], _shadow(aux, lanes * m + lane, longest))
+        for t in range(longest):
+            for lane in range(lanes):
+                if t < upto[lane]:
+                    c = ctx[lane]
+                    prefetch(base + ((c << 6) & (mask << 2)))   # its 16 grandchildren
+                    j = 4 * c
+                    f0 = np.int64(F[j])
+                    f1 = np.int64(F[j + 1])
+                    f2 = np.int64(F[j + 2])
+                    f3 = np.int64(F[j + 3])
+                    q = dec_unit(rng[lane], f0 + f1 + f2 + f3)
+                    x = code[lane]
+                    if x < f0 * q:
+                        s, cum, f = 0, 0, f0
+                    elif x < (f0 + f1) * q:
+                        s, cum, f = 1, f0, f1
+                    elif x < (f0 + f1 + f2) * q:
+                        s, cum, f = 2, f0 + f1, f2
+                    else:
+                        s, cum, f = 3, f0 + f1 + f2, f3
+                    code[lane], rng[lane], at[lane] = dec_take_from(
+                        x, rng[lane], at[lane], src, begin[lane + 1], q, cum, f)
+                    if t < ln[lane]:
+                        codes[st[lane] + t] = s
+                        out[st[lane] + t] = bases[s]
+                    learn(F, j, s, inc)
+                    ctx[lane] = ((c << 2) | s) & mask
+        if revcomp:      # a read the prefix cuts is never needed again
+            for lane in range(lanes):
+                r = lanes * m + lane
+                if r < aux.size and ln[lane] > 0 and ln[lane] == aux[r]:
+                    warm += learn_revcomp(F, codes, st[lane], ln[lane], mask, inc, cx)
+        a = st[lanes]
+        if a >= n:
+            break
+    return 1 if warm < 0 else 0

@@ -1,0 +1,70 @@
+"""The order-k model shared by DNA_K8's coders: four 8-bit counters per context.
+
+Context = the last k bases, newest in the low 2 bits, so a context's four counters
+start at ``4 * ctx`` and the 16 contexts two bases on share one 64-byte line. Learning
+base ``s`` adds ``inc`` to its counter, halving all four (rounding up) first when it
+would pass 255. The one-lane coders (:mod:`.dna_k8`) and the two-lane ones
+(:mod:`.dna_k8_lanes`) learn through these helpers, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.jit import kernel
+
+#: The encoder and the training pass ask for the line of the context this many bases on.
+AHEAD = 12
+#: Base letters by 2-bit code.
+BASES = np.frombuffer(b"ACGT", np.uint8).copy()
+
+
+@kernel(inline=True)
+def learn(F: np.ndarray, j: int, s: int, inc: int) -> None:
+    """Learn base ``s`` (0-3) in the context whose counters start at ``F[j]``."""
+    if np.int64(F[j + s]) + inc > 255:
+        for t in range(4):
+            F[j + t] = (np.int64(F[j + t]) + 1) >> 1
+    F[j + s] = np.int64(F[j + s]) + inc
+
+
+@kernel
+def learn_revcomp(F: np.ndarray, codes: np.ndarray, a: int, n: int, mask: int,
+                  inc: int, cx: np.ndarray) -> int:
+    """Update the model with the reverse complement of ``codes[a:a+n]`` (``cx``: scratch
+    of at least ``n`` entries). The read's contexts are computed first and all loaded
+    before the first update, so that their cache misses overlap; returns the sum of
+    those loads (to keep them)."""
+    ctx = 0
+    for t in range(n):
+        cx[t] = 4 * ctx
+        ctx = ((ctx << 2) | (3 - np.int64(codes[a + n - 1 - t]))) & mask
+    warm = 0
+    for t in range(n):
+        warm += np.int64(F[cx[t]])
+    for t in range(n):
+        learn(F, cx[t], 3 - np.int64(codes[a + n - 1 - t]), inc)
+    return warm
+
+
+@kernel(inline=True)
+def read_end(aux: np.ndarray, r: int, a: int, n: int) -> int:
+    """End of read ``r`` (starting at base ``a``) within ``n`` bases; read ``aux.size``
+    stands for whatever follows the last read."""
+    if r >= aux.size:
+        return n
+    length = aux[r]
+    if length < 0 or length > n - a:
+        return n
+    return a + length
+
+
+@kernel
+def read_scratch(aux: np.ndarray, n: int) -> np.ndarray:
+    """Scratch for :func:`learn_revcomp`: one entry per base of the longest read (at most
+    ``n``, whatever damaged read lengths say)."""
+    longest = 1
+    for r in range(aux.size):
+        if aux[r] > longest:
+            longest = aux[r]
+    return np.empty(min(longest, max(n, 1)), np.int64)
