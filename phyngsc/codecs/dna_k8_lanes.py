@@ -32,9 +32,9 @@ import numpy as np
 
 from ..core.jit import kernel
 from ..core.tables import prefetch
-from .arith import (MASK32, dec_start_from, dec_take_from, dec_unit, enc_end_to, enc_put_to,
-                    enc_start)
-from .k8_model import AHEAD, BASES, learn, learn_revcomp, read_end, read_scratch
+from .arith import MASK32, dec_start_from, dec_take_from, enc_end_to, enc_put_to, enc_start
+from .k8_model import (AHEAD, BASES, interval, learn, learn_revcomp, pick, read_end,
+                       read_scratch)
 
 #: Most lanes a stream may have (flags bits 1-3 hold log2 of the count: 0 to 4).
 MAX_LANES_LOG2 = 4
@@ -121,20 +121,9 @@ def encode_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
                                        | np.int64(codes[st[lane] + t + AHEAD])) & mask
                     s = np.int64(codes[st[lane] + t])
                     j = 4 * ctx[lane]
-                    f0 = np.int64(F[j])
-                    f1 = np.int64(F[j + 1])
-                    f2 = np.int64(F[j + 2])
-                    f3 = np.int64(F[j + 3])
-                    cum = 0
-                    if s > 0:
-                        cum += f0
-                    if s > 1:
-                        cum += f1
-                    if s > 2:
-                        cum += f2
+                    cum, f, total = interval(F, j, s)
                     low[lane], rng[lane], at[lane] = enc_put_to(
-                        low[lane], rng[lane], at[lane], buf, (lane + 1) * cap, cum,
-                        np.int64(F[j + s]), f0 + f1 + f2 + f3)
+                        low[lane], rng[lane], at[lane], buf, (lane + 1) * cap, cum, f, total)
                     learn(F, j, s, inc)
                     ctx[lane] = ((ctx[lane] << 2) | s) & mask
         if revcomp:
@@ -230,22 +219,9 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
                     c = ctx[lane]
                     prefetch(base + ((c << 6) & (mask << 2)))   # its 16 grandchildren
                     j = 4 * c
-                    f0 = np.int64(F[j])
-                    f1 = np.int64(F[j + 1])
-                    f2 = np.int64(F[j + 2])
-                    f3 = np.int64(F[j + 3])
-                    q = dec_unit(rng[lane], f0 + f1 + f2 + f3)
-                    x = code[lane]
-                    if x < f0 * q:
-                        s, cum, f = 0, 0, f0
-                    elif x < (f0 + f1) * q:
-                        s, cum, f = 1, f0, f1
-                    elif x < (f0 + f1 + f2) * q:
-                        s, cum, f = 2, f0 + f1, f2
-                    else:
-                        s, cum, f = 3, f0 + f1 + f2, f3
+                    s, cum, f, q = pick(F, j, code[lane], rng[lane])
                     code[lane], rng[lane], at[lane] = dec_take_from(
-                        x, rng[lane], at[lane], src, begin[lane + 1], q, cum, f)
+                        code[lane], rng[lane], at[lane], src, begin[lane + 1], q, cum, f)
                     if t < ln[lane]:
                         codes[st[lane] + t] = s
                         out[st[lane] + t] = bases[s]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.jit import kernel
+from .arith import dec_unit
 
 #: The encoder and the training pass ask for the line of the context this many bases on.
 AHEAD = 12
@@ -26,6 +27,43 @@ def learn(F: np.ndarray, j: int, s: int, inc: int) -> None:
         for t in range(4):
             F[j + t] = (np.int64(F[j + t]) + 1) >> 1
     F[j + s] = np.int64(F[j + s]) + inc
+
+
+@kernel(inline=True)
+def interval(F: np.ndarray, j: int, s: int) -> tuple:
+    """``(cum, freq, total)`` of base ``s`` in the context whose counters start at
+    ``F[j]``: what a coder codes (the counters are the frequencies, total <= 1020)."""
+    f0 = np.int64(F[j])
+    f1 = np.int64(F[j + 1])
+    f2 = np.int64(F[j + 2])
+    f3 = np.int64(F[j + 3])
+    cum = 0
+    if s > 0:
+        cum += f0
+    if s > 1:
+        cum += f1
+    if s > 2:
+        cum += f2
+    return cum, np.int64(F[j + s]), f0 + f1 + f2 + f3
+
+
+@kernel(inline=True)
+def pick(F: np.ndarray, j: int, code: int, rng: int) -> tuple:
+    """The base a range decoder in state ``(code, rng)`` reads in the context whose
+    counters start at ``F[j]``: ``(s, cum, freq, unit)``, ``unit`` = rng // total
+    (:func:`~.arith.dec_unit`), for :func:`~.arith.dec_take`."""
+    f0 = np.int64(F[j])
+    f1 = np.int64(F[j + 1])
+    f2 = np.int64(F[j + 2])
+    f3 = np.int64(F[j + 3])
+    q = dec_unit(rng, f0 + f1 + f2 + f3)
+    if code < f0 * q:
+        return 0, 0, f0, q
+    if code < (f0 + f1) * q:
+        return 1, f0, f1, q
+    if code < (f0 + f1 + f2) * q:
+        return 2, f0 + f1, f2, q
+    return 3, f0 + f1 + f2, f3, q
 
 
 @kernel

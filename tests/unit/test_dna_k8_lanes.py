@@ -16,6 +16,7 @@ from phyngsc.core.jit import interpreted
 from tests.reference import ref_rans
 
 from ..conftest import DATA
+from .random_reads import random_reads
 
 LINES = (DATA / "err127302_1_200.fastq").read_bytes().split(b"\n")
 SEQS = LINES[1::4][:200]
@@ -46,6 +47,7 @@ def test_lanes_match_reference(k, rc, inc, extra, lanes):
     enc = _encode(data, lens(reads), k, rc, inc, lanes)
     assert enc.tobytes() == ref_rans.dna_k8_lanes(data, [len(r) for r in reads], k, rc, inc,
                                                   lanes)
+
     dec = np.zeros(len(data), np.uint8)
     assert dna_k8_decode(enc, lens(reads), dec, NO_TABLE) == 0 and dec.tobytes() == data
 
@@ -106,13 +108,8 @@ def test_ends_group_matches_reference(lanes):
         assert ends_group(lengths, n, lanes) == want, n
 
 
-def _reads(seed, n_reads=60, k=9):
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(0, 30, n_reads).astype(np.int64)
-    bases = rng.choice(np.frombuffer(b"ACGTN", np.uint8), int(lengths.sum()),
-                       p=[0.24, 0.24, 0.24, 0.24, 0.04])
-    model = rng.integers(1, 256, 4 << 2 * k).astype(np.uint8)
-    return bases, lengths, model
+def _reads(seed, k):
+    return random_reads(seed, 60, k)
 
 
 @pytest.mark.parametrize("lanes", [2, 8])

@@ -10,6 +10,8 @@ from phyngsc.codecs.seed_workspace import (COPY_BYTES_PER_CONTEXT, copies_whole_
                                            model_table, put_back, restore_touched,
                                            rows_for, seeded_decode, seeded_encode, workspace)
 
+from .random_reads import random_reads
+
 
 def _touched_ref(codes, lengths, k, revcomp):
     """Plain Python: the contexts DNA_K8 learning visits (forward, running on across
@@ -31,13 +33,7 @@ def _touched_ref(codes, lengths, k, revcomp):
     return seen
 
 
-def _reads(seed, n_reads=40, k=6):
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(0, 30, n_reads).astype(np.int64)
-    bases = rng.choice(np.frombuffer(b"ACGTN", np.uint8), int(lengths.sum()),
-                       p=[0.24, 0.24, 0.24, 0.24, 0.04])
-    model = rng.integers(1, 256, 4 << 2 * k).astype(np.uint8)
-    return bases, lengths, model
+_reads = random_reads      # (seed, n_reads=40, k=6)
 
 
 @pytest.mark.parametrize("revcomp", [False, True])
