@@ -49,7 +49,7 @@ CODEC_ID = {c.name: c.id for c in CODECS}
 
 #: Range coders taking turns over the reads of the order-11+ DNA_K8 candidates and of
 #: DNA_SEEDED (NGSC 1.7): eight lanes decoded an order-12 sub-block 3x faster than one,
-#: sixteen only 1.15x faster than eight (docs/performance.md).
+#: sixteen only 1.2x faster than eight (docs/performance.md).
 LANES = 8
 
 #: Named strategy presets: per stream, (codec name, parameter) candidates.

@@ -16,11 +16,10 @@ context it learned (one or two a base: 4 to 8 million random reads and writes fo
 sub-block, docs/performance.md). A decoder that fails copies the whole row back (its
 bases are not to be trusted), as does a decoder in lanes stopped inside a group of reads.
 Results are exactly those of coding from a fresh copy: every context a coder touches
-is one :func:`restore_touched` visits. A plain model (one
-row) keeps the copying path, as does a thread beyond the workspace's rows. Rows go by
-Numba thread id, so one workspace serves one caller at a time: two Python threads must
-not code with the same workspace at once (``Archive.seed_model_for`` gives other
-threads the plain model).
+is one :func:`restore_touched` visits. A plain model (one row) keeps the copying path,
+as does a thread beyond the workspace's rows. Rows go by Numba thread id, so one
+workspace serves one caller at a time: two Python threads must not code with the same
+workspace at once (``Archive.seed_model_for`` gives other threads the plain model).
 """
 
 from __future__ import annotations
@@ -46,11 +45,11 @@ def restore_touched(F: np.ndarray, model: np.ndarray, codes: np.ndarray, aux: np
     stream ends inside a read)."""
     mask = (1 << (2 * k)) - 1
     n = codes.size
-    ctxs = np.zeros(max(lanes, 1), np.int64)
+    ctxs = np.zeros(lanes, np.int64)
     a = 0
     for r in range(aux.size + 1):
         b = read_end(aux, r, a, n)
-        lane = r % lanes if lanes > 1 else 0
+        lane = r % lanes
         ctx = ctxs[lane]
         for i in range(a, b):
             j = 4 * ctx

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..core.jit import interpreted
 from ..codecs.dna_k8 import dna_k8_decode_into
+from ..codecs.dna_k8_lanes import stream_lanes
 from ..codecs.registry import CODEC_ID, KNOWN_CODECS, decode_stream
 from ..fastq.assemble import assemble_first
 from ..format.constants import SID_DNA, SID_LAYOUT, SID_LENGTHS, SID_QUAL, SID_TITLES
@@ -101,17 +102,19 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES, chain: SeedInfo | None =
               ) -> Head | None:
     """Lengths and bases of the first reads of sub-block ``data`` (its bytes, header
     included) whose bases add up to at most ``max_bases`` (at least one read; up to
-    L - 1 more when bases in L lanes need whole groups), decoded interpreted; ``None`` if the
-    sub-block cannot be read this way. ``chain``:
-    the archive's chained seed when ``data`` is its first sub-block (whose bases may be
-    coded from the chain's starting table, :data:`MAX_CHAIN_K`)."""
+    L - 1 more when bases in L lanes need whole groups), decoded interpreted; ``None`` if
+    the sub-block cannot be read this way. ``chain``: the archive's chained seed when
+    ``data`` is its first sub-block (whose bases may be coded from the chain's starting
+    table, :data:`MAX_CHAIN_K`)."""
     parsed = parse_subblock(data)
     if parsed is None:
         return None
     hdr, streams = parsed
     with interpreted():
-        # read lengths are varints of at most width bytes each
+        lanes = _dna_lanes(streams)
         want = max(1, min(hdr.n_records, max_bases // max(hdr.min_seq, 1) + 1))
+        want = min(hdr.n_records, -(-want // lanes) * lanes)     # a whole group of lanes
+        # read lengths are varints of at most width bytes each
         width = max(1, (max(hdr.max_seq, 1).bit_length() + 6) // 7)
         raw = _decode(streams, SID_LENGTHS, want * width, np.zeros(0, np.int64))
         if raw is None:
@@ -120,7 +123,7 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES, chain: SeedInfo | None =
         if lengths.size == 0:
             return None
         keep = max(int(np.searchsorted(np.cumsum(lengths), max_bases, side="right")), 1)
-        keep = _whole_groups(streams, keep, lengths.size, hdr.n_records)
+        keep = _whole_groups(keep, lanes, lengths.size, hdr.n_records)
         if keep == 0:
             return None
         lengths, used = lengths[:keep], int(used[min(keep, used.size) - 1])
@@ -135,16 +138,23 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES, chain: SeedInfo | None =
     return Head(hdr, streams, lengths, dna, raw[:used])
 
 
-def _whole_groups(streams: dict, keep: int, have: int, n_records: int) -> int:
-    """How many of the first reads to decode when ``keep`` are wanted and the lengths of
-    ``have`` are known: a DNA_K8 stream in L lanes (flags bits 1-3) decodes a prefix only
-    with the lengths of every read of the group of L it ends in
-    (:mod:`~..codecs.dna_k8_lanes`), so the count grows to the group's end, or shrinks
-    to the group's start when those lengths are not known; 0 when no such count exists."""
+def _dna_lanes(streams: dict) -> int:
+    """The lane count of a DNA_K8 stream (NGSC 1.7), else 1: its bases decode as a prefix
+    only with the lengths of every read of the group of that many reads it ends in
+    (:mod:`~..codecs.dna_k8_lanes`). Flags the decoder reports as damage count as 1."""
     codec, enc, _total = streams[SID_DNA]
-    if codec != _DNA_K8 or enc.size < 2 or keep == n_records:
+    if codec != _DNA_K8 or enc.size < 2:
+        return 1
+    return max(stream_lanes(int(enc[1])), 1)
+
+
+def _whole_groups(keep: int, lanes: int, have: int, n_records: int) -> int:
+    """How many of the first reads to decode when ``keep`` are wanted, the bases are in
+    ``lanes`` lanes and the lengths of ``have`` reads are known: up to the end of the
+    group ``keep`` ends in (or the sub-block's), or down to its start when those lengths
+    are not known; 0 when no such count exists."""
+    if keep == n_records:
         return keep
-    lanes = 1 << ((int(enc[1]) >> 1) & 7)
     up = min(-(-keep // lanes) * lanes, n_records)
     return up if up <= have else keep // lanes * lanes
 

@@ -10,10 +10,11 @@ import pytest
 
 import phyngsc
 from phyngsc.core.jit import interpreted
-from phyngsc.codecs.registry import decode_stream
+from phyngsc.codecs.dna_k8_lanes import stream_lanes
+from phyngsc.codecs.registry import CODEC_ID, decode_stream
 from phyngsc.records import kernels
 from phyngsc.records.head import first_match, parse_subblock, read_head, record_text
-from phyngsc.format.constants import N_STREAMS, SID_LENGTHS
+from phyngsc.format.constants import N_STREAMS, SID_DNA, SID_LENGTHS
 from phyngsc.archive.reader import Archive
 from tests.reference import ref_compresso
 
@@ -94,6 +95,24 @@ def test_first_match_agrees_with_reference(archives, path, level):
                     assert ref == []
                 if max_bases == 1 << 30:
                     assert settled and (text == ref[0] if ref else text is None)
+
+
+@pytest.mark.parametrize("level", (5, 9))
+def test_first_look_decodes_whole_groups_of_lanes(archives, level):
+    """Bases coded in 8 lanes (NGSC 1.7) decode a prefix only with the lengths of its
+    whole last group: the first look stops at a group's end and gets the exact bases."""
+    src, a = archives["sim_reads_1_200", level]     # deep lambda reads: DNA_K8 wins
+    recs = ref_compresso.records(src)
+    with Archive(str(a)) as arch:
+        data = arch.subblock_bytes(0)
+    _, streams = parse_subblock(data)
+    codec, enc, _ = streams[SID_DNA]
+    assert codec == CODEC_ID["dna-k8"] and stream_lanes(int(enc[1])) == 8
+    for max_bases in (1, 150, 1000, 3000, 1 << 30):
+        head = read_head(data, max_bases)
+        n = head.lengths.size
+        assert n % 8 == 0 or n == len(recs), (max_bases, n)
+        assert head.dna.tobytes() == b"".join(r["seq"] for r in recs[:n]).upper()
 
 
 def test_grep_first_on_a_damaged_sub_block_reports_it(archives, tmp_path):
