@@ -73,10 +73,10 @@ def run_info(args: argparse.Namespace, comm: Any) -> int:
         if a.index.paired:
             name += " (paired, interleaved in each sub-block)"
         seed = a.footer.seed
-        from .seed import FORM_CHAIN
         seed_doc = None if seed is None else {
             "n_subblocks": seed.n_subblocks, "k": seed.k, "revcomp": seed.revcomp,
-            "inc": seed.inc, "chained": seed.form == FORM_CHAIN,
+            "inc": seed.inc, "chained": seed.chained,
+            "chain_lanes": seed.lanes,
             "input_bytes": int(a.index.raw_length[:seed.n_subblocks].sum())}
     if args.json:
         doc = dict(s.__dict__)
@@ -95,7 +95,8 @@ def run_info(args: argparse.Namespace, comm: Any) -> int:
              f"first {seed_doc['n_subblocks']} sub-blocks ({seed_doc['input_bytes']:,} bytes "
              f"of input), order {seed_doc['k']}"
              + (", both strands" if seed_doc["revcomp"] else "")
-             + (", chained" if seed_doc["chained"] else "")),
+             + (", chained" if seed_doc["chained"] else "")
+             + (f" in {seed_doc['chain_lanes']} lanes" if seed_doc["chain_lanes"] > 1 else "")),
             ("content digest", f"sha256:{s.digest}")]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:

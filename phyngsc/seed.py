@@ -30,7 +30,7 @@ from .codecs.defs.dna_k8 import worst_case
 from .codecs.dna import BASE_CODE
 from .codecs.dna_exceptions import base_codes, base_codes_in_place
 from .codecs.dna_k8 import dna_k8_decode_into, dna_k8_encode_into, dna_k8_learn, dna_k8_learn_into
-from .codecs.registry import CODEC_ID, ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS
+from .codecs.registry import CODEC_ID, LANES, ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS
 from .codecs.seed_workspace import empty_workspace, fill_rows
 from .core.jit import thread_count
 from .core.tables import counter_table
@@ -38,8 +38,9 @@ from .format.constants import SID_DNA
 from .format.footer import SeedInfo
 from .format.subblock import StreamInfo
 
-#: Seed forms (the footer's seed section): bases learned joined (NGSC 1.3) or chained.
-FORM_JOINED, FORM_CHAIN = 0, 1
+#: Seed forms (the footer's seed section): bases learned joined (NGSC 1.3), chained
+#: (NGSC 1.5: one lane) or chained in lanes (NGSC 1.8; the form phyngsc 0.18 writes).
+FORM_JOINED, FORM_CHAIN, FORM_CHAIN_LANES = 0, 1, 2
 DNA_SEEDED = CODEC_ID["dna-seeded"]
 
 #: Smallest window that gets the level's seed model by default (an explicit seed size
@@ -73,7 +74,7 @@ def plan_seed(level: int, file_size: int, window: int,
     k, inc = preset.k, preset.inc
     if preset.large is not None and n * window >= preset.large[0]:
         _, k, inc = preset.large
-    return SeedInfo(n, k, preset.revcomp, inc, FORM_CHAIN)
+    return SeedInfo(n, k, preset.revcomp, inc, FORM_CHAIN_LANES, LANES)
 
 
 def roles(seed: SeedInfo | None, first: int, count: int) -> np.ndarray:
@@ -197,7 +198,8 @@ def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedIn
             continue
         exceptions = dna.size - int(np.count_nonzero(BASE_CODE[dna] < 4))
         out = np.empty(worst_case(dna.size, exceptions), np.uint8)
-        m = dna_k8_encode_into(dna, lengths, out, plan.k, plan.revcomp, plan.inc, F)
+        m = dna_k8_encode_into(dna, lengths, out, plan.k, plan.revcomp, plan.inc, F,
+                               plan.lanes)
         if m < 0:   # pragma: no cover - the worst case always fits
             raise RuntimeError("chained seed stream did not fit its worst case")
         streams[int(key)] = (out[:m].tobytes(), dna.size)
@@ -277,7 +279,7 @@ def chain_learn(F: np.ndarray, dna: np.ndarray, lengths: np.ndarray, seed: SeedI
     """One step of a chain's walk for a seed sub-block whose bases ``dna`` (read lengths
     ``lengths``) were coded some other way: table ``F`` learns them in place."""
     dna_k8_learn_into(F, base_codes(dna), np.ascontiguousarray(lengths, np.int64), seed.k,
-                      seed.revcomp, seed.inc)
+                      seed.revcomp, seed.inc, seed.lanes)
 
 
 def chain_decode(F: np.ndarray, stream: np.ndarray, lengths: np.ndarray, n_bases: int,
@@ -300,4 +302,5 @@ def model_bytes(seed: SeedInfo | None) -> int:
 
 __all__ = ["plan_seed", "roles", "train", "model_bytes", "prepare", "chain_streams",
            "replace_stream", "chain_table", "chain_learn", "chain_decode", "SeedText",
-           "Seeding", "FORM_JOINED", "FORM_CHAIN", "seed_roles", "encode_seeded", "walk_chain"]
+           "Seeding", "FORM_JOINED", "FORM_CHAIN", "FORM_CHAIN_LANES", "seed_roles",
+           "encode_seeded", "walk_chain"]

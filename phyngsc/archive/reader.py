@@ -24,7 +24,6 @@ from ..format.constants import (BLOCK_HEADER_SIZE, FILE_HEADER_SIZE,
 from ..format.container import BlockHeader, FormatViolation, unpack_file_header, unpack_trailer
 from ..format.footer import ArchiveIndex, Footer
 from ..format.subblock import SubBlockHeader
-from ..seed import FORM_CHAIN
 
 _HEADER_PEEK = 4096
 #: Seed sub-blocks decoded at a time while training the seed model.
@@ -271,7 +270,7 @@ class Archive:
         """The seed model learned from the seed sub-blocks' DNA and LENGTHS streams (never
         from an index): a chained seed's walk, or a joined seed trained on its bases."""
         seed = self.footer.seed
-        if seed.form == FORM_CHAIN:
+        if seed.chained:
             return self.chain().model()
         from ..core.varint import varints_to_array
         from ..format.constants import SID_DNA, SID_LENGTHS
@@ -337,7 +336,7 @@ class Archive:
         if seed is None:
             return False
         bases: list[tuple[bytes, int]] = []
-        if seed.form == FORM_CHAIN:
+        if seed.chained:
             chain = SeedChain(self)
             for i in range(seed.n_subblocks):
                 dna = chain.walk(i + 1, (i,))[i]

@@ -24,7 +24,7 @@ from ..format.constants import SID_DNA, SID_LENGTHS
 from ..format.container import FormatViolation
 from ..format.footer import SeedInfo
 from ..format.subblock import SubBlockHeader
-from ..seed import FORM_CHAIN, chain_decode, chain_learn, chain_table, replace_stream
+from ..seed import chain_decode, chain_learn, chain_table, replace_stream
 
 DNA_SEEDED = CODEC_ID["dna-seeded"]
 STORED = CODEC_ID["stored"]
@@ -36,7 +36,7 @@ class SeedChain:
 
     def __init__(self, arch) -> None:
         seed = arch.footer.seed
-        if seed is None or seed.form != FORM_CHAIN:
+        if seed is None or not seed.chained:
             raise ValueError("the archive has no chained seed")
         self.arch = arch
         self.seed: SeedInfo = seed
@@ -112,7 +112,7 @@ def chained_indices(seed: SeedInfo | None, indices, data: list) -> dict[int, int
     """``{sub-block: position in data}`` of the seed sub-blocks among ``indices`` (their
     bytes ``data``) that code their bases from the chain; a header that does not parse
     is left to their decoding to report."""
-    if seed is None or seed.form != FORM_CHAIN:
+    if seed is None or not seed.chained:
         return {}
     found = {}
     for k, i in enumerate(indices):

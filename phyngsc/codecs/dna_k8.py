@@ -44,7 +44,7 @@ from ..core.jit import kernel
 from ..core.tables import counter_table, prefetch
 from .arith import dec_start, dec_take, dec_unit, enc_end, enc_put, enc_start
 from .dna_exceptions import apply_exceptions, base_codes, put_exceptions, read_exceptions
-from .dna_k8_lanes import decode_lanes, encode_lanes, lanes_log2, stream_lanes
+from .dna_k8_lanes import decode_lanes, encode_lanes, lanes_log2, learn_lanes, stream_lanes
 from .k8_model import AHEAD, BASES, interval, learn, learn_revcomp, read_end, read_scratch
 
 MAX_K = 14
@@ -90,10 +90,13 @@ def dna_k8_learn(codes: np.ndarray, aux: np.ndarray, k: int, revcomp: bool,
 
 @kernel
 def dna_k8_learn_into(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, k: int,
-                      revcomp: bool, inc: int) -> None:
+                      revcomp: bool, inc: int, lanes: int = 1) -> None:
     """Learn 2-bit codes ``codes`` (read lengths ``aux``) into table ``F`` (``4 << 2k``
-    counters) in place, exactly as :func:`dna_k8_encode_into` learns while coding them;
-    the context starts from 0."""
+    counters) in place, exactly as :func:`dna_k8_encode_into` learns while coding them in
+    ``lanes`` lanes (1, 2, 4, 8 or 16); each context starts from 0."""
+    if lanes > 1:
+        learn_lanes(F, codes, aux, k, revcomp, inc, lanes)
+        return
     mask = (1 << (2 * k)) - 1
     n = codes.size
     cx = read_scratch(aux, n)

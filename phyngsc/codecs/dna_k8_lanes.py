@@ -88,9 +88,27 @@ def encode_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
                  revcomp: bool, inc: int, F: np.ndarray, pos: int, lanes: int) -> int:
     """Code 2-bit base codes ``codes`` (read lengths ``aux``) in ``lanes`` lanes (2..16) at
     ``out[pos:]`` (after header and exceptions), learning into ``F``; the end or -1."""
+    return _run_lanes(codes, aux, out, k, revcomp, inc, F, pos, lanes, True)
+
+
+@kernel
+def learn_lanes(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, k: int, revcomp: bool,
+                inc: int, lanes: int) -> None:
+    """Learn 2-bit codes ``codes`` (read lengths ``aux``) into ``F`` in place exactly as
+    :func:`encode_lanes` learns while coding them in ``lanes`` lanes (2..16), without the
+    coders: what a chained seed in lanes (NGSC 1.8) learns from a seed sub-block whose
+    bases were coded another way, or that another rank codes."""
+    _run_lanes(codes, aux, np.empty(0, np.uint8), k, revcomp, inc, F, 0, lanes, False)
+
+
+@kernel
+def _run_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revcomp: bool,
+               inc: int, F: np.ndarray, pos: int, lanes: int, code: bool) -> int:
+    """:func:`encode_lanes` (``code``) or :func:`learn_lanes` (not ``code``: ``out`` is not
+    used); the end of the stream, or -1 (also when not coding)."""
     head = 4 * (lanes - 1)
-    cap = out.size - pos - head
-    if cap < 5 * lanes:
+    cap = out.size - pos - head if code else 0
+    if code and cap < 5 * lanes:
         return -1
     mask = (1 << (2 * k)) - 1
     n = codes.size
@@ -103,8 +121,9 @@ def encode_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
     ahead = np.zeros(lanes, np.int64)
     st = np.zeros(lanes + 1, np.int64)
     ln = np.zeros(lanes, np.int64)
-    for lane in range(lanes):
-        low[lane], rng[lane], at[lane] = enc_start(buf, lane * cap)
+    if code:
+        for lane in range(lanes):
+            low[lane], rng[lane], at[lane] = enc_start(buf, lane * cap)
     base = np.int64(F.ctypes.data)
     warm = 0
     a = 0
@@ -121,9 +140,11 @@ def encode_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
                                        | np.int64(codes[st[lane] + t + AHEAD])) & mask
                     s = np.int64(codes[st[lane] + t])
                     j = 4 * ctx[lane]
-                    cum, f, total = interval(F, j, s)
-                    low[lane], rng[lane], at[lane] = enc_put_to(
-                        low[lane], rng[lane], at[lane], buf, (lane + 1) * cap, cum, f, total)
+                    if code:
+                        cum, f, total = interval(F, j, s)
+                        low[lane], rng[lane], at[lane] = enc_put_to(
+                            low[lane], rng[lane], at[lane], buf, (lane + 1) * cap, cum, f,
+                            total)
                     learn(F, j, s, inc)
                     ctx[lane] = ((ctx[lane] << 2) | s) & mask
         if revcomp:
@@ -133,6 +154,8 @@ def encode_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
         a = st[lanes]
         if a >= n:
             break
+    if warm < 0 or not code:    # never the former: keeps the loads
+        return -1
     w = pos + head
     for lane in range(lanes):
         e = enc_end_to(low[lane], at[lane], buf, (lane + 1) * cap)
@@ -144,8 +167,6 @@ def encode_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
         if lane < lanes - 1:
             for b in range(4):
                 out[pos + 4 * lane + b] = (size >> (8 * b)) & 255
-    if warm < 0:    # never true: keeps the loads
-        return -1
     return w
 
 

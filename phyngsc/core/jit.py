@@ -143,6 +143,11 @@ class Kernel:
         self.__module__ = fn.__module__
         self.__doc__ = fn.__doc__
         self.__wrapped__ = fn
+        #: parameters, and the defaults of the last ones: a call that leaves them out gets
+        #: them passed explicitly, so that it runs (and first compiles, under the lock)
+        #: the same specialisation as a call that gives them
+        self._argc = fn.__code__.co_argcount
+        self._defaults = fn.__defaults__ or ()
 
     def dispatcher(self) -> Any:
         """The Numba dispatcher (imports Numba the first time)."""
@@ -183,6 +188,8 @@ class Kernel:
         if getattr(_state, "interpreted", False):
             return self.py_func(*args)
         d = self.dispatcher()
+        if len(args) < self._argc and self._argc - len(args) <= len(self._defaults):
+            args = args + self._defaults[len(args) - self._argc:]
         if not self._ready:
             self._first_compile(d, args)
         return d(*args)

@@ -56,14 +56,25 @@ class SeedInfo:
     #: use it; 1 (NGSC 1.5, *chained*): it learns them sub-block by sub-block, each from
     #: context 0, and seed sub-block i may code its bases with DNA_SEEDED from the table
     #: learned on seed sub-blocks 0 .. i-1.
+    #: 2 (NGSC 1.8, *chained in lanes*): as 1, but every seed sub-block is learned in
+    #: the order DNA_K8 in ``lanes`` lanes codes it, whatever its codec.
     form: int = 0
+    #: lanes of a form-2 chain (2, 4, 8 or 16; the footer holds log2); 1 for forms 0 and 1
+    lanes: int = 1
+
+    @property
+    def chained(self) -> bool:
+        """Whether seed sub-blocks may code their bases from the chain (forms 1 and 2)."""
+        return self.form in (1, 2)
 
     def settings_of(self, stream) -> bool:
         """Whether a DNA_K8 / DNA_SEEDED ``stream`` (its first three bytes: k, flags,
-        inc) names this seed's order, strands and increment in one lane, as a chained
-        seed sub-block's stream must (its walk learns the reads in file order)."""
+        inc) names this seed's order, strands, increment and lane count (one lane before
+        form 2), as a chained seed sub-block's stream must: its walk learns the reads in
+        the order the seed names."""
+        flags = int(self.revcomp) | (self.lanes.bit_length() - 1) << 1
         return len(stream) >= 3 and (int(stream[0]), int(stream[1]), int(stream[2])) == \
-            (self.k, int(self.revcomp), self.inc)
+            (self.k, flags, self.inc)
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,8 @@ class Footer:
                 w.v(value)
             if self.seed.form:  # NGSC 1.5: 8 bits; a 1.3 footer ends (padding < 8 bits) here
                 w.u(self.seed.form, 8)
+            if self.seed.form == 2:     # NGSC 1.8: log2 of the chain's lane count
+                w.u(self.seed.lanes.bit_length() - 1, 8)
         return w.getvalue()
 
     @classmethod
@@ -173,13 +186,16 @@ class Footer:
                 n_seed = r.v()
                 if n_seed:
                     k, rc, inc = r.v(), r.v() == 1, r.v()
-                    seed = SeedInfo(n_seed, k, rc, inc, r.u(8) if r.bits_left >= 8 else 0)
+                    form = r.u(8) if r.bits_left >= 8 else 0
+                    lanes = 1 << r.u(8) if form == 2 else 1
+                    seed = SeedInfo(n_seed, k, rc, inc, form, lanes)
         except EOFError as exc:
             raise FormatViolation("footer fields cut short") from exc
         if sum(e.n_subblocks for e in blocks) != ns:
             raise FormatViolation("footer block sub-block counts do not add up")
         if seed is not None and (seed.n_subblocks >= ns or not 1 <= seed.k <= MAX_SEED_K or
-                                 not 1 <= seed.inc <= 127 or seed.form not in (0, 1)):
+                                 not 1 <= seed.inc <= 127 or seed.form not in (0, 1, 2) or
+                                 (seed.form == 2) != (seed.lanes in (2, 4, 8, 16))):
             raise FormatViolation("footer seed section is out of range")
         return cls(ranks, threads, level, writer, window, tuple(files), blocks, subs, seed)
 

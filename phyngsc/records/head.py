@@ -139,11 +139,12 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES, chain: SeedInfo | None =
 
 
 def _dna_lanes(streams: dict) -> int:
-    """The lane count of a DNA_K8 stream (NGSC 1.7), else 1: its bases decode as a prefix
-    only with the lengths of every read of the group of that many reads it ends in
-    (:mod:`~..codecs.dna_k8_lanes`). Flags the decoder reports as damage count as 1."""
+    """The lane count of a DNA_K8 or DNA_SEEDED stream (NGSC 1.7), else 1: its bases
+    decode as a prefix only with the lengths of every read of the group of that many
+    reads it ends in (:mod:`~..codecs.dna_k8_lanes`). Flags the decoder reports as damage
+    count as 1."""
     codec, enc, _total = streams[SID_DNA]
-    if codec != _DNA_K8 or enc.size < 2:
+    if codec not in (_DNA_K8, _DNA_SEEDED) or enc.size < 2:
         return 1
     return max(stream_lanes(int(enc[1])), 1)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -173,7 +174,7 @@ def seed_input(infile: Any, src: str, size: int, window: int, plan: SeedInfo
     after the seed, and the seed's text (what :func:`phyngsc.seed.prepare` walks)."""
     cut: dict[str, int] = {}
     parts = list(seed_parts(infile, src, size, window, plan, cut))
-    seed = SeedInfo(len(parts), plan.k, plan.revcomp, plan.inc, plan.form)
+    seed = replace(plan, n_subblocks=len(parts))
     return seed, cut["end"], SeedText(
         np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.uint8),
         np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64),
@@ -214,7 +215,7 @@ def seed_model(infile: Any, src: str, size: int, window: int, plan: SeedInfo,
     cut: dict[str, int] = {}
     n, ws, streams = walk_chain(seed_parts(infile, src, size, window, plan, cut), plan,
                                 own)
-    seed = SeedInfo(n, plan.k, plan.revcomp, plan.inc, plan.form)
+    seed = replace(plan, n_subblocks=n)
     return seed, Seeding(cut["end"], ws, streams, seed, filled=1, row_size=4 << (2 * plan.k))
 
 

@@ -86,11 +86,10 @@ def _first_look(arch: Archive, fwd: np.ndarray, rev: np.ndarray,
     else ``(False, [])``. Every rank computes the same answer from the same bytes; any
     error leaves the question to the full path, which reports it."""
     from ..records.head import first_match
-    from ..seed import FORM_CHAIN
     if arch.n_subblocks == 0:
         return True, []
     seed = arch.footer.seed
-    chain = seed if seed is not None and seed.form == FORM_CHAIN else None
+    chain = seed if seed is not None and seed.chained else None
     try:   # sub-blocks are indexed in file order
         settled, text = first_match(arch.subblock_bytes(0), fwd, rev, revcomp, chain=chain)
     except Exception:  # noqa: BLE001 - the full path decides and reports

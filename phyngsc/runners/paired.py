@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -258,7 +259,7 @@ def pair_seed(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, plan: 
         dna, lengths, reads = seed_bases(joined, spans[:-1], spans[1:])
     except SpanError as exc:  # pragma: no cover - pair_batches validated these records
         raise FastqFormatError(r1, exc.offset, error_text(exc.status, exc.b, exc.c))
-    seed = SeedInfo(len(spans) - 1, plan.k, plan.revcomp, plan.inc, plan.form)
+    seed = replace(plan, n_subblocks=len(spans) - 1)
     keys = np.array([m[0] for m in meta], np.int64)
     return seed, used1, SeedText(dna, lengths, reads, keys)
 

@@ -57,3 +57,37 @@ def test_one_rank_compiles_the_others_load(tmp_path):
     first = ranks()             # (misses, hits) per rank: one compiled, two loaded
     assert sorted(first) == [(0, 1), (0, 1), (1, 0)]
     assert ranks() == [(0, 1)] * 3   # warm: everyone loads
+
+
+DEFAULTS = """
+import sys
+import numpy as np
+sys.path.insert(0, {here!r})
+from phyngsc.core.jit import kernel
+
+
+@kernel
+def scaled(a, by=3):
+    s = 0
+    for x in a:
+        s += x * by
+    return s
+
+
+a = np.arange(10, dtype=np.int64)
+print(scaled(a), scaled(a, 3), scaled(a, 2), len(scaled.dispatcher().signatures))
+"""
+
+
+def test_a_cold_kernel_called_without_its_default_compiles_one_specialisation(tmp_path):
+    """On a cold cache the first call compiles for its argument types under the lock: a
+    call leaving out a defaulted argument once failed there (7 types for 8 parameters)
+    and now runs the specialisation a call giving it runs."""
+    script = tmp_path / "defaults.py"
+    script.write_text(DEFAULTS.format(here=str(tmp_path)))
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    for _ in range(2):     # cold, then warm
+        r = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                           timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.decode().split() == ["135", "135", "90", "1"]

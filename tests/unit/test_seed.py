@@ -130,7 +130,9 @@ def test_plan_seed_rules():
     # presets measured on a 1 GiB deep run (docs/performance.md, *A larger seed*, and
     # *Chained seed*: 192 MiB at level 5 since phyngsc 0.10, was 128)
     assert (SEEDS[5].seed_bytes, SEEDS[9].seed_bytes) == (192 << 20, 256 << 20)
-    assert p5.form == 1 and plan_seed(9, 10 << 30, W).form == 1   # chained (NGSC 1.5)
+    # chained (NGSC 1.5), in the lanes of the seeded sub-blocks (NGSC 1.8)
+    p9 = plan_seed(9, 10 << 30, W)
+    assert (p5.form, p5.lanes) == (p9.form, p9.lanes) == (2, 8)
     assert (SEEDS[5].inc, SEEDS[9].inc) == (3, 8)        # phyngsc 0.9 (was 2 and 2)
     # order 14 (phyngsc 0.12) once level 9's seed holds 128 MiB of input: 16 windows
     assert SEEDS[9].large == (128 << 20, 14, 24) and SEEDS[5].large is None
@@ -267,14 +269,15 @@ def test_seeded_archive_round_trips_and_is_smaller(deep_fastq, tmp_path, level):
     with phyngsc.open(str(seeded)) as a:
         seed_text = int(a.index.raw_length[:4].sum())
     assert info == {"n_subblocks": 4, "k": SEEDS[level].k, "revcomp": True,
-                    "inc": SEEDS[level].inc, "chained": True, "input_bytes": seed_text}
+                    "inc": SEEDS[level].inc, "chained": True, "chain_lanes": 8,
+                    "input_bytes": seed_text}
     assert f"first 4 sub-blocks ({seed_text:,} bytes of input), order {SEEDS[level].k}, " \
-           "both strands, chained" in _cli("info", seeded).stdout.decode()
+           "both strands, chained in 8 lanes" in _cli("info", seeded).stdout.decode()
     # both strands of one short sequence: the seeded DNA costs far less than 2 bits
     assert seeded.stat().st_size < plain.stat().st_size
-    # the chain learns both strands in one lane, the seeded sub-blocks' DNA_SEEDED only the
-    # forward one, in 8 lanes (flags bits 1-3 = 3, NGSC 1.7)
-    assert _dna_seeded_flags(seeded) == {"seed": {1}, "seeded": {3 << 1}}
+    # the chain learns both strands, the seeded sub-blocks' DNA_SEEDED only the forward
+    # one, both in 8 lanes (flags bits 1-3 = 3; NGSC 1.7, the chain's since 1.8)
+    assert _dna_seeded_flags(seeded) == {"seed": {1 | 3 << 1}, "seeded": {3 << 1}}
     out = tmp_path / "out.fq"
     phyngsc.decompress(str(seeded), str(out), threads=2)
     assert out.read_bytes() == deep_fastq.read_bytes()
@@ -290,7 +293,7 @@ def test_order_14_seed_round_trips(deep_fastq, tmp_path, monkeypatch):
     _compress(deep_fastq, arch, level=9, seed=65536, window=32768)
     with phyngsc.open(str(arch)) as a:
         seed = a.footer.seed
-        assert (seed.n_subblocks, seed.k, seed.inc, seed.form) == (2, 14, 24, 1)
+        assert (seed.n_subblocks, seed.k, seed.inc, seed.form) == (2, 14, 24, 2)
         assert a.n_subblocks == 5           # 168 kB in 32 KiB windows
         dna = a.stream_sizes()["dna"]
         assert "dna-seeded" in dna["codecs"] and dna["encoded"] * 8 < dna["decoded"]

@@ -1,5 +1,5 @@
-"""The chained seed (NGSC 1.5): the in-place DNA_K8 kernels against the plain-Python
-reference, the encoders' walk, the footer's form field, and the readers' walk (in
+"""The chained seed (NGSC 1.5; in lanes, NGSC 1.8): the in-place DNA_K8 kernels against
+the plain-Python reference, the encoders' walk, the footer's form field, and the readers' walk (in
 order, backwards, after damage) on archives whose seed sub-blocks code their bases
 from the ones before them."""
 
@@ -18,8 +18,8 @@ from phyngsc.codecs.seed_workspace import model_table
 from phyngsc.errors import ArchiveError
 from phyngsc.format.container import FormatViolation
 from phyngsc.format.footer import Footer, SeedInfo
-from phyngsc.seed import (FORM_CHAIN, SeedText, chain_decode, chain_learn, chain_streams,
-                          chain_table, prepare, replace_stream)
+from phyngsc.seed import (FORM_CHAIN, FORM_CHAIN_LANES, SeedText, chain_decode, chain_learn,
+                          chain_streams, chain_table, prepare, replace_stream)
 from tests.reference import ref_rans
 
 from ..conftest import DATA
@@ -61,6 +61,29 @@ def test_chain_kernels_match_reference(parts, k, rc, inc):
         assert enc_table.tolist() == dec_table.tolist() == learn_table.tolist() == ref.dense()
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(READS, min_size=1, max_size=4), st.integers(1, 5), st.booleans(),
+       st.integers(1, 127), st.sampled_from([2, 4, 8, 16]))
+def test_chain_kernels_in_lanes_match_reference(parts, k, rc, inc, lanes):
+    """The same walk in lanes (NGSC 1.8): coding, decoding and learning alone leave the
+    table the reference's lanes leave, part after part."""
+    ref = ref_rans.K8Model(k, rc, inc)
+    enc_table, dec_table, learn_table = (np.ones(4 << 2 * k, np.uint8) for _ in range(3))
+    for reads in parts:
+        data = "".join(reads).encode()
+        lengths = [len(r) for r in reads]
+        want = ref_rans.dna_k8_lanes(data, lengths, k, rc, inc, lanes, ref)
+        ref.run_lanes(data, lengths, [lambda *_a: None] * lanes)
+        out = np.zeros(worst_case(len(data)) + 4 * lanes, np.uint8)
+        n = dna_k8_encode_into(arr(data), _lens(reads), out, k, rc, inc, enc_table, lanes)
+        assert out[:n].tobytes() == want
+        got = np.zeros(len(data), np.uint8)
+        assert dna_k8_decode_into(out[:n], _lens(reads), got, dec_table) == 0
+        assert got.tobytes() == data
+        dna_k8_learn_into(learn_table, base_codes(arr(data)), _lens(reads), k, rc, inc, lanes)
+        assert enc_table.tolist() == dec_table.tolist() == learn_table.tolist() == ref.dense()
+
+
 def test_in_place_kernels_refuse_a_table_of_another_order():
     data = arr(b"ACGTACGTTGCA")
     out = np.zeros(worst_case(data.size), np.uint8)
@@ -83,9 +106,13 @@ def _text(parts) -> SeedText:
                     np.array([1000 * i for i in range(len(parts))], np.int64))
 
 
-def test_prepare_walks_the_chain_and_decodes_back():
+CHAINS = [(FORM_CHAIN, 1), (FORM_CHAIN_LANES, 2), (FORM_CHAIN_LANES, 8)]
+
+
+@pytest.mark.parametrize("form,lanes", CHAINS)
+def test_prepare_walks_the_chain_and_decodes_back(form, lanes):
     parts = [SEQS[0:40], SEQS[40:41], SEQS[41:120]]
-    seed = SeedInfo(3, 6, True, 3, FORM_CHAIN)
+    seed = SeedInfo(3, 6, True, 3, form, lanes)
     seeding = prepare(_text(parts), seed, 5000)
     assert seeding.end == 5000 and sorted(seeding.streams) == [0, 1000, 2000]
     table = chain_table(seed)
@@ -110,16 +137,18 @@ def test_prepare_walks_the_chain_and_decodes_back():
     assert seeding.filled == 0 and seeding.model_for(np.array([ROLE_SEED])) is ws
     # a stream of other settings than the seed's is refused, the table left alone
     stream, n_bases = seeding.streams[1000]
-    other = SeedInfo(3, 6, True, 4, FORM_CHAIN)
-    assert chain_decode(chain_table(other), arr(stream), _lens(parts[1]), n_bases,
-                        other) is None
+    for other in (SeedInfo(3, 6, True, 4, form, lanes),
+                  SeedInfo(3, 6, True, 3, *CHAINS[(CHAINS.index((form, lanes)) + 1) % 3])):
+        assert chain_decode(chain_table(other), arr(stream), _lens(parts[1]), n_bases,
+                            other) is None
     assert chain_decode(chain_table(seed), arr(stream[:2]), _lens(parts[1]), n_bases,
                         seed) is None
 
 
-def test_a_rank_codes_only_its_own_seed_sub_blocks_and_learns_the_rest():
+@pytest.mark.parametrize("form,lanes", CHAINS)
+def test_a_rank_codes_only_its_own_seed_sub_blocks_and_learns_the_rest(form, lanes):
     parts = [SEQS[0:10], SEQS[10:20], SEQS[20:30], SEQS[30:40]]
-    seed = SeedInfo(4, 5, True, 3, FORM_CHAIN)
+    seed = SeedInfo(4, 5, True, 3, form, lanes)
     whole = prepare(_text(parts), seed, 4000)
     mine = prepare(_text(parts), seed, 4000, own=(1000, 3000))
     assert sorted(mine.streams) == [1000, 2000]
@@ -137,9 +166,10 @@ def test_prepare_checks_its_sub_blocks():
         prepare(_text([SEQS[:5], SEQS[5:9]]), SeedInfo(3, 4, True, 2, FORM_CHAIN), 10)
 
 
-def test_chained_decoder_survives_truncation_and_bit_flips():
+@pytest.mark.parametrize("form,lanes", CHAINS)
+def test_chained_decoder_survives_truncation_and_bit_flips(form, lanes):
     part = SEQS[:30]
-    seed = SeedInfo(1, 8, True, 3, FORM_CHAIN)
+    seed = SeedInfo(1, 8, True, 3, form, lanes)
     stream, n = prepare(_text([part]), seed, 10).streams[0]
     rng = np.random.default_rng(3)
     for cut in range(0, len(stream), 7):
@@ -189,14 +219,26 @@ def test_chain_streams_replaces_only_smaller_seed_streams():
 
 # -- the footer's form -------------------------------------------------------------------
 @pytest.mark.parametrize("seed", [SeedInfo(2, 12, True, 3, 1), SeedInfo(4, 13, False, 127, 1),
-                                  SeedInfo(1, 1, True, 1, 0)])
+                                  SeedInfo(1, 1, True, 1, 0), SeedInfo(3, 12, True, 3, 2, 8),
+                                  SeedInfo(1, 14, False, 24, 2, 2),
+                                  SeedInfo(2, 5, True, 3, 2, 16)])
 def test_footer_seed_form_round_trips(seed):
     assert Footer.unpack(_footer(seed).pack()).seed == seed
+    assert seed.chained == (seed.form != 0)
 
 
-def test_footer_seed_form_out_of_range_is_refused():
+@pytest.mark.parametrize("seed", [SeedInfo(2, 12, True, 3, 3), SeedInfo(2, 12, True, 3, 2, 1),
+                                  SeedInfo(2, 12, True, 3, 2, 32)])
+def test_footer_seed_form_out_of_range_is_refused(seed):
+    """Forms past 2, a form-2 chain of one lane or of more than 16."""
     with pytest.raises(FormatViolation, match="seed"):
-        Footer.unpack(_footer(SeedInfo(2, 12, True, 3, 2)).pack())
+        Footer.unpack(_footer(seed).pack())
+
+
+def test_footer_cut_inside_the_lane_byte_is_refused():
+    data = _footer(SeedInfo(3, 12, True, 3, 2, 8)).pack()
+    with pytest.raises(FormatViolation):
+        Footer.unpack(data[:-1])
 
 
 # -- archives ----------------------------------------------------------------------------
@@ -210,7 +252,7 @@ def test_chained_seed_sub_blocks_code_their_bases_from_the_chain(deep_fastq, tmp
     _compress(deep_fastq, arch, level=5, seed=4096 * 6)
     with phyngsc.open(str(arch)) as a:
         seed = a.footer.seed
-        assert seed.form == FORM_CHAIN and seed.n_subblocks == 6
+        assert (seed.form, seed.lanes, seed.n_subblocks) == (FORM_CHAIN_LANES, 8, 6)
         codecs = [a.subblock_header(i).streams[1].codec for i in range(a.n_subblocks)]
         seeded = phyngsc.codecs.registry.CODEC_ID["dna-seeded"]
         assert codecs[1:seed.n_subblocks] == [seeded] * (seed.n_subblocks - 1)
@@ -271,15 +313,17 @@ def test_verify_and_fasta_read_a_chained_archive(deep_fastq, tmp_path):
     assert doc["seed"]["chained"] is True
 
 
-def test_golden_chained_archives_hold_chained_seed_sub_blocks():
+@pytest.mark.parametrize("tag,form,lanes", [("v0.10-seed", FORM_CHAIN, 1),
+                                            ("v0.18-seed", FORM_CHAIN_LANES, 8)])
+def test_golden_chained_archives_hold_chained_seed_sub_blocks(tag, form, lanes):
     manifest = json.loads((DATA / "golden" / "manifest.json").read_text())
-    chained = [e for e in manifest if e["archive"].startswith("v0.10-seed")]
+    chained = [e for e in manifest if e["archive"].startswith(tag + "-")]
     assert chained
     seen = 0
     for e in chained:
         with phyngsc.open(str(DATA / "golden" / e["archive"])) as a:
             seed = a.footer.seed
-            assert seed.form == FORM_CHAIN
+            assert (seed.form, seed.lanes) == (form, lanes)
             seen += sum(a.subblock_header(i).streams[1].codec ==
                         phyngsc.codecs.registry.CODEC_ID["dna-seeded"]
                         for i in range(seed.n_subblocks))

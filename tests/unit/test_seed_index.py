@@ -175,9 +175,12 @@ def test_write_index_refuses_a_table_of_another_order(tmp_path):
 @pytest.mark.parametrize("name", ["v0.7-seed-L5-synthetic_cov15.ngsc",
                                   "v0.7-seed-L9-err127302_1_200.ngsc",
                                   "v0.10-seed-L5-synthetic_cov15.ngsc",
-                                  "v0.10-seed-L9-err127302_1_200.ngsc"])
+                                  "v0.10-seed-L9-err127302_1_200.ngsc",
+                                  "v0.18-seed-L5-sim_reads_1_200.ngsc",
+                                  "v0.18-seed14-L9-synthetic_cov15.ngsc"])
 def test_golden_seeded_archives_index_and_decode_the_same(name, tmp_path):
-    """Joined (0.7, NGSC 1.3: the index holds the table only) and chained (0.10) seeds."""
+    """Joined (0.7, NGSC 1.3: the index holds the table only), chained (0.10) and chained
+    in lanes (0.18, NGSC 1.8) seeds."""
     from ..conftest import DATA
     arch = tmp_path / name
     arch.write_bytes((DATA / "golden" / name).read_bytes())
@@ -186,7 +189,7 @@ def test_golden_seeded_archives_index_and_decode_the_same(name, tmp_path):
     assert phyngsc.index(str(arch)) == str(arch) + ".ngsi"
     with phyngsc.open(str(arch)) as a:
         index = a.seed_index()
-        chained = a.footer.seed.form == FORM_CHAIN
+        chained = a.footer.seed.chained
         assert index is not None and len(index.bases) == (a.footer.seed.n_subblocks
                                                           if chained else 0)
         a.use_index = False
