@@ -268,6 +268,8 @@ def run() -> NoReturn:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = build_parser().parse_args(argv)
+    from .core import jit
+    jit.skip_blas_probe = True     # this process is ours: no SciPy import for Numba's probe
     comm = None
     try:
         _setup_process(args)
@@ -275,7 +277,6 @@ def main(argv: list[str] | None = None) -> int:
         from .runners.comm import get_comm
         comm = get_comm(None)
         if comm.rank == 0 and not getattr(args, "quiet", False):
-            from .core import jit
             jit.on_cold_compile = _cold_compile_note
         from .commands import COMMANDS
         return COMMANDS[args.command](args, comm)

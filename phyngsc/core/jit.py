@@ -107,12 +107,37 @@ def thread_count() -> int:
     return max(1, int(os.environ.get("NUMBA_NUM_THREADS", os.cpu_count() or 1)))
 
 
+#: Whether Numba's start-up skips its probe of SciPy's BLAS (``numba.np.arraymath``
+#: imports ``scipy.linalg`` to learn whether ``np.dot`` and friends may compile: 0.12-0.17
+#: s, a sixth of an ``extract``). No kernel here does linear algebra; the command-line
+#: tool, whose process is its own, sets this (``cli.main``); a program using the Python
+#: API keeps Numba's behaviour.
+skip_blas_probe = False
+
+
+def _without_blas_probe() -> None:
+    """Import ``numba.np.arraymath`` with ``scipy.linalg`` hidden, so that its BLAS probe
+    fails at once (Numba then compiles no ``np.dot``: nothing here uses it); the module
+    table is left as it was, so a later ``import scipy.linalg`` works."""
+    import sys
+    if "numba.np.arraymath" in sys.modules or "scipy.linalg" in sys.modules:
+        return
+    sys.modules["scipy.linalg"] = None   # type: ignore[assignment]
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if sys.modules.get("scipy.linalg", 0) is None:
+            del sys.modules["scipy.linalg"]
+
+
 def _register_with_numba() -> None:
     """Teach Numba that a :class:`Kernel` global is its compiled dispatcher, so kernels
     calling kernels compile to direct calls."""
     global _registered
     if _registered:
         return
+    if skip_blas_probe:
+        _without_blas_probe()
     from numba.core import types
     from numba.extending import typeof_impl
 

@@ -1,4 +1,5 @@
-"""On a cold kernel cache, ranks sharing it compile a kernel once, not once each."""
+"""Kernel start-up: on a cold cache ranks sharing it compile a kernel once, not once each;
+a call leaving out a defaulted argument; the command line skipping Numba's BLAS probe."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 
 import pytest
 
+from ..conftest import DATA
 from .test_cli import MPIEXEC
 
 PROBE = """
@@ -91,3 +93,34 @@ def test_a_cold_kernel_called_without_its_default_compiles_one_specialisation(tm
                            timeout=300)
         assert r.returncode == 0, r.stderr
         assert r.stdout.decode().split() == ["135", "135", "90", "1"]
+
+
+STARTUP = """
+import sys
+from phyngsc.cli import main
+status = main(["decompress", {archive!r}, "-o", {out!r}, "-q"])
+hidden = "scipy.linalg" not in sys.modules
+import numba.np.arraymath as am
+print(status, hidden, am._HAVE_BLAS)
+try:
+    import scipy.linalg      # still importable afterwards
+    print(scipy.linalg.__name__)
+except ImportError:
+    print("no scipy")
+"""
+
+
+def test_the_command_line_skips_numbas_blas_probe(tmp_path):
+    """Numba's start-up imports scipy.linalg to probe for BLAS (0.12-0.17 s of a short
+    command); the command-line tool's kernels need none, so its process skips the probe,
+    and leaves scipy.linalg importable."""
+    import phyngsc
+    archive, out = tmp_path / "a.ngsc", tmp_path / "o.fq"
+    phyngsc.compress(str(DATA / "err127302_1_200.fastq"), str(archive), threads=1)
+    script = tmp_path / "startup.py"
+    script.write_text(STARTUP.format(archive=str(archive), out=str(out)))
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.decode().split("\n")
+    assert lines[0] == "0 True False" and lines[1] in ("scipy.linalg", "no scipy")
+    assert out.read_bytes() == (DATA / "err127302_1_200.fastq").read_bytes()
