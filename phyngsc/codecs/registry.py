@@ -47,10 +47,11 @@ KNOWN_CODECS = frozenset(BY_ID)
 CODEC_NAMES = {c.id: c.name for c in CODECS}
 CODEC_ID = {c.name: c.id for c in CODECS}
 
-#: Range coders taking turns over the reads of the order-11+ DNA_K8 candidates and of
-#: DNA_SEEDED (NGSC 1.7): eight lanes decoded an order-12 sub-block 3x faster than one,
-#: sixteen only 1.2x faster than eight (docs/performance.md).
-LANES = 8
+#: Range coders taking turns over the reads of the order-11+ DNA_K8 candidates, of
+#: DNA_SEEDED (NGSC 1.7) and of the chained seed (NGSC 1.8): eight lanes decoded an
+#: order-12 sub-block 2.9x faster than one, sixteen 3.7x (phyngsc 0.18; 0.17 used eight,
+#: when sixteen measured only 1.2x faster than eight; docs/performance.md).
+LANES = 16
 
 #: Named strategy presets: per stream, (codec name, parameter) candidates.
 LEVELS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {

@@ -119,7 +119,7 @@ def test_chained_seed_is_the_same_at_any_rank_count(world, shared_tmp, pairs):
             # (the header names this archive, whose footer records the rank count)
             with phyngsc.open(str(arc)) as a:
                 seed = a.footer.seed
-                assert (seed.form, seed.lanes, seed.n_subblocks) == (2, 8, 5)
+                assert (seed.form, seed.lanes, seed.n_subblocks) == (2, 16, 5)
                 codecs = [a.subblock_header(i).streams[1].codec for i in range(5)]
                 assert codecs[1:] == [CODEC_ID["dna-seeded"]] * 4
                 digests.add(a.index.digest())

@@ -34,9 +34,8 @@ def test_golden_archive_verifies(entry):
 #: and trailer: a change meant to be faster only, such as 0.14's range encoder and quality
 #: rows, must not move a single byte. A change that alters archives on purpose writes a
 #: new tag with make_golden.py and moves this list to it (0.17: NGSC 1.7's lanes at levels
-#: 5 and 9; 0.18: NGSC 1.8's chained seed in lanes, which archives without a seed do not
-#: have: they are 0.17's).
-REENCODE = {"v0.17-L": {"window": 8192}, "v0.18-seed-L": {"window": 4096, "seed": 16384}}
+#: 5 and 9; 0.18: NGSC 1.8's chained seed in lanes, and 16 lanes instead of 8).
+REENCODE = {"v0.18-L": {"window": 8192}, "v0.18-seed-L": {"window": 4096, "seed": 16384}}
 
 
 def _minor_now(data: bytes) -> bytes:
@@ -127,20 +126,21 @@ def _dna_seeded_forms(path) -> set[tuple[int, int]]:
 
 
 def test_golden_archives_hold_dna_seeded_on_one_strand_and_on_both():
-    """The seed chain learns both strands (flags 1), since 0.18 in 8 lanes (flags 7); since
-    0.13 the seeded sub-blocks learn only their forward strand (flags 0), since 0.17 in 8
-    lanes (flags 6): every form, at orders 12 to 14, must decode."""
+    """The seed chain learns both strands (flags 1), since 0.18 in 16 lanes (flags 9); since
+    0.13 the seeded sub-blocks learn only their forward strand (flags 0), in 8 lanes in
+    0.17 (flags 6), in 16 since 0.18 (flags 8): every form, at orders 12 to 14, must
+    decode."""
     held = set()
     for entry in MANIFEST:
         held |= _dna_seeded_forms(GOLDEN / entry["archive"])
     for k in (12, 13, 14):
-        assert {(k, 0), (k, 1), (k, 6)} <= held, (k, sorted(held))
+        assert {(k, 0), (k, 1), (k, 6), (k, 8)} <= held, (k, sorted(held))
     for k in (12, 14):
-        assert (k, 7) in held, (k, sorted(held))
+        assert (k, 9) in held, (k, sorted(held))
 
 
-def test_golden_archives_hold_dna_k8_in_one_lane_and_in_two():
-    """DNA_K8 streams of levels 5 and 9 in one lane (0.6-0.16) and in 8 (0.17)."""
+def test_golden_archives_hold_dna_k8_in_one_lane_and_in_lanes():
+    """DNA_K8 streams of levels 5 and 9 in one lane (0.6-0.16), in 8 (0.17) and 16 (0.18)."""
     from phyngsc.codecs.registry import BY_NAME
     from phyngsc.format.constants import SID_DNA
     k8 = BY_NAME["dna-k8"].id
@@ -150,4 +150,4 @@ def test_golden_archives_hold_dna_k8_in_one_lane_and_in_two():
                  for s, enc in _streams(GOLDEN / entry["archive"])
                  if s.sid == SID_DNA and s.codec == k8 and s.encoded_length > 0}
     for k in (11, 12):
-        assert {(k, 0), (k, 3)} <= held, (k, sorted(held))
+        assert {(k, 0), (k, 3), (k, 4)} <= held, (k, sorted(held))

@@ -99,19 +99,21 @@ def test_first_match_agrees_with_reference(archives, path, level):
 
 @pytest.mark.parametrize("level", (5, 9))
 def test_first_look_decodes_whole_groups_of_lanes(archives, level):
-    """Bases coded in 8 lanes (NGSC 1.7) decode a prefix only with the lengths of its
-    whole last group: the first look stops at a group's end and gets the exact bases."""
+    """Bases coded in lanes (NGSC 1.7; 16 since phyngsc 0.18) decode a prefix only with the
+    lengths of its whole last group: the first look stops at a group's end and gets the
+    exact bases."""
+    from phyngsc.codecs.registry import LANES
     src, a = archives["sim_reads_1_200", level]     # deep lambda reads: DNA_K8 wins
     recs = ref_compresso.records(src)
     with Archive(str(a)) as arch:
         data = arch.subblock_bytes(0)
     _, streams = parse_subblock(data)
     codec, enc, _ = streams[SID_DNA]
-    assert codec == CODEC_ID["dna-k8"] and stream_lanes(int(enc[1])) == 8
+    assert codec == CODEC_ID["dna-k8"] and stream_lanes(int(enc[1])) == LANES == 16
     for max_bases in (1, 150, 1000, 3000, 1 << 30):
         head = read_head(data, max_bases)
         n = head.lengths.size
-        assert n % 8 == 0 or n == len(recs), (max_bases, n)
+        assert n % LANES == 0 or n == len(recs), (max_bases, n)
         assert head.dna.tobytes() == b"".join(r["seq"] for r in recs[:n]).upper()
 
 
@@ -153,7 +155,7 @@ def chained(tmp_path_factory):
     from the chain's starting table (a table of ones)."""
     src = DATA / "synthetic_cov15.fastq"
     a = tmp_path_factory.mktemp("chain") / "c.ngsc"
-    phyngsc.compress(str(src), str(a), threads=1, level=5, window=4096, seed=16384)
+    phyngsc.compress(str(src), str(a), threads=1, level=5, window=8192, seed=32768)
     return src.read_bytes(), a
 
 

@@ -132,7 +132,7 @@ def test_plan_seed_rules():
     assert (SEEDS[5].seed_bytes, SEEDS[9].seed_bytes) == (192 << 20, 256 << 20)
     # chained (NGSC 1.5), in the lanes of the seeded sub-blocks (NGSC 1.8)
     p9 = plan_seed(9, 10 << 30, W)
-    assert (p5.form, p5.lanes) == (p9.form, p9.lanes) == (2, 8)
+    assert (p5.form, p5.lanes) == (p9.form, p9.lanes) == (2, 16)
     assert (SEEDS[5].inc, SEEDS[9].inc) == (3, 8)        # phyngsc 0.9 (was 2 and 2)
     # order 14 (phyngsc 0.12) once level 9's seed holds 128 MiB of input: 16 windows
     assert SEEDS[9].large == (128 << 20, 14, 24) and SEEDS[5].large is None
@@ -269,15 +269,15 @@ def test_seeded_archive_round_trips_and_is_smaller(deep_fastq, tmp_path, level):
     with phyngsc.open(str(seeded)) as a:
         seed_text = int(a.index.raw_length[:4].sum())
     assert info == {"n_subblocks": 4, "k": SEEDS[level].k, "revcomp": True,
-                    "inc": SEEDS[level].inc, "chained": True, "chain_lanes": 8,
+                    "inc": SEEDS[level].inc, "chained": True, "chain_lanes": 16,
                     "input_bytes": seed_text}
     assert f"first 4 sub-blocks ({seed_text:,} bytes of input), order {SEEDS[level].k}, " \
-           "both strands, chained in 8 lanes" in _cli("info", seeded).stdout.decode()
+           "both strands, chained in 16 lanes" in _cli("info", seeded).stdout.decode()
     # both strands of one short sequence: the seeded DNA costs far less than 2 bits
     assert seeded.stat().st_size < plain.stat().st_size
     # the chain learns both strands, the seeded sub-blocks' DNA_SEEDED only the forward
-    # one, both in 8 lanes (flags bits 1-3 = 3; NGSC 1.7, the chain's since 1.8)
-    assert _dna_seeded_flags(seeded) == {"seed": {1 | 3 << 1}, "seeded": {3 << 1}}
+    # one, both in 16 lanes (flags bits 1-3 = 4; NGSC 1.7, the chain's since 1.8)
+    assert _dna_seeded_flags(seeded) == {"seed": {1 | 4 << 1}, "seeded": {4 << 1}}
     out = tmp_path / "out.fq"
     phyngsc.decompress(str(seeded), str(out), threads=2)
     assert out.read_bytes() == deep_fastq.read_bytes()

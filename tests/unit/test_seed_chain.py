@@ -106,7 +106,7 @@ def _text(parts) -> SeedText:
                     np.array([1000 * i for i in range(len(parts))], np.int64))
 
 
-CHAINS = [(FORM_CHAIN, 1), (FORM_CHAIN_LANES, 2), (FORM_CHAIN_LANES, 8)]
+CHAINS = [(FORM_CHAIN, 1), (FORM_CHAIN_LANES, 2), (FORM_CHAIN_LANES, 16)]
 
 
 @pytest.mark.parametrize("form,lanes", CHAINS)
@@ -252,13 +252,16 @@ def test_chained_seed_sub_blocks_code_their_bases_from_the_chain(deep_fastq, tmp
     _compress(deep_fastq, arch, level=5, seed=4096 * 6)
     with phyngsc.open(str(arch)) as a:
         seed = a.footer.seed
-        assert (seed.form, seed.lanes, seed.n_subblocks) == (FORM_CHAIN_LANES, 8, 6)
+        assert (seed.form, seed.lanes, seed.n_subblocks) == (FORM_CHAIN_LANES, 16, 6)
         codecs = [a.subblock_header(i).streams[1].codec for i in range(a.n_subblocks)]
         seeded = phyngsc.codecs.registry.CODEC_ID["dna-seeded"]
-        assert codecs[1:seed.n_subblocks] == [seeded] * (seed.n_subblocks - 1)
-        heads = [a.subblock_header(i).streams[1] for i in range(1, seed.n_subblocks)]
-        # one short sequence read over and over: well below 2 bits a base (DNA2)
-        assert sum(h.encoded_length for h in heads) < sum(h.decoded_length for h in heads) / 5
+        # 4 KiB windows: 16 lanes' lengths and flushes (about 140 bytes) may leave the
+        # first ones smaller as 2-bit packing; later ones learned from the chain
+        assert codecs[2:seed.n_subblocks] == [seeded] * (seed.n_subblocks - 2)
+        heads = [a.subblock_header(i).streams[1] for i in range(2, seed.n_subblocks)]
+        # one short sequence read over and over: well below 2 bits a base (DNA2), lane
+        # overhead included (1.62 bits at 16 lanes on these 1,900-base streams)
+        assert sum(h.encoded_length for h in heads) < sum(h.decoded_length for h in heads) / 4.5
     out = tmp_path / "o.fq"
     phyngsc.decompress(str(arch), str(out), threads=2)
     assert out.read_bytes() == deep_fastq.read_bytes()
@@ -314,20 +317,24 @@ def test_verify_and_fasta_read_a_chained_archive(deep_fastq, tmp_path):
 
 
 @pytest.mark.parametrize("tag,form,lanes", [("v0.10-seed", FORM_CHAIN, 1),
-                                            ("v0.18-seed", FORM_CHAIN_LANES, 8)])
+                                            ("v0.18-seed", FORM_CHAIN_LANES, 16)])
 def test_golden_chained_archives_hold_chained_seed_sub_blocks(tag, form, lanes):
+    """Each tag holds seed sub-blocks coded from the chain; 0.18's also seed sub-blocks
+    kept as 2-bit packing before chained ones, which readers learn in lanes
+    (``learn_lanes``) before decoding the next: test_golden decodes them all."""
     manifest = json.loads((DATA / "golden" / "manifest.json").read_text())
     chained = [e for e in manifest if e["archive"].startswith(tag + "-")]
     assert chained
-    seen = 0
+    seeded = phyngsc.codecs.registry.CODEC_ID["dna-seeded"]
+    seen = learned_before = 0
     for e in chained:
         with phyngsc.open(str(DATA / "golden" / e["archive"])) as a:
             seed = a.footer.seed
             assert (seed.form, seed.lanes) == (form, lanes)
-            seen += sum(a.subblock_header(i).streams[1].codec ==
-                        phyngsc.codecs.registry.CODEC_ID["dna-seeded"]
-                        for i in range(seed.n_subblocks))
-    assert seen > 0
+            codecs = [a.subblock_header(i).streams[1].codec for i in range(seed.n_subblocks)]
+            seen += codecs.count(seeded)
+            learned_before += seeded in codecs and codecs[0] != seeded
+    assert seen > 0 and (learned_before > 0 or form == FORM_CHAIN)
 
 
 def test_seed_parts_cut_the_seed_as_the_one_batch_read_does(tmp_path):
