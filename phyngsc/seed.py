@@ -15,7 +15,9 @@ table learns the seed sub-block by sub-block (context 0 at each), and seed sub-b
 i codes its bases with DNA_SEEDED from the table learned on sub-blocks 0 .. i-1 when
 that is smaller. Encoders walk the chain once (:func:`prepare`); readers walk it in
 order (:mod:`phyngsc.archive.seed_chain`), so that decoding seed sub-block i costs
-decoding the bases of the ones before it.
+decoding the bases of the ones before it. A chain *in lanes* (form 2, NGSC 1.8, what
+phyngsc 0.18 writes) learns every seed sub-block in the order DNA_K8 in L lanes codes
+it (``SeedInfo.lanes``), so that its walk decodes as fast as a seeded sub-block.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""A reader's walk along a chained seed (NGSC 1.5; docs/format.md, *Seed model*).
+"""A reader's walk along a chained seed (NGSC 1.5, in lanes since 1.8; docs/format.md,
+*Seed model*).
 
 Seed sub-block i of a chained seed may code its bases with DNA_SEEDED from the table
 learned on seed sub-blocks 0 .. i-1, so decoding it needs that walk: one table, each
