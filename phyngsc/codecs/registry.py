@@ -49,8 +49,9 @@ CODEC_ID = {c.name: c.id for c in CODECS}
 
 #: Range coders taking turns over the reads of the order-11+ DNA_K8 candidates, of
 #: DNA_SEEDED (NGSC 1.7) and of the chained seed (NGSC 1.8): eight lanes decoded an
-#: order-12 sub-block 2.9x faster than one, sixteen 3.7x (phyngsc 0.18; 0.17 used eight,
-#: when sixteen measured only 1.2x faster than eight; docs/performance.md).
+#: order-12 sub-block 2.9x faster than one, sixteen 3.6x, for 160 bytes of a 700 KB
+#: stream (docs/performance.md). 0.17 used eight (sixteen then judged not worth twice
+#: the coder state); 0.18 takes sixteen's 1.2x for whole-archive decompression.
 LANES = 16
 
 #: Named strategy presets: per stream, (codec name, parameter) candidates.
