@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,6 +40,9 @@ from .core.tables import counter_table
 from .format.constants import SID_DNA
 from .format.footer import SeedInfo
 from .format.subblock import StreamInfo
+
+if TYPE_CHECKING:
+    from .trials import Trials
 
 #: Seed forms (the footer's seed section): bases learned joined (NGSC 1.3), chained
 #: (NGSC 1.5: one lane) or chained in lanes (NGSC 1.8; the form phyngsc 0.18 writes).
@@ -215,17 +219,39 @@ def seed_roles(starts: np.ndarray, seed_end: int) -> np.ndarray:
 
 
 def encode_seeded(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, keys: np.ndarray,
-                  seeding: Seeding | None, **kwargs) -> list:
+                  seeding: Seeding | None, trials: Trials | None = None, **kwargs) -> list:
     """:func:`~phyngsc.subblocks.encode_spans` (``kwargs``: its keyword arguments) of
     sub-blocks starting at (R1) offsets ``keys`` with the archive's seed: their roles, the
-    model, the chained seed streams. Raises what ``encode_spans`` raises."""
+    model, the chained seed streams. ``trials``: a :class:`~phyngsc.trials.Trials` whose
+    winners they reuse (None: each sub-block runs its own trial). Raises what
+    ``encode_spans`` raises."""
     from .subblocks import encode_spans
+    roles = model = info = None
+    if seeding is not None:
+        roles = seed_roles(np.asarray(keys, np.int64), seeding.end)
+        model, info = seeding.model_for(roles), seeding.info
+    chosen = None
+    if trials is not None:
+        chosen = trials.rows(buf, starts, ends, np.asarray(keys, np.int64), roles, model, info)
     if seeding is None:
-        return encode_spans(buf, starts, ends, **kwargs)
-    roles = seed_roles(np.asarray(keys, np.int64), seeding.end)
-    encoded = encode_spans(buf, starts, ends, roles=roles, model=seeding.model_for(roles),
-                           seed=seeding.info, **kwargs)
+        return encode_spans(buf, starts, ends, chosen=chosen, **kwargs)
+    encoded = encode_spans(buf, starts, ends, roles=roles, model=model, seed=info,
+                           chosen=chosen, **kwargs)
     return chain_streams(encoded, roles, seeding)
+
+
+def prime_trials(trials: Trials, offset: int, text: np.ndarray, seeding: Seeding | None) -> None:
+    """Teach ``trials`` (:class:`~phyngsc.trials.Trials`) the winners of the group whose
+    anchor is the sub-block ``text`` starting at (R1) offset ``offset``."""
+    roles = np.zeros(1, np.int64) if seeding is None else \
+        seed_roles(np.array([offset], np.int64), seeding.end)
+    key = trials.key(offset, int(roles[0]))
+    if key in trials.known:
+        return
+    if seeding is None:
+        trials.prime(key, text)
+    else:
+        trials.prime(key, text, seeding.model_for(roles), seeding.info)
 
 
 def chain_streams(encoded: list, roles: np.ndarray | None, seeding: Seeding | None) -> list:
@@ -305,4 +331,4 @@ def model_bytes(seed: SeedInfo | None) -> int:
 __all__ = ["plan_seed", "roles", "train", "model_bytes", "prepare", "chain_streams",
            "replace_stream", "chain_table", "chain_learn", "chain_decode", "SeedText",
            "Seeding", "FORM_JOINED", "FORM_CHAIN", "FORM_CHAIN_LANES", "seed_roles",
-           "encode_seeded", "walk_chain"]
+           "encode_seeded", "prime_trials", "walk_chain"]

@@ -40,11 +40,10 @@ def slot_capacity(raw_length: int) -> int:
 
 
 #: Values of a stream (whole reads for DNA and qualities) that every candidate codec
-#: of a level codes to choose the one that codes the sub-block's whole stream. The
-#: trial runs on every sub-block's own streams, so that the choice, and the archive,
-#: do not depend on how many ranks or threads encode it. A DNA or quality candidate
-#: scores the sample's size minus that of its first half of reads: what it costs once
-#: it has learned, as over a whole stream (docs/performance.md, phyngsc 0.9).
+#: of a level codes to choose the one that codes whole streams: those of the trial
+#: group's sub-blocks (:mod:`phyngsc.trials`). A DNA or quality candidate scores the
+#: sample's size minus that of its first half of reads: what it costs once it has
+#: learned, as over a whole stream (docs/performance.md, phyngsc 0.9).
 TRIAL_BYTES = 1 << 18
 #: The same for the other streams (titles, lengths, layout): small, regular streams
 #: whose candidates rank the same on 64 KiB (the archives of ../shared/data and of
@@ -126,9 +125,40 @@ def _choose(streams: tuple, aux: np.ndarray, codecs: np.ndarray, params: np.ndar
         chosen[sid] = best
 
 
+@kernel
+def _encode_chosen(codecs: np.ndarray, params: np.ndarray, sid: int, j: int, src: np.ndarray,
+                   aux: np.ndarray, out: np.ndarray, model: np.ndarray) -> tuple:
+    """``(codec, bytes)`` of ``src`` coded with candidate ``j`` or, should that fail (a
+    winner reused from another sub-block may not fit this one), the first candidate that
+    does, fastest first; ``(-1, -1)`` if none does."""
+    n = encode_stream_with(codecs[sid, j], params[sid, j], src, aux, out, model)
+    if n >= 0:
+        return codecs[sid, j], n
+    for k in range(codecs.shape[1]):
+        if k != j and codecs[sid, k] >= 0:
+            n = encode_stream_with(codecs[sid, k], params[sid, k], src, aux, out, model)
+            if n >= 0:
+                return codecs[sid, k], n
+    return -1, -1
+
+
+@parallel_kernel
+def _choose_batch(buf, starts, ends, role_codecs, role_params, roles, model, chosen):
+    """The trial winners (candidate indices) of whole sub-blocks ``buf[starts[i]:ends[i]]``
+    into ``chosen[i]``; -1 in column 0 for text that is not valid FASTQ."""
+    for i in prange(starts.size):
+        st, a, b, c, streams, aux, stats, qseen = _split(buf[starts[i]:ends[i]])
+        if st != OK:
+            chosen[i, 0] = -1
+            continue
+        row = np.zeros(N_STREAMS, np.int64)
+        _choose(streams, aux, role_codecs[roles[i]], role_params[roles[i]], model, row)
+        chosen[i] = row
+
+
 @parallel_kernel
 def _encode_batch(buf, starts, ends, role_codecs, role_params, roles, model, out, out_starts,
-                  meta):
+                  meta, given):
     for i in prange(starts.size):
         codecs = role_codecs[roles[i]]
         params = role_params[roles[i]]
@@ -156,18 +186,21 @@ def _encode_batch(buf, starts, ends, role_codecs, role_params, roles, model, out
         meta[i, _M_QMASK + 1] = hi
         slot = out[out_starts[i]:out_starts[i + 1]]
         chosen = np.zeros(N_STREAMS, np.int64)
-        _choose(streams, aux, codecs, params, model, chosen)
+        if given[i, 0] < 0:
+            _choose(streams, aux, codecs, params, model, chosen)
+        else:
+            for sid in range(N_STREAMS):
+                chosen[sid] = given[i, sid]
         pos = 0
         for sid in range(N_STREAMS):
             src = streams[sid]
             codec = STORED
             used = src.size
             if src.size > 0:
-                j = chosen[sid]
-                n = encode_stream_with(codecs[sid, j], params[sid, j], src, aux, slot[pos:],
+                cj, n = _encode_chosen(codecs, params, sid, chosen[sid], src, aux, slot[pos:],
                                        model)
                 if n >= 0 and n < used:
-                    codec, used = codecs[sid, j], n
+                    codec, used = cj, n
             if codec == STORED:
                 used = encode_stream_with(STORED, 0, src, aux, slot[pos:], model)
             meta[i, _M_STREAMS + 3 * sid] = codec
@@ -193,11 +226,45 @@ class SpanError(Exception):
         self.status, self.offset, self.b, self.c = status, offset, b, c
 
 
+def _batch_tables(level: int, n: int, roles: np.ndarray | None, model: np.ndarray | None,
+                  seed: SeedInfo | None) -> tuple:
+    """``(roles, codecs, params, model)`` of a batch of ``n`` sub-blocks: their roles
+    (None: all plain), the candidate codecs and parameters of ``level`` for every role up
+    to those used, the model (None: empty)."""
+    roles = np.zeros(n, np.int64) if roles is None else np.ascontiguousarray(roles, np.int64)
+    used = sorted(set(roles.tolist()) | {ROLE_PLAIN})
+    role_codecs = np.full((max(used) + 1,) + level_codecs(level)[0].shape, -1, np.int64)
+    role_params = np.zeros_like(role_codecs)
+    for role in used:
+        role_codecs[role], role_params[role] = level_codecs(level, role, seed)
+    return roles, role_codecs, role_params, np.zeros(0, np.uint8) if model is None else model
+
+
+def choose_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, level: int,
+                 roles: np.ndarray | None = None, model: np.ndarray | None = None,
+                 seed: SeedInfo | None = None) -> np.ndarray:
+    """The trial winners of sub-blocks ``buf[starts[i]:ends[i]]`` (whole records each), as
+    :func:`encode_spans` would choose them: shape (n, streams), candidate indices into
+    ``level_codecs(level, role)``. Raises :class:`SpanError` (row -1) for invalid text."""
+    starts = np.ascontiguousarray(starts, np.int64)
+    ends = np.ascontiguousarray(ends, np.int64)
+    chosen = np.zeros((len(starts), N_STREAMS), np.int64)
+    if len(starts):
+        roles, role_codecs, role_params, model = _batch_tables(level, len(starts), roles,
+                                                               model, seed)
+        _choose_batch(buf, starts, ends, role_codecs, role_params, roles, model, chosen)
+    for i in range(len(starts)):
+        if chosen[i, 0] < 0:
+            st, a, b, c, *_rest = _split(buf[starts[i]:ends[i]])
+            raise SpanError(int(st), int(starts[i] + a), int(b), int(c))
+    return chosen
+
+
 def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base: int,
                  file_index: int, level: int,
                  mates: list[tuple[int, int, int]] | None = None, roles: np.ndarray | None = None,
-                 model: np.ndarray | None = None, seed: SeedInfo | None = None
-                 ) -> list[EncodedSubBlock]:
+                 model: np.ndarray | None = None, seed: SeedInfo | None = None,
+                 chosen: np.ndarray | None = None) -> list[EncodedSubBlock]:
     """Encode ``buf[starts[i]:ends[i]]`` (whole records each) into sub-blocks.
 
     ``base`` is the file offset of ``buf[0]``: SOF of sub-block i is
@@ -206,7 +273,10 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     :class:`SpanError` for the first (lowest offset) invalid record. Uses the current
     Numba thread count. ``roles``: each sub-block's role (``registry.ROLE_*``; default
     all plain), ``model``: the archive's seed model when any role is not plain, ``seed``
-    its footer entry (None: the level's preset order, strands and increment)."""
+    its footer entry (None: the level's preset order, strands and increment).
+    ``chosen``: per sub-block, the candidate of each stream to code it with
+    (:func:`choose_spans`, as :mod:`phyngsc.trials` reuses them); a row whose first
+    value is -1, or None for all, runs the trial on the sub-block itself."""
     starts = np.ascontiguousarray(starts, np.int64)
     ends = np.ascontiguousarray(ends, np.int64)
     caps = np.array([slot_capacity(int(e - s)) for s, e in zip(starts, ends)], np.int64)
@@ -215,16 +285,12 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     out = np.empty(int(out_starts[-1]), np.uint8)
     meta = np.zeros((len(starts), _M_COLS), np.int64)
     if len(starts):
-        roles = np.zeros(len(starts), np.int64) if roles is None else \
-            np.ascontiguousarray(roles, np.int64)
-        used = sorted(set(roles.tolist()) | {ROLE_PLAIN})
-        role_codecs = np.full((max(used) + 1,) + level_codecs(level)[0].shape, -1, np.int64)
-        role_params = np.zeros_like(role_codecs)
-        model = np.zeros(0, np.uint8) if model is None else model
-        for role in used:
-            role_codecs[role], role_params[role] = level_codecs(level, role, seed)
+        roles, role_codecs, role_params, model = _batch_tables(level, len(starts), roles,
+                                                               model, seed)
+        given = np.full((len(starts), N_STREAMS), -1, np.int64) if chosen is None else \
+            np.ascontiguousarray(chosen, np.int64)
         _encode_batch(buf, starts, ends, role_codecs, role_params, roles, model, out,
-                      out_starts, meta)
+                      out_starts, meta, given)
     bad = [i for i in range(len(starts)) if meta[i, _M_STATUS] != OK]
     if bad:
         i = min(bad, key=lambda k: meta[k, _M_A])
@@ -281,5 +347,5 @@ def seed_bases(text: np.ndarray, starts: np.ndarray, ends: np.ndarray
             np.array([x.size for x in lengths], np.int64))
 
 
-__all__ = ["encode_spans", "bases_and_lengths", "seed_bases", "EncodedSubBlock", "SpanError",
-           "slot_capacity"]
+__all__ = ["encode_spans", "choose_spans", "bases_and_lengths", "seed_bases", "EncodedSubBlock",
+           "SpanError", "slot_capacity"]

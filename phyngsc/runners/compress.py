@@ -24,8 +24,9 @@ from ..errors import FastqFormatError, InputFileError, PhyngscError
 from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
 from ..format.constants import FILE_HEADER_SIZE
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
-from ..seed import Seeding, SeedText, encode_seeded, plan_seed, walk_chain
+from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prime_trials, walk_chain, seed_roles
 from ..subblocks import SpanError, bases_and_lengths
+from ..trials import Trials
 from .common import Progress, locate
 from .job import CompressionJob, CompressOptions, CompressResult, validate
 from .plan import even_share, n_windows
@@ -227,13 +228,16 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
     W = opts.window
     per_batch = opts.batch_windows or 2 * max(1, opts.threads)
     packer = BlockPacker(rank)
+    trials = Trials(opts.level, W, seeding.end if seeding is not None else 0)
+    if begin < limit:
+        prime_first_group(infile, src, size, W, begin, trials, seeding)
     pos = begin
     while pos < limit:
         stop = min(limit, (pos // W + per_batch) * W)
         buf, bounds, nxt = scan_batch(infile, src, size, pos, stop, W, per_batch + 2)
         ends = np.append(bounds[1:], nxt)
         try:
-            encoded = encode_seeded(buf, bounds, ends, pos + bounds, seeding, base=pos,
+            encoded = encode_seeded(buf, bounds, ends, pos + bounds, seeding, trials, base=pos,
                                     file_index=0, level=opts.level)
         except SpanError as exc:  # pragma: no cover - scan_batch validated these records
             raise FastqFormatError(src, pos + exc.offset, error_text(exc.status, exc.b, exc.c))
@@ -248,6 +252,33 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
         writer.write(data, info)
     return max(pos, begin)
 
+
+
+def anchor_before(infile: Any, size: int, begin: int, trials: Trials,
+                  seeding: Seeding | None) -> int | None:
+    """The (R1) offset of the anchor of the trial group of the sub-block starting at
+    ``begin``, when that anchor starts before ``begin`` (on another rank's share; found by
+    structure, as a share's start is), else None (:mod:`phyngsc.trials`)."""
+    role = 0 if seeding is None else int(seed_roles(np.array([begin]), seeding.end)[0])
+    start = trials.key_start(trials.key(begin, role))
+    if start >= begin:
+        return None
+    anchor = resync(infile, size, start) if start > 0 else 0
+    return anchor if anchor < begin else None
+
+
+def prime_first_group(infile: Any, src: str, size: int, window: int, begin: int,
+                      trials: Trials, seeding: Seeding | None) -> None:
+    """Teach ``trials`` the winners of the trial group of the sub-block starting at
+    ``begin`` when that group's anchor starts before it: read the anchor's records again
+    and run its trial."""
+    anchor = anchor_before(infile, size, begin, trials, seeding)
+    if anchor is None:
+        return
+    buf, bounds, nxt = scan_batch(infile, src, size, anchor, (anchor // window + 1) * window,
+                                  window, 3)
+    first, end = int(bounds[0]), int(bounds[1]) if len(bounds) > 1 else nxt
+    prime_trials(trials, anchor + first, buf[first:end], seeding)
 
 
 def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> list[int]:
@@ -274,5 +305,6 @@ def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> list[int]:
 
 
 __all__ = ["compress_file", "check_input", "resync", "scan_batch", "seed_input",
+           "anchor_before", "prime_first_group",
            "CompressOptions",
            "CompressResult", "validate", "FILE_HEADER_SIZE"]

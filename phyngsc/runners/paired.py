@@ -24,10 +24,11 @@ from ..fastq.pairs import interleave, record_starts
 from ..fastq.scan import NEED_MORE, OK, error_text, scan_span
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
 from ..format.subblock import PAIRED
-from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prepare
+from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prepare, prime_trials
 from ..subblocks import SpanError, seed_bases
+from ..trials import Trials
 from .common import InternalError, agree, locate
-from .compress import READ_AHEAD, check_input, resync, scan_batch
+from .compress import READ_AHEAD, anchor_before, check_input, resync, scan_batch
 from .job import CompressionJob, CompressOptions, CompressResult
 from .plan import even_share, n_windows
 from .writer import BlockPacker
@@ -151,14 +152,13 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
             job.seed, end, text = pair_seed(f1, f2, r1, r2, size1, size2, plan, opts)
             seeding = prepare(text, job.seed, end, (begin1, min(w1 * W, size1)))
         first = sum(t[2] for t in table[:comm.rank])
-        q = max(k for k in range(comm.size) if sum(t[5] for t in table[:k]) <= first)
-        skip = first - sum(t[5] for t in table[:q])
-        pos2 = table[q][3]
-        if skip:
-            buf, st = _starts(f2, r2, size2, pos2, skip)
-            pos2 += int(st[-1])
+        pos2 = _r2_offset(f2, r2, size2, table, first)
+        trials = Trials(opts.level, W, 0 if seeding is None else seeding.end)
+        if begin1 < min(w1 * W, size1):
+            _prime_first_group(f1, f2, r1, r2, size1, size2, begin1, first, table, opts,
+                               trials, seeding)
         _encode_pairs(f1, f2, r1, r2, size1, size2, begin1, min(w1 * W, size1), pos2, opts,
-                      comm.rank, job.writer, seeding)
+                      comm.rank, job.writer, seeding, trials)
     except Exception as exc:  # noqa: BLE001 - agreed on below
         error = exc
     try:
@@ -174,6 +174,36 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
     f2.close()
     return job.finish((InputFile(size1, os.path.basename(r1)),
                        InputFile(size2, os.path.basename(r2))))
+
+
+def _r2_offset(f2: Any, r2: str, size2: int, table: list, record: int) -> int:
+    """The R2 offset of record number ``record`` (0-based), from the ranks' counts
+    ``table`` (``begin2`` and ``n2`` of each at columns 3 and 5)."""
+    q = max(k for k in range(len(table)) if sum(t[5] for t in table[:k]) <= record)
+    skip = record - sum(t[5] for t in table[:q])
+    pos2 = table[q][3]
+    if skip:
+        _buf, st = _starts(f2, r2, size2, pos2, skip)
+        pos2 += int(st[-1])
+    return pos2
+
+
+def _prime_first_group(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int,
+                       begin1: int, first: int, table: list, opts: CompressOptions,
+                       trials: Trials, seeding: Seeding | None) -> None:
+    """As :func:`~.compress.prime_first_group` for a paired share starting at R1 offset
+    ``begin1`` (record number ``first``): the anchor's R1 records and their mates."""
+    W = opts.window
+    anchor = anchor_before(f1, size1, begin1, trials, seeding)
+    if anchor is None:
+        return
+    before, _end = _count(f1, r1, size1, anchor, begin1)
+    pos2 = _r2_offset(f2, r2, size2, table, first - before)
+    batches = pair_batches(f1, f2, r1, r2, size1, size2, anchor, (anchor // W + 1) * W, pos2,
+                           replace(opts, batch_windows=1))
+    joined, spans, meta, _u1, _u2 = next(batches)
+    batches.close()
+    prime_trials(trials, meta[0][0], joined[spans[0]:spans[1]], seeding)
 
 
 def mismatch(r1: str, r2: str, total1: int, total2: int) -> DataError:
@@ -266,12 +296,12 @@ def pair_seed(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, plan: 
 
 def encode_pair_batch(joined: np.ndarray, spans: np.ndarray, meta: list, opts: CompressOptions,
                       packer: BlockPacker, writer: Any,
-                      seeding: Seeding | None = None) -> None:
+                      seeding: Seeding | None = None, trials: Trials | None = None) -> None:
     """Encode one batch of paired sub-blocks (``meta``: R1 offset, R2 offset and R1 bytes
     of each) and hand full blocks to ``writer``. ``seeding``: the archive's seed (its
     ``end`` an R1 offset: sub-blocks starting before it are seed sub-blocks)."""
     keys = np.array([m[0] for m in meta], np.int64)
-    encoded = encode_seeded(joined, spans[:-1], spans[1:], keys, seeding, base=0,
+    encoded = encode_seeded(joined, spans[:-1], spans[1:], keys, seeding, trials, base=0,
                             file_index=PAIRED, level=opts.level, mates=meta)
     for sb, (_sof1, _sof2, len1) in zip(encoded, meta):
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, PAIRED,
@@ -282,11 +312,11 @@ def encode_pair_batch(joined: np.ndarray, spans: np.ndarray, meta: list, opts: C
 
 def _encode_pairs(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos1: int,
                   limit: int, pos2: int, opts: CompressOptions, rank: int, writer: Any,
-                  seeding: Seeding | None) -> None:
+                  seeding: Seeding | None, trials: Trials) -> None:
     packer = BlockPacker(rank)
     for joined, spans, meta, _u1, _u2 in pair_batches(f1, f2, r1, r2, size1, size2, pos1,
                                                        limit, pos2, opts):
-        encode_pair_batch(joined, spans, meta, opts, packer, writer, seeding)
+        encode_pair_batch(joined, spans, meta, opts, packer, writer, seeding, trials)
     for block, info in packer.flush():
         writer.write(block, info)
 

@@ -36,7 +36,9 @@ import numpy as np
 
 from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, open_input
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
-from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prepare
+from ..codecs.registry import ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED
+from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prepare, prime_trials
+from ..trials import Trials
 from .common import InternalError
 from .compress import scan_batch, seed_input
 from .job import CompressionJob, CompressOptions, CompressResult
@@ -184,11 +186,11 @@ def stream_seed(sources: list[StreamSource], opts: CompressOptions
 
 def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
                   opts: CompressOptions, writer: Any, packer: BlockPacker,
-                  seeding: Seeding | None = None) -> None:
+                  seeding: Seeding | None = None, trials: Trials | None = None) -> None:
     """Encode one single-end batch; full blocks go out through ``writer``. ``seeding``:
-    the archive's seed, as for file input."""
+    the archive's seed, ``trials`` the encoder's trial winners, as for file input."""
     ends = np.append(bounds[1:], len(text))
-    encoded = encode_seeded(text, bounds, ends, base + bounds, seeding, base=base,
+    encoded = encode_seeded(text, bounds, ends, base + bounds, seeding, trials, base=base,
                             file_index=0, level=opts.level)
     for sb in encoded:
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, 0,
@@ -198,25 +200,61 @@ def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
 
 
 def _encode_work(work: tuple, opts: CompressOptions, writer: Any,
-                 packer: BlockPacker | None,
-                 seeding: Seeding | None = None) -> None:
-    """Encode one work item: ``("se", label, base, text, bounds)`` or ``("pe", label,
-    joined, spans, meta)``. Without ``packer`` (an encoder rank) a fresh one labels the
+                 packer: BlockPacker | None, seeding: Seeding | None,
+                 trials: Trials) -> None:
+    """Encode one work item: ``("se", label, base, text, bounds, anchor)`` or ``("pe",
+    label, joined, spans, meta, anchor)``; ``anchor``: None, or ``(offset, text)`` of the
+    anchor of the batch's first trial group when an earlier batch holds it (see
+    :func:`_with_anchors`). Without ``packer`` (an encoder rank) a fresh one labels the
     blocks with the batch number and is flushed at once."""
-    kind, label, *rest = work
+    kind, label, *rest, anchor = work
+    if anchor is not None:
+        prime_trials(trials, anchor[0], anchor[1], seeding)
     own = packer or BlockPacker(label)
     if kind == "se":
-        _encode_batch(label, *rest, opts, writer, own, seeding)
+        _encode_batch(label, *rest, opts, writer, own, seeding, trials)
     else:
-        encode_pair_batch(*rest, opts, own, writer, seeding)
+        encode_pair_batch(*rest, opts, own, writer, seeding, trials)
     if packer is None:
         for data, info in own.flush():
             writer.write(data, info)
 
 
-def _work(sources: list[StreamSource], opts: CompressOptions):
+def _with_anchors(items, trials: Trials, seed_end: int | None):
+    """``items`` (work items without their anchor) with it: for a batch whose first trial
+    group began in an earlier batch, that group's anchor (offset and text, a copy), which
+    the encoder of this batch may not have seen; else None. ``seed_end``: where seeded
+    sub-blocks begin (None: no seed model)."""
+    last: tuple | None = None          # (key, offset, text) of the newest group met
+    for item in items:
+        if item[0] == "se":
+            _kind, _label, base, text, bounds = item
+            keys = (base + bounds).tolist()
+            spans = list(zip(bounds.tolist(), bounds[1:].tolist() + [len(text)]))
+        else:
+            _kind, _label, text, spans_, meta = item
+            keys = [m[0] for m in meta]
+            spans = list(zip(spans_[:-1].tolist(), spans_[1:].tolist()))
+        group_keys = [trials.key(k, ROLE_PLAIN if seed_end is None else
+                                 ROLE_SEED if k < seed_end else ROLE_SEEDED) for k in keys]
+        anchor = None
+        if group_keys and last is not None and group_keys[0] == last[0]:
+            anchor = (last[1], last[2])
+        for i, key in enumerate(group_keys):
+            if last is None or key != last[0]:
+                a, b = spans[i]
+                last = (key, keys[i], text[a:b].copy())
+        yield item + (anchor,)
+
+
+def _work(sources: list[StreamSource], opts: CompressOptions, seed_end: int | None):
     """Work items in stream order: single-end batches, or paired batches of R1 windows
-    with as many R2 records (errors located in their own stream)."""
+    with as many R2 records (errors located in their own stream), each with the anchor
+    its encoder may need (:func:`_with_anchors`)."""
+    return _with_anchors(_items(sources, opts), Trials(opts.level, opts.window), seed_end)
+
+
+def _items(sources: list[StreamSource], opts: CompressOptions):
     if len(sources) == 1:
         for b, base, text, bounds in _batches(sources[0], opts):
             yield ("se", b, base, text, bounds)
@@ -297,8 +335,9 @@ def _read_side(comm: Any, inputs: list[str], interleaved: bool, opts: CompressOp
         if comm.size == 1:
             packer = BlockPacker(0)
             seeding = None if seed is None else prepare(seed[2], seed[0], seed[1])
-            for work in _work(sources, opts):
-                _encode_work(work, opts, writer, packer, seeding)
+            trials = Trials(opts.level, opts.window, 0 if seed is None else seed[1])
+            for work in _work(sources, opts, None if seed is None else seed[1]):
+                _encode_work(work, opts, writer, packer, seeding, trials)
             for data, info in packer.flush():
                 writer.write(data, info)
             return _footer_files(inputs, sources, interleaved)
@@ -308,7 +347,7 @@ def _read_side(comm: Any, inputs: list[str], interleaved: bool, opts: CompressOp
                 for _ in range(comm.size - 1):
                     _ask, who = comm.recv_any()
                     comm.send(("seed",) + seed, who)
-            for work in _work(sources, opts):
+            for work in _work(sources, opts, None if seed is None else seed[1]):
                 ask, who = comm.recv_any()
                 if ask == "failed":      # e.g. a full disk: stop reading, release all
                     comm.send(None, who)
@@ -332,6 +371,7 @@ def _encoder_side(comm: Any, opts: CompressOptions, writer: Any) -> None:
     and the protocol goes on (answering without encoding) so the reader never waits."""
     failure: BaseException | None = None
     seeding = None
+    trials = Trials(opts.level, opts.window)
     while True:
         comm.send("ready" if failure is None else "failed", 0)
         work = comm.recv(0)
@@ -342,8 +382,9 @@ def _encoder_side(comm: Any, opts: CompressOptions, writer: Any) -> None:
                 if work[0] == "seed":
                     _kind, seed, end, text = work
                     seeding = prepare(text, seed, end)
+                    trials = Trials(opts.level, opts.window, end)
                     continue
-                _encode_work(work, opts, writer, None, seeding)
+                _encode_work(work, opts, writer, None, seeding, trials)
             except PhyngscError as exc:
                 failure = exc
             except Exception as exc:  # noqa: BLE001 - reported after the protocol ends

@@ -19,6 +19,7 @@ LAYERS = {
     "format": 2, "bgzf": 2, "destinations": 2, "codecs": 2,
     "fastq": 3,
     "subblocks": 4, "subblock_decode": 4, "partitions": 4, "records": 4, "seed": 4,
+    "trials": 4,
     "archive": 5,
     "runners": 6, "viewer": 7, "cluster": 6,
     "api": 8, "__init__": 8, "commands": 9, "cli": 9, "__main__": 10,
