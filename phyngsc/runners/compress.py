@@ -79,9 +79,10 @@ def compress_file(comm: Any, src: str, dst: str, opts: CompressOptions) -> Compr
 
 
 def _compress_pass(comm: Any, job: CompressionJob, infile: Any, src: str, size: int,
-                   exact_starts: list[int] | None) -> list[int] | None:
+                   exact: np.ndarray | None) -> np.ndarray | None:
     """One pass over the input; ``None`` when it is done (ready for ``job.finish``), or
-    every rank's exact start when the structural resync was disproved (redo)."""
+    every window's exact first record start (:func:`_exact_starts`) when the structural
+    resync was disproved (redo)."""
     opts = job.opts
     W = opts.window
     nwin = n_windows(size, W)
@@ -89,9 +90,11 @@ def _compress_pass(comm: Any, job: CompressionJob, infile: Any, src: str, size: 
     progress = Progress(comm, size, "compress", opts.progress)
     error: BaseException | None = None
     begin = end = 0
+    claim = None
+    keys = np.zeros(0, np.int64)
     try:
-        if exact_starts is not None:
-            begin = exact_starts[comm.rank]
+        if exact is not None:
+            begin = int(exact[min(w0, nwin)])
         elif w0 == 0:
             begin = 0
         else:
@@ -100,8 +103,12 @@ def _compress_pass(comm: Any, job: CompressionJob, infile: Any, src: str, size: 
         if plan is not None:   # each pass: this rank's chained streams leave as used
             job.seed, job.seeding = seed_model(infile, src, size, W, plan,
                                                (begin, min(w1 * W, size)))
-        end = _encode_range(infile, src, size, begin, min(w1 * W, size), opts, comm.rank,
-                            job.writer, progress, job.seeding if plan is not None else None)
+        seeding = job.seeding if plan is not None else None
+        trials = Trials(opts.level, W, seeding.end if seeding is not None else 0)
+        if begin < min(w1 * W, size):
+            claim = prime_first_group(infile, src, size, W, begin, trials, seeding, exact)
+        end, keys = _encode_range(infile, src, size, begin, min(w1 * W, size), opts,
+                                  comm.rank, job.writer, progress, seeding, trials)
     except Exception as exc:  # noqa: BLE001 - agreed on below
         error = exc
     progress.close()
@@ -110,15 +117,18 @@ def _compress_pass(comm: Any, job: CompressionJob, infile: Any, src: str, size: 
     # Prove the ranges tile the input: each range ends where the next begins. A
     # FASTQ error counts only if every range before its rank is proven, since a
     # rank that started from a wrong resync point would see spurious errors.
-    reports = comm.allgather((begin, end, error is not None))
+    reports = comm.allgather((begin, end, error is not None, claim))
     failed = [r for r, rep in enumerate(reports) if rep[2]]
     upto = failed[0] if failed else comm.size - 1
     chain_ok = all(reports[k][1] == reports[k + 1][0] for k in range(upto))
     if not failed:
         chain_ok = chain_ok and reports[-1][1] == size
+        claims = [rep[3] for rep in reports if rep[3] is not None]
+        if chain_ok and claims and exact is None:    # anchors found by structure too
+            chain_ok = anchors_hold(claims, np.concatenate(comm.allgather(keys)))
     if not chain_ok:
         job.abandon()
-        if exact_starts is not None:
+        if exact is not None:
             raise RuntimeError("exact window starts did not tile the input")
         return _exact_starts(comm, infile, size, W)
     if failed:
@@ -222,15 +232,14 @@ def seed_model(infile: Any, src: str, size: int, window: int, plan: SeedInfo,
 
 def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
                   opts: CompressOptions, rank: int, writer: Any, progress: Progress,
-                  seeding: Seeding | None = None) -> int:
+                  seeding: Seeding | None, trials: Trials) -> tuple[int, np.ndarray]:
     """Encode the records starting in ``[begin, limit)``; return where the next range
-    begins. ``seeding``: the archive's seed (see :func:`seed_model`)."""
+    begins and the start offsets of the sub-blocks coded. ``seeding``: the archive's seed
+    (see :func:`seed_model`); ``trials``: the rank's trial winners."""
     W = opts.window
     per_batch = opts.batch_windows or 2 * max(1, opts.threads)
     packer = BlockPacker(rank)
-    trials = Trials(opts.level, W, seeding.end if seeding is not None else 0)
-    if begin < limit:
-        prime_first_group(infile, src, size, W, begin, trials, seeding)
+    keys = []
     pos = begin
     while pos < limit:
         stop = min(limit, (pos // W + per_batch) * W)
@@ -239,6 +248,7 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
         try:
             encoded = encode_seeded(buf, bounds, ends, pos + bounds, seeding, trials, base=pos,
                                     file_index=0, level=opts.level)
+            keys.append(pos + bounds)
         except SpanError as exc:  # pragma: no cover - scan_batch validated these records
             raise FastqFormatError(src, pos + exc.offset, error_text(exc.status, exc.b, exc.c))
         for sb in encoded:
@@ -250,40 +260,69 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
         pos += nxt
     for data, info in packer.flush():
         writer.write(data, info)
-    return max(pos, begin)
+    return max(pos, begin), np.concatenate(keys) if keys else np.zeros(0, np.int64)
 
 
 
 def anchor_before(infile: Any, size: int, begin: int, trials: Trials,
-                  seeding: Seeding | None) -> int | None:
-    """The (R1) offset of the anchor of the trial group of the sub-block starting at
-    ``begin``, when that anchor starts before ``begin`` (on another rank's share; found by
-    structure, as a share's start is), else None (:mod:`phyngsc.trials`)."""
+                  seeding: Seeding | None, exact: np.ndarray | None = None
+                  ) -> tuple[int, int | None]:
+    """``(start, anchor)``: where the trial group of the sub-block starting at ``begin``
+    begins (:meth:`~phyngsc.trials.Trials.key_start`) and the (R1) offset of its anchor
+    when that starts before ``begin`` (on another rank's share), else None. The anchor is
+    found by structure, as a share's start is (:func:`resync`), or looked up in ``exact``,
+    every window's first record start (:func:`_exact_starts`)."""
     role = 0 if seeding is None else int(seed_roles(np.array([begin]), seeding.end)[0])
     start = trials.key_start(trials.key(begin, role))
     if start >= begin:
-        return None
-    anchor = resync(infile, size, start) if start > 0 else 0
-    return anchor if anchor < begin else None
+        return start, None
+    if exact is not None:
+        anchor = int(exact[np.searchsorted(exact, start)])
+    else:
+        anchor = resync(infile, size, start) if start > 0 else 0
+    return start, anchor if anchor < begin else None
 
 
 def prime_first_group(infile: Any, src: str, size: int, window: int, begin: int,
-                      trials: Trials, seeding: Seeding | None) -> None:
+                      trials: Trials, seeding: Seeding | None,
+                      exact: np.ndarray | None = None) -> tuple[int, int] | None:
     """Teach ``trials`` the winners of the trial group of the sub-block starting at
     ``begin`` when that group's anchor starts before it: read the anchor's records again
-    and run its trial."""
-    anchor = anchor_before(infile, size, begin, trials, seeding)
+    and run its trial. Returns the claim to prove (:func:`anchors_hold`): ``(group start,
+    anchor)``, the anchor -1 when its records did not read as FASTQ (a false structural
+    start), or None when nothing was read."""
+    start, anchor = anchor_before(infile, size, begin, trials, seeding, exact)
     if anchor is None:
-        return
-    buf, bounds, nxt = scan_batch(infile, src, size, anchor, (anchor // window + 1) * window,
-                                  window, 3)
-    first, end = int(bounds[0]), int(bounds[1]) if len(bounds) > 1 else nxt
-    prime_trials(trials, anchor + first, buf[first:end], seeding)
+        return None
+    try:
+        buf, bounds, nxt = scan_batch(infile, src, size, anchor,
+                                      (anchor // window + 1) * window, window, 3)
+        first, end = int(bounds[0]), int(bounds[1]) if len(bounds) > 1 else nxt
+        prime_trials(trials, anchor + first, buf[first:end], seeding)
+    except (FastqFormatError, SpanError):
+        if exact is not None:
+            raise
+        return start, -1
+    return start, anchor + first
 
 
-def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> list[int]:
-    """Collective: each rank's exact first record start, found by rank 0 scanning sequentially."""
-    starts = None
+def anchors_hold(claims: list[tuple[int, int]], keys: np.ndarray) -> bool:
+    """Whether every anchor the ranks found by structure is the first sub-block at or
+    after its group's start, given ``keys``, the start of every sub-block of the archive
+    (proven once the shares tile the input)."""
+    keys = np.sort(keys)
+    for start, anchor in claims:
+        i = int(np.searchsorted(keys, start))
+        if anchor < 0 or i >= keys.size or int(keys[i]) != anchor:
+            return False
+    return True
+
+
+def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> np.ndarray:
+    """Collective: every window's exact first record start (``size`` for none; a window
+    without one takes the next window's), found by rank 0 scanning sequentially, and
+    ``size`` once more at the end."""
+    window_start = None
     if comm.rank == 0:
         nwin = n_windows(size, W)
         window_start = np.full(nwin + 1, size, np.int64)
@@ -299,12 +338,10 @@ def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> list[int]:
         for k in range(nwin - 1, -1, -1):
             if window_start[k] == size:
                 window_start[k] = window_start[k + 1]
-        starts = [int(window_start[min(even_share(r, comm.size, nwin)[0], nwin)])
-                  for r in range(comm.size)]
-    return comm.bcast(starts, root=0)
+    return comm.bcast(window_start, root=0)
 
 
 __all__ = ["compress_file", "check_input", "resync", "scan_batch", "seed_input",
-           "anchor_before", "prime_first_group",
+           "anchor_before", "prime_first_group", "anchors_hold",
            "CompressOptions",
            "CompressResult", "validate", "FILE_HEADER_SIZE"]

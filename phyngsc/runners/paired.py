@@ -98,6 +98,11 @@ _NO_NEWLINE = ("R1 ends without a final newline; a paired-end archive needs one 
                "may lack it): append one, e.g. `echo >> R1.fastq`")
 
 
+#: The error of mates whose record starts their structure cannot tell.
+UNSPLITTABLE = ("could not split the inputs by structure (wrapped FASTQ with ambiguous "
+                "record starts?): run with one rank")
+
+
 def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) -> CompressResult:
     """Compress mates ``r1`` and ``r2`` into ``dst`` (collective)."""
     r1, r2, dst = comm.bcast((r1, r2, dst), root=0)   # one view of the paths everywhere
@@ -132,8 +137,7 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
         table = comm.allgather(counts)
         for k in range(comm.size - 1):
             if table[k][1] != table[k + 1][0] or table[k][4] != table[k + 1][3]:
-                raise InternalError("could not split the inputs by structure (wrapped FASTQ "
-                                    "with ambiguous record starts?): run with one rank")
+                raise InternalError(UNSPLITTABLE)
         total1, total2 = sum(t[2] for t in table), sum(t[5] for t in table)
         if total1 != total2:
             raise mismatch(r1, r2, total1, total2)
@@ -194,15 +198,20 @@ def _prime_first_group(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: in
     """As :func:`~.compress.prime_first_group` for a paired share starting at R1 offset
     ``begin1`` (record number ``first``): the anchor's R1 records and their mates."""
     W = opts.window
-    anchor = anchor_before(f1, size1, begin1, trials, seeding)
+    _start, anchor = anchor_before(f1, size1, begin1, trials, seeding)
     if anchor is None:
         return
-    before, _end = _count(f1, r1, size1, anchor, begin1)
-    pos2 = _r2_offset(f2, r2, size2, table, first - before)
-    batches = pair_batches(f1, f2, r1, r2, size1, size2, anchor, (anchor // W + 1) * W, pos2,
-                           replace(opts, batch_windows=1))
-    joined, spans, meta, _u1, _u2 = next(batches)
-    batches.close()
+    try:       # an anchor found by structure must parse through to begin1, as shares do
+        before, end = _count(f1, r1, size1, anchor, begin1)
+        if end != begin1:
+            raise FastqFormatError(r1, anchor, "not a record start")
+        pos2 = _r2_offset(f2, r2, size2, table, first - before)
+        batches = pair_batches(f1, f2, r1, r2, size1, size2, anchor, (anchor // W + 1) * W,
+                               pos2, replace(opts, batch_windows=1))
+        joined, spans, meta, _u1, _u2 = next(batches)
+        batches.close()
+    except FastqFormatError:
+        raise InternalError(UNSPLITTABLE) from None
     prime_trials(trials, meta[0][0], joined[spans[0]:spans[1]], seeding)
 
 

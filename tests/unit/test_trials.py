@@ -138,3 +138,12 @@ def test_choose_spans_rejects_invalid_text():
     bad = np.frombuffer(b"@a\nACGT\n+\nIII\n", np.uint8)
     with pytest.raises(SpanError):
         choose_spans(bad, np.array([0]), np.array([len(bad)]), level=5)
+
+
+def test_anchors_found_by_structure_are_proven_against_every_subblock_start():
+    from phyngsc.runners.compress import anchors_hold
+    keys = np.array([0, 300, 520, 1100, 1500])
+    assert anchors_hold([(512, 520), (1024, 1100)], keys)
+    assert not anchors_hold([(512, 510)], keys)        # a false record start before it
+    assert not anchors_hold([(1024, -1)], keys)        # its records did not read as FASTQ
+    assert not anchors_hold([(2048, 2100)], keys)      # no sub-block there at all
