@@ -218,6 +218,13 @@ def seed_roles(starts: np.ndarray, seed_end: int) -> np.ndarray:
     return np.where(starts < seed_end, ROLE_SEED, ROLE_SEEDED).astype(np.int64)
 
 
+def role_at(offset: int, seeding: Seeding | None) -> int:
+    """The role of a sub-block starting at (R1) offset ``offset`` (plain without a seed)."""
+    if seeding is None:
+        return ROLE_PLAIN
+    return int(seed_roles(np.array([offset], np.int64), seeding.end)[0])
+
+
 def encode_seeded(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, keys: np.ndarray,
                   seeding: Seeding | None, trials: Trials | None = None, **kwargs) -> list:
     """:func:`~phyngsc.subblocks.encode_spans` (``kwargs``: its keyword arguments) of
@@ -243,15 +250,12 @@ def encode_seeded(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, keys: n
 def prime_trials(trials: Trials, offset: int, text: np.ndarray, seeding: Seeding | None) -> None:
     """Teach ``trials`` (:class:`~phyngsc.trials.Trials`) the winners of the group whose
     anchor is the sub-block ``text`` starting at (R1) offset ``offset``."""
-    roles = np.zeros(1, np.int64) if seeding is None else \
-        seed_roles(np.array([offset], np.int64), seeding.end)
-    key = trials.key(offset, int(roles[0]))
-    if key in trials.known:
-        return
+    role = role_at(offset, seeding)
+    key = trials.key(offset, role)
     if seeding is None:
         trials.prime(key, text)
-    else:
-        trials.prime(key, text, seeding.model_for(roles), seeding.info)
+    elif key not in trials.known:      # model_for may fill the working rows: only if used
+        trials.prime(key, text, seeding.model_for(np.array([role])), seeding.info)
 
 
 def chain_streams(encoded: list, roles: np.ndarray | None, seeding: Seeding | None) -> list:
@@ -331,4 +335,4 @@ def model_bytes(seed: SeedInfo | None) -> int:
 __all__ = ["plan_seed", "roles", "train", "model_bytes", "prepare", "chain_streams",
            "replace_stream", "chain_table", "chain_learn", "chain_decode", "SeedText",
            "Seeding", "FORM_JOINED", "FORM_CHAIN", "FORM_CHAIN_LANES", "seed_roles",
-           "encode_seeded", "prime_trials", "walk_chain"]
+           "encode_seeded", "prime_trials", "role_at", "walk_chain"]

@@ -33,6 +33,12 @@ TRIAL_GROUP = 16
 Key = tuple[int, int]
 
 
+def group_key(offset: int, role: int, window: int) -> Key:
+    """The trial group key ``(group, role)`` of a sub-block of ``role`` starting at (R1)
+    offset ``offset``, with ``window``-byte windows."""
+    return offset // window // TRIAL_GROUP, role
+
+
 class Trials:
     """A rank's trial winners by group key ``(group, role)`` for one input at ``level``
     with ``window``-byte windows; ``seed_end``: the (R1) offset where seeded sub-blocks
@@ -46,7 +52,7 @@ class Trials:
 
     def key(self, offset: int, role: int) -> Key:
         """The group key of a sub-block starting at (R1) offset ``offset``."""
-        return offset // self.window // TRIAL_GROUP, role
+        return group_key(offset, role, self.window)
 
     def key_start(self, key: Key) -> int:
         """The offset at or after which the group's sub-blocks start: its first window, or
@@ -95,4 +101,4 @@ class Trials:
                             seed=seed)
 
 
-__all__ = ["Trials", "TRIAL_GROUP", "Key"]
+__all__ = ["Trials", "TRIAL_GROUP", "Key", "group_key"]

@@ -24,7 +24,7 @@ from ..errors import FastqFormatError, InputFileError, PhyngscError
 from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
 from ..format.constants import FILE_HEADER_SIZE
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
-from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prime_trials, walk_chain, seed_roles
+from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prime_trials, role_at, walk_chain
 from ..subblocks import SpanError, bases_and_lengths
 from ..trials import Trials
 from .common import Progress, locate
@@ -272,8 +272,7 @@ def anchor_before(infile: Any, size: int, begin: int, trials: Trials,
     when that starts before ``begin`` (on another rank's share), else None. The anchor is
     found by structure, as a share's start is (:func:`resync`), or looked up in ``exact``,
     every window's first record start (:func:`_exact_starts`)."""
-    role = 0 if seeding is None else int(seed_roles(np.array([begin]), seeding.end)[0])
-    start = trials.key_start(trials.key(begin, role))
+    start = trials.key_start(trials.key(begin, role_at(begin, seeding)))
     if start >= begin:
         return start, None
     if exact is not None:

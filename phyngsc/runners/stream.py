@@ -36,9 +36,9 @@ import numpy as np
 
 from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, open_input
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
-from ..codecs.registry import ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED
-from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prepare, prime_trials
-from ..trials import Trials
+from ..codecs.registry import ROLE_PLAIN
+from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prepare, prime_trials, seed_roles
+from ..trials import Trials, group_key
 from .common import InternalError
 from .compress import scan_batch, seed_input
 from .job import CompressionJob, CompressOptions, CompressResult
@@ -220,7 +220,7 @@ def _encode_work(work: tuple, opts: CompressOptions, writer: Any,
             writer.write(data, info)
 
 
-def _with_anchors(items, trials: Trials, seed_end: int | None):
+def _with_anchors(items, window: int, seed_end: int | None):
     """``items`` (work items without their anchor) with it: for a batch whose first trial
     group began in an earlier batch, that group's anchor (offset and text, a copy), which
     the encoder of this batch may not have seen; else None. ``seed_end``: where seeded
@@ -235,8 +235,9 @@ def _with_anchors(items, trials: Trials, seed_end: int | None):
             _kind, _label, text, spans_, meta = item
             keys = [m[0] for m in meta]
             spans = list(zip(spans_[:-1].tolist(), spans_[1:].tolist()))
-        group_keys = [trials.key(k, ROLE_PLAIN if seed_end is None else
-                                 ROLE_SEED if k < seed_end else ROLE_SEEDED) for k in keys]
+        roles = [ROLE_PLAIN] * len(keys) if seed_end is None else \
+            seed_roles(np.array(keys, np.int64), seed_end).tolist()
+        group_keys = [group_key(k, r, window) for k, r in zip(keys, roles)]
         anchor = None
         if group_keys and last is not None and group_keys[0] == last[0]:
             anchor = (last[1], last[2])
@@ -251,7 +252,7 @@ def _work(sources: list[StreamSource], opts: CompressOptions, seed_end: int | No
     """Work items in stream order: single-end batches, or paired batches of R1 windows
     with as many R2 records (errors located in their own stream), each with the anchor
     its encoder may need (:func:`_with_anchors`)."""
-    return _with_anchors(_items(sources, opts), Trials(opts.level, opts.window), seed_end)
+    return _with_anchors(_items(sources, opts), opts.window, seed_end)
 
 
 def _items(sources: list[StreamSource], opts: CompressOptions):
