@@ -103,6 +103,8 @@ def dna_k8_learn_into(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, k: int,
     base = np.int64(F.ctypes.data)
     ahead = _ahead_start(codes, mask)
     ctx = 0
+    rc = 0
+    top = 2 * k - 2
     warm = 0
     a = 0
     for r in range(aux.size + 1):
@@ -114,6 +116,10 @@ def dna_k8_learn_into(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, k: int,
             s = np.int64(codes[i])
             learn(F, 4 * ctx, s, inc)
             ctx = ((ctx << 2) | s) & mask
+            if revcomp:
+                rc = (rc >> 2) | ((3 - s) << top)
+                if i - a >= k:
+                    prefetch(base + 4 * rc)
         if revcomp and r < aux.size and b > a:
             warm += learn_revcomp(F, codes, a, b - a, mask, inc, cx)
         a = b
@@ -169,6 +175,8 @@ def _encode_bases(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
     base = np.int64(F.ctypes.data)
     ahead = _ahead_start(codes, mask)
     ctx = 0
+    rc = 0
+    top = 2 * k - 2
     warm = 0
     a = 0
     for r in range(aux.size + 1):
@@ -183,6 +191,10 @@ def _encode_bases(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
             low, rng, pos = enc_put(low, rng, pos, out, cum, f, total)
             learn(F, j, s, inc)
             ctx = ((ctx << 2) | s) & mask
+            if revcomp:
+                rc = (rc >> 2) | ((3 - s) << top)
+                if i - a >= k:
+                    prefetch(base + 4 * rc)
         if revcomp and r < aux.size and b > a:
             warm += learn_revcomp(F, codes, a, b - a, mask, inc, cx)
         a = b
@@ -246,6 +258,8 @@ def dna_k8_decode_codes(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: np
     base = np.int64(F.ctypes.data)
     bases = BASES
     ctx = 0
+    rc = 0
+    top = 2 * k - 2
     warm = 0
     a = 0
     for r in range(aux.size + 1):
@@ -273,6 +287,10 @@ def dna_k8_decode_codes(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: np
             out[i] = bases[s]
             learn(F, j, s, inc)
             ctx = ((ctx << 2) | s) & mask
+            if revcomp:
+                rc = (rc >> 2) | ((3 - s) << top)
+                if i - a >= k:
+                    prefetch(base + 4 * rc)
         # a prefix may end inside read r: its reverse complement is never needed
         if revcomp and r < aux.size and b > a and b - a == aux[r]:
             warm += learn_revcomp(F, codes, a, b - a, mask, inc, cx)

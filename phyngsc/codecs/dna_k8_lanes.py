@@ -121,6 +121,8 @@ def _run_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revc
     ahead = np.zeros(lanes, np.int64)
     st = np.zeros(lanes + 1, np.int64)
     ln = np.zeros(lanes, np.int64)
+    rcx = np.zeros(lanes, np.int64)
+    top = 2 * k - 2
     if code:
         for lane in range(lanes):
             low[lane], rng[lane], at[lane] = enc_start(buf, lane * cap)
@@ -147,6 +149,11 @@ def _run_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revc
                             total)
                     learn(F, j, s, inc)
                     ctx[lane] = ((ctx[lane] << 2) | s) & mask
+                    if revcomp:
+                        rc = (rcx[lane] >> 2) | ((3 - s) << top)
+                        rcx[lane] = rc
+                        if t >= k:
+                            prefetch(base + 4 * rc)
         if revcomp:
             for lane in range(lanes):
                 if lanes * m + lane < aux.size and ln[lane] > 0:
@@ -224,6 +231,8 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
     st = np.zeros(lanes + 1, np.int64)
     ln = np.zeros(lanes, np.int64)
     upto = np.zeros(lanes, np.int64)
+    rcx = np.zeros(lanes, np.int64)
+    top = 2 * k - 2
     for lane in range(lanes):
         code[lane], rng[lane], at[lane] = dec_start_from(src, begin[lane], begin[lane + 1])
     base = np.int64(F.ctypes.data)
@@ -248,6 +257,11 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
                         out[st[lane] + t] = bases[s]
                     learn(F, j, s, inc)
                     ctx[lane] = ((c << 2) | s) & mask
+                    if revcomp:
+                        rc = (rcx[lane] >> 2) | ((3 - s) << top)
+                        rcx[lane] = rc
+                        if t >= k:
+                            prefetch(base + 4 * rc)
         if revcomp:      # a read the prefix cuts is never needed again
             for lane in range(lanes):
                 r = lanes * m + lane
