@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,10 @@ class PlainWriteFile:
     """Write side with the MPI-IO operations the writers use, on a plain file.
 
     Every write completes in full or raises :class:`OutputError` naming ``name`` (the
-    user's output, not the temporary file) and the operating system's reason."""
+    user's output, not the temporary file) and the operating system's reason.
+    :meth:`iwrite_at` is non-blocking, as MPI's is, once :meth:`reserve` has reserved the
+    space: one writer thread (``os.pwrite`` releases the GIL) writes while the caller
+    decodes the next batch."""
 
     def __init__(self, path: str, name: str | None = None) -> None:
         self.name = name or path
@@ -50,6 +54,7 @@ class PlainWriteFile:
             raise OutputError.from_os(self.name, exc) from None
         self._shared = 0
         self.reserved = False
+        self._writer: ThreadPoolExecutor | None = None
 
     def seek_shared(self, offset: int) -> None:
         self._shared = offset
@@ -75,12 +80,31 @@ class PlainWriteFile:
         except OSError as exc:
             raise OutputError.from_os(self.name, exc) from None
 
-    def iwrite_at(self, offset: int, data: np.ndarray) -> None:
-        self.write_at(offset, data)
-        return None
+    def iwrite_at(self, offset: int, data: np.ndarray) -> Future | None:
+        """Write ``data`` at ``offset``: in the writer thread when the space is reserved
+        (a full disk cannot then fail it midway), the returned request for
+        :meth:`wait_all`, and ``data`` must stay alive and unchanged until then; at once
+        otherwise (None)."""
+        if not self.reserved:
+            self.write_at(offset, data)
+            return None
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="phyngsc-write")
+        return self._writer.submit(self.write_at, offset, data)
 
     def wait_all(self, requests: list[Any]) -> None:
-        pass
+        """Wait for the requests of :meth:`iwrite_at` (of any plain file); raise the first
+        failed write's :class:`OutputError` once all are done."""
+        failed = None
+        for r in requests:
+            if r is None:
+                continue
+            try:
+                r.result()
+            except OutputError as exc:
+                failed = failed or exc
+        if failed is not None:
+            raise failed
 
     def set_size(self, size: int) -> None:
         try:
@@ -104,6 +128,10 @@ class PlainWriteFile:
         pass
 
     def close(self) -> None:
+        """Close after every write has finished (waited or not)."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
         try:
             os.close(self._fd)
         except OSError as exc:   # NFS reports delayed write errors here

@@ -3,6 +3,7 @@
 fewer sub-blocks than threads) on good and damaged sub-blocks, seeded ones from a seed
 workspace included, compiled and interpreted."""
 
+import dataclasses
 import zlib
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 import phyngsc
 from phyngsc.core.jit import interpreted, set_threads, thread_count
 from phyngsc.format.subblock import SubBlockHeader
-from phyngsc.subblock_decode import SubBlockCorrupt, decode_subblocks
+from phyngsc.subblock_decode import SubBlockCorrupt, decode_subblocks, text_crcs
 from phyngsc.subblocks import encode_spans
 
 from ..conftest import DATA, small_files
@@ -107,5 +108,34 @@ def test_seeded_sub_blocks_decode_in_lanes_and_leave_the_workspace_clean(tmp_pat
                 for i, text in zip(group, lanes[1]):
                     hdr, _n = SubBlockHeader.unpack(a.subblock_bytes(i))
                     assert zlib.crc32(text) == hdr.raw_crc
+    finally:
+        set_threads(before)
+
+
+
+def _with_crc(sb: bytes, crc: int) -> bytes:
+    """Sub-block ``sb`` with its header's text CRC-32 replaced by ``crc``."""
+    h, size = SubBlockHeader.unpack(sb)
+    return dataclasses.replace(h, raw_crc=crc).pack() + bytes(sb[size:])
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_crcs_on_threads_name_the_first_bad_text(threads):
+    """The CRC-32 of every text, on one thread or several, and a failing one found by
+    index, whatever thread checked it."""
+    rng = np.random.default_rng(7)
+    out = rng.integers(0, 256, 3 << 20, dtype=np.uint8)
+    starts = np.array([0, 1, 5000, 1 << 20, 2 << 20, 3 << 20], np.int64)
+    before = thread_count()
+    set_threads(threads)
+    try:
+        assert text_crcs(out, starts) == [zlib.crc32(out[a:b])
+                                          for a, b in zip(starts[:-1], starts[1:])]
+        assert text_crcs(out, starts[:1]) == []
+        data, sb = _encoded(DATA / "err127302_1_200.fastq", 5)
+        h, _ = SubBlockHeader.unpack(sb)
+        assert _outcome([sb, _with_crc(sb, h.raw_crc), sb]) == ("ok", [data] * 3)
+        assert _outcome([sb, _with_crc(sb, h.raw_crc ^ 1), _with_crc(sb, h.raw_crc ^ 2)]) \
+            == ("corrupt", 1, "decoded text fails its CRC-32")
     finally:
         set_threads(before)
