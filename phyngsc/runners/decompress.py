@@ -1,7 +1,8 @@
 """Parallel decompression and verification of NGSC archives (SPMD).
 
 Every rank reads the footer, takes a contiguous share of sub-blocks balanced
-by original bytes (any rank count, unrelated to the one that compressed),
+by decoding work (original bytes, the seed's sub-blocks weighing less: every rank
+walks the seed anyway; any rank count, unrelated to the one that compressed),
 decodes a batch at a time with Numba threads and writes each sub-block at its
 original offset with non-blocking ``MPI_File_iwrite_at`` into a pre-sized
 output, overlapping the writes of one batch with the decoding of the next.
@@ -23,7 +24,7 @@ from .common import Progress, agree
 from .output import OutputGroup
 from .targets import (FileOutput, check_outputs, close_stream, open_stream, publish_all,
                       write_stream)
-from .plan import batches, even_share, weighted_share
+from .plan import batches, decode_weights, even_share, weighted_share
 
 #: Most original bytes decoded per batch and thread.
 _BATCH_BYTES = 32 << 20
@@ -44,7 +45,7 @@ def _to_ordered(comm: Any, arch: Archive, dests: list[Destination], opts: Decomp
     group = OutputGroup(comm, dests, bgzf=opts.bgzf, stdout=stdout)
     error = None
     try:
-        i0, i1 = weighted_share(comm.rank, comm.size, arch.index.raw_length)
+        i0, i1 = _share(comm, arch)
         for a, b in _batches(arch, i0, i1, opts.threads):
             headers, text, starts = decode_checked(arch, a, b)
             if len(dests) == 1:
@@ -63,6 +64,14 @@ def _to_ordered(comm: Any, arch: Archive, dests: list[Destination], opts: Decomp
         group.discard()
         raise
     return sum(group.close())
+
+
+def _share(comm: Any, arch: Archive) -> tuple[int, int]:
+    """This rank's sub-blocks ``[i0, i1)``: balanced by decoding work
+    (:func:`~.plan.decode_weights`), the same on every rank."""
+    seed = arch.footer.seed
+    weights = decode_weights(arch.index.raw_length, 0 if seed is None else seed.n_subblocks)
+    return weighted_share(comm.rank, comm.size, weights)
 
 
 def _batches(arch: Archive, i0: int, i1: int, threads: int) -> list[tuple[int, int]]:
@@ -123,7 +132,7 @@ def _to_file(comm: Any, arch: Archive, dests: list[Destination], opts: Decompres
         raise
     total = sum(sizes)
     progress = Progress(comm, total, "decompress", opts.progress)
-    i0, i1 = weighted_share(comm.rank, comm.size, arch.index.raw_length)
+    i0, i1 = _share(comm, arch)
     error: BaseException | None = None
     key = 0
     pending: list[Any] = []
@@ -251,7 +260,7 @@ def verify_archive(comm: Any, src: str, opts: DecompressOptions) -> VerifyReport
             payload = arch.read(off + 32, h.payload_length)
             if len(payload) != h.payload_length or zlib.crc32(payload) != h.payload_crc:
                 raise ArchiveError(src, "block payload fails its checksum", block=b, offset=off)
-        i0, i1 = weighted_share(comm.rank, comm.size, arch.index.raw_length)
+        i0, i1 = _share(comm, arch)
         for a, b in _batches(arch, i0, i1, opts.threads):
             _h, text, _s = decode_checked(arch, a, b)
             checked += len(text)

@@ -60,6 +60,27 @@ def weighted_share(rank: int, size: int, weights: Sequence[int] | np.ndarray) ->
     return start, stop
 
 
+#: Decoding work of a seed sub-block beside a seeded one of the same size, once the seed
+#: model is built: every reader of seeded sub-blocks walks the whole seed first, which
+#: decodes (or learns) the seed sub-blocks' bases, so decoding one of them later is its
+#: other streams only. From the 1 GiB level-5 set: its batches took 18.3 s for 24 seed
+#: and 104 seeded sub-blocks, a seeded one's DNA about 0.116 s, which leaves about
+#: 0.05 s for a sub-block's other streams (docs/performance.md, phyngsc 0.19.1).
+SEED_DECODE_WEIGHT = 0.3
+
+
+def decode_weights(raw_length: Sequence[int] | np.ndarray, seed_subblocks: int,
+                   seed_weight: float = SEED_DECODE_WEIGHT) -> np.ndarray:
+    """Weights for :func:`weighted_share` of a decoding pass: each sub-block's original
+    bytes, times ``seed_weight`` for the first ``seed_subblocks`` (the seed). Every rank
+    that decodes a seeded sub-block pays for the seed's walk; weighing the seed's own
+    sub-blocks by what is left of them moves seeded ones off the later ranks, which
+    otherwise finish last by about that walk (0 seed sub-blocks: the bytes alone)."""
+    w = np.asarray(raw_length, dtype=np.float64).copy()
+    w[:max(0, seed_subblocks)] *= seed_weight
+    return w
+
+
 def default_threads(ranks_on_node: int, cpus: int | None = None) -> int:
     """Numba threads per rank when the user gives none.
 

@@ -1,7 +1,8 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from phyngsc.runners.plan import batches, default_threads, even_share, n_windows, weighted_share
+from phyngsc.runners.plan import (SEED_DECODE_WEIGHT, batches, decode_weights, default_threads,
+                                  even_share, n_windows, weighted_share)
 
 
 @given(st.integers(0, 10_000), st.integers(1, 300))
@@ -57,3 +58,26 @@ def test_default_threads(monkeypatch):
 def test_batches():
     assert batches(3, 10, 3) == [(3, 6), (6, 9), (9, 10)]
     assert batches(5, 5, 3) == []
+
+
+def test_decode_weights_lighten_the_seed_only():
+    raw = [8, 8, 8, 4]
+    assert decode_weights(raw, 0).tolist() == [8, 8, 8, 4]
+    assert decode_weights(raw, 2, 0.5).tolist() == [4, 4, 8, 4]
+    assert decode_weights(raw, 9, 0.5).tolist() == [4, 4, 4, 2]
+    assert raw == [8, 8, 8, 4]                      # the caller's list is left alone
+
+
+def test_decode_weights_move_seeded_sub_blocks_to_the_seed_s_rank():
+    """The 1 GiB level-5 layout: 24 seed and 104 seeded sub-blocks of equal size. By bytes
+    alone two ranks split 64 / 64, and rank 1 does 64 seeded sub-blocks after the same
+    walk of the seed as rank 0; weighted, rank 0 takes seeded ones too, until both do
+    about the same work."""
+    raw = [8 << 20] * 128
+    assert weighted_share(0, 2, raw) == (0, 64)
+    w = decode_weights(raw, 24)
+    (a0, b0), (a1, b1) = weighted_share(0, 2, w), weighted_share(1, 2, w)
+    assert a0 == 0 and b0 == a1 and b1 == 128
+    work0 = 24 * SEED_DECODE_WEIGHT + (b0 - 24)
+    work1 = b1 - a1
+    assert b0 > 64 and abs(work0 - work1) <= 1
