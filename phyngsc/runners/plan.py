@@ -63,8 +63,8 @@ def weighted_share(rank: int, size: int, weights: Sequence[int] | np.ndarray) ->
 #: Decoding work of a seed sub-block beside a seeded one of the same size, once the seed
 #: model is built: every reader of seeded sub-blocks walks the whole seed first, which
 #: decodes (or learns) the seed sub-blocks' bases, so decoding one of them later is its
-#: other streams only. From the 1 GiB level-5 set: its batches took 18.3 s for 24 seed
-#: and 104 seeded sub-blocks, a seeded one's DNA about 0.116 s, which leaves about
+#: other streams only. From the 1 GiB level-5 set: its batches took 18.3 s for its 24 seed
+#: and 103 seeded sub-blocks, a seeded one's DNA about 0.116 s, which leaves about
 #: 0.05 s for a sub-block's other streams (docs/performance.md, phyngsc 0.19.1).
 SEED_DECODE_WEIGHT = 0.3
 

@@ -69,10 +69,10 @@ def test_decode_weights_lighten_the_seed_only():
 
 
 def test_decode_weights_move_seeded_sub_blocks_to_the_seed_s_rank():
-    """The 1 GiB level-5 layout: 24 seed and 104 seeded sub-blocks of equal size. By bytes
-    alone two ranks split 64 / 64, and rank 1 does 64 seeded sub-blocks after the same
-    walk of the seed as rank 0; weighted, rank 0 takes seeded ones too, until both do
-    about the same work."""
+    """About the 1 GiB level-5 layout: 24 seed and 104 seeded sub-blocks of equal size. By
+    bytes alone two ranks split 64 / 64, and rank 1 does 64 seeded sub-blocks after the
+    same walk of the seed as rank 0; weighted, rank 0 takes seeded ones too, until both
+    do about the same work."""
     raw = [8 << 20] * 128
     assert weighted_share(0, 2, raw) == (0, 64)
     w = decode_weights(raw, 24)
