@@ -11,7 +11,7 @@ import numpy as np
 from ..archive.reader import Archive
 from ..errors import PhyngscError
 from .common import agree
-from .plan import weighted_share
+from .plan import decode_weights, weighted_share
 
 #: Sub-blocks per batch when ranks work through their share.
 BATCH = 16
@@ -34,12 +34,18 @@ def open_everywhere(comm: Any, path: str) -> Archive:
 
 
 def my_batches(comm: Any, arch: Archive, subset: np.ndarray | None = None,
-               growing: bool = False) -> list[np.ndarray]:
+               growing: bool = False, bases: bool = False) -> list[np.ndarray]:
     """This rank's sub-block indices (input order) of ``subset`` (default: all), a
     contiguous share balanced by original bytes, in batches of :data:`BATCH`; with
-    ``growing``, batches of 1, 2, 4, ... so that an early answer costs little."""
+    ``growing``, batches of 1, 2, 4, ... so that an early answer costs little. ``bases``:
+    the command decodes bases, so a rank with seeded sub-blocks walks the seed first; the
+    share is then balanced by decoding work (:func:`~.plan.decode_weights`)."""
     idx = np.arange(arch.n_subblocks) if subset is None else subset
-    a, b = weighted_share(comm.rank, comm.size, arch.index.raw_length[idx])
+    weights = arch.index.raw_length
+    seed = arch.footer.seed
+    if bases and seed is not None:
+        weights = decode_weights(weights, seed.n_subblocks)
+    a, b = weighted_share(comm.rank, comm.size, weights[idx])
     mine = idx[a:b]
     out, k, size = [], 0, 1 if growing else BATCH
     while k < len(mine):

@@ -62,7 +62,7 @@ def grep(comm: Any, path: str, pattern: str, *, first: bool = False, revcomp: bo
         if settled:   # every rank saw the same: rank 0 prints it
             found = found if comm.rank == 0 else []
         else:
-            batches = my_batches(comm, arch, growing=first)
+            batches = my_batches(comm, arch, growing=first, bases=True)
             found = run_collective(comm, _grep_local, comm, arch, batches, fwd, rev, revcomp,
                                 limit, first)
         n_before = sum(comm.allgather(len(found))[:comm.rank])
@@ -179,7 +179,7 @@ def fasta(comm: Any, path: str, dst: str | None, stdout: BinaryIO | None = None)
 
     def local(out: OrderedOutput, arch: Archive) -> int:
         n = 0
-        for batch in my_batches(comm, arch):
+        for batch in my_batches(comm, arch, bases=True):
             headers, streams = decode_streams_of(arch, batch, (SID_TITLES, SID_DNA, SID_LENGTHS))
             for h, s in zip(headers, streams):
                 out.write(fasta_text(s[SID_TITLES], s[SID_DNA],
@@ -206,7 +206,7 @@ def filter_records(comm: Any, path: str, dst: str | None, opts: FilterOptions,
     def local(out: OrderedOutput, arch: Archive) -> tuple[int, int]:
         offset = quality_encoding(arch).offset
         kept = total = 0
-        for batch in my_batches(comm, arch):
+        for batch in my_batches(comm, arch, bases=True):
             headers, streams = decode_streams_of(arch, batch,
                                                  (SID_TITLES, SID_DNA, SID_QUAL, SID_LENGTHS))
             for h, s in zip(headers, streams):

@@ -47,7 +47,7 @@ class SelectionWriter(OutputGroup):
         """Write this rank's share of ``selection`` (local; errors are the caller's to agree
         on). Mates go apart when there are two outputs."""
         subset = np.array(sorted(selection), np.int64)
-        for chunk in my_batches(self.comm, arch, subset):
+        for chunk in my_batches(self.comm, arch, subset, bases=True):
             headers, text, starts = decode_text(arch, chunk)
             for j, h in enumerate(headers):
                 i = int(chunk[j])
