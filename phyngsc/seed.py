@@ -23,7 +23,7 @@ it (``SeedInfo.lanes``), so that its walk decodes as fast as a seeded sub-block.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -177,8 +177,9 @@ def prepare(text: SeedText, seed: SeedInfo, end: int,
 
 
 def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedInfo,
-               own: tuple[int, int] | None = None
-               ) -> tuple[int, np.ndarray, dict[int, tuple[bytes, int]]]:
+               own: tuple[int, int] | None = None, ws: np.ndarray | None = None,
+               streams: MutableMapping[int, tuple[bytes, int]] | None = None
+               ) -> tuple[int, np.ndarray, MutableMapping[int, tuple[bytes, int]]]:
     """The encoders' walk along a chained seed: ``parts`` gives each seed sub-block in
     input order as (start offset, bases, read lengths); each one's bases are coded with
     DNA_SEEDED from the table learned on the ones before (sub-block 0: from all ones),
@@ -189,10 +190,16 @@ def walk_chain(parts: Iterable[tuple[int, np.ndarray, np.ndarray]], plan: SeedIn
     learned (the same table, without the coder). ``parts`` may read the
     input as it goes, so that memory holds one sub-block of it. The model comes as the
     encoders take it: a workspace (:mod:`.codecs.seed_workspace`), learned in its first
-    row, its working rows not yet filled (:func:`~.codecs.seed_workspace.fill_rows`)."""
-    ws = empty_workspace(4 << (2 * plan.k), thread_count())
+    row, its working rows not yet filled (:func:`~.codecs.seed_workspace.fill_rows`).
+    ``ws``: that workspace, made by the caller (None: one for this thread's thread
+    count); ``streams``: where each stream goes as soon as it is coded (None: a new dict),
+    so that a walk on a thread of its own (:mod:`phyngsc.runners.seed_walk`) hands
+    each one over as it comes."""
+    if ws is None:
+        ws = empty_workspace(4 << (2 * plan.k), thread_count())
     F = chain_table(plan, ws)
-    streams: dict[int, tuple[bytes, int]] = {}
+    if streams is None:
+        streams = {}
     n = 0
     for key, dna, lengths in parts:
         lengths = np.ascontiguousarray(lengths, np.int64)

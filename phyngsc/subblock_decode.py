@@ -13,12 +13,11 @@ text is then checked against the sub-block's CRC-32 either way.
 
 from __future__ import annotations
 
-import zlib
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from .codecs.registry import KNOWN_CODECS, decode_stream_with
+from .core.checksums import crc32_each
 from .core.jit import parallel_kernel, prange, thread_count
 from .core.varint import varints_to_array
 from .fastq.assemble import assemble_records
@@ -185,14 +184,9 @@ def decode_subblocks(encoded: list[bytes | memoryview], model: np.ndarray | None
 
 def text_crcs(out: np.ndarray, out_starts: np.ndarray) -> list[int]:
     """CRC-32 of each text ``out[out_starts[i]:out_starts[i + 1]]``, on as many threads
-    as the kernels use (zlib releases the GIL; one at a time it was 0.6 s of a 1 GiB
-    level-5 decompression, run while every other thread waited)."""
-    texts = [out[out_starts[i]:out_starts[i + 1]] for i in range(out_starts.size - 1)]
-    threads = min(thread_count(), len(texts))
-    if threads < 2:
-        return [zlib.crc32(t) for t in texts]
-    with ThreadPoolExecutor(threads, thread_name_prefix="phyngsc-crc") as pool:
-        return list(pool.map(zlib.crc32, texts))
+    as the kernels use (:func:`~phyngsc.core.checksums.crc32_each`)."""
+    return crc32_each([out[out_starts[i]:out_starts[i + 1]]
+                       for i in range(out_starts.size - 1)])
 
 
 

@@ -8,11 +8,11 @@ Python (one per sub-block, so their cost does not matter).
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from .core.checksums import crc32_each
 from .core.jit import kernel, parallel_kernel, prange
 from .codecs.registry import (CODEC_ID, ROLE_PLAIN, TRIAL_MARGIN_PERCENT,
                               encode_stream_with, level_codecs)
@@ -297,6 +297,7 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
         raise SpanError(int(meta[i, _M_STATUS]), int(meta[i, _M_A]), int(meta[i, _M_B]),
                         int(meta[i, _M_C]))
     result = []
+    crcs = crc32_each([buf[int(a):int(b)] for a, b in zip(starts, ends)])
     for i in range(len(starts)):
         m = meta[i]
         s, e = int(starts[i]), int(ends[i])
@@ -308,7 +309,7 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
         sof, sof2, len1 = (base + s, 0, 0) if mates is None else mates[i]
         header = SubBlockHeader(
             file_index=file_index, sof=sof, sof2=sof2, raw_length1=len1, raw_length=e - s,
-            raw_crc=zlib.crc32(buf[s:e]), n_records=int(m[_M_STATS + ST_NR]),
+            raw_crc=crcs[i], n_records=int(m[_M_STATS + ST_NR]),
             max_title=int(m[_M_STATS + ST_MTL]), min_seq=int(m[_M_STATS + ST_MINSL]),
             max_seq=int(m[_M_STATS + ST_MSL]), n_bases=int(m[_M_STATS + ST_NB]),
             nucleotides=tuple(int(m[_M_STATS + ST_NF + k]) for k in range(6)),
