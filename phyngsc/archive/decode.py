@@ -6,6 +6,8 @@ the viewer all decode through here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..errors import ArchiveError
@@ -32,22 +34,30 @@ def decode_streams_of(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
         raise subblock_error(arch, int(batch[exc.index]), exc.reason) from None
 
 
-def decode_text(arch: Archive, batch: np.ndarray):
+def decode_text(arch: Archive, batch: np.ndarray, data: list[bytes] | None = None,
+                bases: Mapping[int, np.ndarray] | None = None):
     """``(headers, text, starts)``: the original text of sub-blocks ``batch``, end to end
-    (sub-block k is ``text[starts[k]:starts[k + 1]]``), each checked against its CRC-32."""
+    (sub-block k is ``text[starts[k]:starts[k + 1]]``), each checked against its CRC-32.
+    ``data``: their bytes when the caller read them already (checked against the footer;
+    streams may be swapped for their decoded form, as ``seed.replace_stream`` does);
+    ``bases``: seed sub-blocks' bases walked already (see ``Archive.prepared``)."""
     from ..subblock_decode import SubBlockCorrupt, decode_subblocks
-    data, model = arch.prepared(batch, [arch.subblock_bytes(int(i)) for i in batch])
+    if data is None:
+        data = [arch.subblock_bytes(int(i)) for i in batch]
+    data, model = arch.prepared(batch, data, bases)
     try:
         return decode_subblocks(data, model)
     except SubBlockCorrupt as exc:
         raise subblock_error(arch, int(batch[exc.index]), exc.reason) from None
 
 
-def decode_checked(arch: Archive, a: int, b: int):
+def decode_checked(arch: Archive, a: int, b: int, data: list[bytes] | None = None,
+                   bases: Mapping[int, np.ndarray] | None = None):
     """:func:`decode_text` of sub-blocks ``[a, b)`` whose headers must also agree with the
-    footer (original offsets, lengths, record counts): what ``decompress`` writes."""
+    footer (original offsets, lengths, record counts): what ``decompress`` writes.
+    ``data``, ``bases``: as for :func:`decode_text`."""
     ix = arch.index
-    headers, text, starts = decode_text(arch, np.arange(a, b))
+    headers, text, starts = decode_text(arch, np.arange(a, b), data, bases)
     for k, h in enumerate(headers):
         i = a + k
         if h.sof != ix.sof[i] or h.raw_length != ix.raw_length[i] or \

@@ -289,3 +289,26 @@ def interpreted() -> Iterator[None]:
     finally:
         _state.interpreted = before
 
+
+
+@parallel_kernel
+def _touch(n):
+    total = 0
+    for i in prange(n):
+        total += i
+    return total
+
+
+def concurrent_launches_safe() -> bool:
+    """Whether two Python threads may launch parallel kernels at the same time: Numba's
+    ``omp`` and ``tbb`` threading layers allow it, ``workqueue`` aborts the process. Runs
+    one tiny parallel kernel (so that the layer is chosen), unless interpreted (then
+    kernels are plain Python: always safe)."""
+    if getattr(_state, "interpreted", False):
+        return True
+    _touch(2)
+    import numba
+    try:
+        return numba.threading_layer() in ("omp", "tbb")
+    except ValueError:      # pragma: no cover - the layer is set by the launch above
+        return False

@@ -21,6 +21,7 @@ from ..destinations import Destination
 from ..errors import ArchiveError, OutputError, UsageError
 from .collective import open_everywhere
 from .common import Progress, agree
+from .decode_ahead import decoded_batches
 from .output import OutputGroup
 from .targets import (FileOutput, check_outputs, close_stream, open_stream, publish_all,
                       write_stream)
@@ -46,8 +47,8 @@ def _to_ordered(comm: Any, arch: Archive, dests: list[Destination], opts: Decomp
     error = None
     try:
         i0, i1 = _share(comm, arch)
-        for a, b in _batches(arch, i0, i1, opts.threads):
-            headers, text, starts = decode_checked(arch, a, b)
+        for a, b, headers, text, starts in decoded_batches(
+                arch, _batches(arch, i0, i1, opts.threads)):
             if len(dests) == 1:
                 group.put(0, text)
                 continue
@@ -139,8 +140,8 @@ def _to_file(comm: Any, arch: Archive, dests: list[Destination], opts: Decompres
     in_flight = None
     fh = [out.fh for out in outs]
     try:
-        for a, b in _batches(arch, i0, i1, opts.threads):
-            headers, text, starts = decode_checked(arch, a, b)
+        for a, b, headers, text, starts in decoded_batches(
+                arch, _batches(arch, i0, i1, opts.threads)):
             reqs, keep = [], [text]
             for k, h in enumerate(headers):
                 part = text[starts[k]:starts[k + 1]]
@@ -261,8 +262,8 @@ def verify_archive(comm: Any, src: str, opts: DecompressOptions) -> VerifyReport
             if len(payload) != h.payload_length or zlib.crc32(payload) != h.payload_crc:
                 raise ArchiveError(src, "block payload fails its checksum", block=b, offset=off)
         i0, i1 = _share(comm, arch)
-        for a, b in _batches(arch, i0, i1, opts.threads):
-            _h, text, _s = decode_checked(arch, a, b)
+        for _a, _b, _h, text, _s in decoded_batches(arch, _batches(arch, i0, i1,
+                                                                   opts.threads)):
             checked += len(text)
     except ArchiveError as exc:
         error, key = exc, exc.offset or 0

@@ -1,0 +1,151 @@
+"""A rank's decoded batches with the seed walked beside them (``runners/decode_ahead.py``):
+the same text as in line, qualities decoded ahead while the walk runs, and every damage
+reported exactly as in line."""
+
+import threading
+
+import numpy as np
+import pytest
+
+import phyngsc
+from phyngsc.archive.decode import decode_checked
+from phyngsc.archive.seed_chain import SeedChain
+from phyngsc.core.jit import concurrent_launches_safe, interpreted, set_threads, thread_count
+from phyngsc.errors import ArchiveError
+from phyngsc.format.constants import SID_QUAL
+from phyngsc.format.subblock import SubBlockHeader
+from phyngsc.runners import decode_ahead
+from phyngsc.runners.decode_ahead import decoded_batches, with_qualities_decoded
+from phyngsc.subblock_decode import decode_subblocks
+
+from .test_seed import deep_fastq  # noqa: F401 - fixture
+
+STORED = decode_ahead.STORED
+
+
+@pytest.fixture
+def seeded(deep_fastq, tmp_path):
+    arch = tmp_path / "c.ngsc"
+    phyngsc.compress(str(deep_fastq), str(arch), threads=1, level=5, window=4096,
+                     seed=4096 * 6)
+    return arch
+
+
+@pytest.fixture
+def two_threads():
+    before = thread_count()
+    set_threads(2)
+    yield
+    set_threads(before)
+
+
+def _runs(n, per=3):
+    return [(a, min(n, a + per)) for a in range(0, n, per)]
+
+
+def test_concurrent_launches_are_safe_with_this_numba():
+    assert concurrent_launches_safe()
+    with interpreted():
+        assert concurrent_launches_safe()
+
+
+def test_qualities_decoded_ahead_give_the_same_text(seeded):
+    with phyngsc.open(str(seeded)) as a:
+        idx = [0, 7, 8]
+        plain = [a.subblock_bytes(i) for i in idx]
+        swapped = with_qualities_decoded(a, idx)
+        assert swapped is not None
+        for p, s in zip(plain, swapped):
+            h, _ = SubBlockHeader.unpack(s)
+            assert h.streams[SID_QUAL].codec == STORED and len(s) > len(p)
+        model = a.seed_model()
+        _h, want, _s = decode_subblocks(a.prepared(idx, plain)[0], model)
+        _h, got, _s = decode_subblocks(a.prepared(idx, swapped)[0], model)
+        assert np.array_equal(want, got)
+
+
+def test_the_walk_runs_beside_the_first_batches(seeded, two_threads, monkeypatch):
+    """The walk is held back until the decoders have decoded qualities ahead twice: the
+    batches then use them, the walk's bases and its table, with the text of each batch
+    exactly as decoded in line."""
+    go, calls = threading.Event(), []
+    real_walk, real_q = SeedChain.walk, decode_ahead.with_qualities_decoded
+
+    def slow_walk(self, upto, keep, have=None):
+        go.wait(10)
+        return real_walk(self, upto, keep, have)
+
+    def counted(arch, indices):
+        calls.append(list(indices))
+        if len(calls) == 2:
+            go.set()
+        return real_q(arch, indices)
+
+    monkeypatch.setattr(SeedChain, "walk", slow_walk)
+    monkeypatch.setattr(decode_ahead, "with_qualities_decoded", counted)
+    with phyngsc.open(str(seeded)) as a:
+        runs = _runs(a.n_subblocks)
+        got = [(x, y, t.tobytes()) for x, y, _h, t, _s in decoded_batches(a, runs)]
+        assert a.chain().next == a.footer.seed.n_subblocks
+    assert calls[:2] == [[0], [1]] and thread_count() == 2
+    monkeypatch.setattr(SeedChain, "walk", real_walk)
+    with phyngsc.open(str(seeded)) as a:
+        want = [(x, y, decode_checked(a, x, y)[1].tobytes()) for x, y in runs]
+    assert got == want
+
+
+@pytest.mark.parametrize("case", ["one thread", "seed only", "index"])
+def test_no_walk_ahead_where_it_does_not_pay(seeded, two_threads, monkeypatch, case):
+    class Refused:
+        def __init__(self, *args):
+            raise AssertionError("walked ahead")
+
+    monkeypatch.setattr(decode_ahead, "SeedAhead", Refused)
+    if case == "one thread":
+        set_threads(1)
+    if case == "index":
+        phyngsc.index(str(seeded))
+    with phyngsc.open(str(seeded)) as a:
+        runs = _runs(a.footer.seed.n_subblocks if case == "seed only" else a.n_subblocks)
+        assert len(list(decoded_batches(a, runs))) == len(runs)
+
+
+def _damage(arch, i, where=0.5):
+    with phyngsc.open(str(arch)) as a:
+        at = int(a.index.offset[i]) + int(int(a.index.length[i]) * where)
+    data = bytearray(arch.read_bytes())
+    data[at] ^= 0x5A
+    arch.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damaged", [2, 7, "last"])
+def test_damage_is_reported_as_in_line(seeded, tmp_path, damaged):
+    """A damaged seed sub-block (2: the walk fails beside the decoders) or seeded one (7:
+    its qualities fail ahead): every thread count names the same sub-block, no output."""
+    with phyngsc.open(str(seeded)) as a:
+        i = a.n_subblocks - 1 if damaged == "last" else damaged
+    _damage(seeded, i)
+    errors, checks = set(), set()
+    for threads in (1, 2, 3):
+        out = tmp_path / f"o{threads}.fq"
+        with pytest.raises(ArchiveError) as got:
+            phyngsc.decompress(str(seeded), str(out), threads=threads)
+        errors.add(str(got.value))
+        assert not out.exists()
+        with pytest.raises(ArchiveError) as again:
+            phyngsc.verify(str(seeded), threads=threads)
+        checks.add(str(again.value))
+    assert len(errors) == 1 and f"sub-block {i}" in errors.pop() and len(checks) == 1
+
+
+def test_decompress_and_verify_at_two_and_three_threads(seeded, deep_fastq, tmp_path):
+    for threads in (2, 3):
+        out = tmp_path / f"o{threads}.fq"
+        phyngsc.decompress(str(seeded), str(out), threads=threads)
+        assert out.read_bytes() == deep_fastq.read_bytes()
+        assert phyngsc.verify(str(seeded), threads=threads).bytes_checked == \
+            deep_fastq.stat().st_size
+    gz = tmp_path / "o.fq.gz"     # ordered output (BGZF) goes the same way
+    phyngsc.decompress(str(seeded), str(gz), threads=2)
+    import gzip
+    assert gzip.decompress(gz.read_bytes()) == deep_fastq.read_bytes()
