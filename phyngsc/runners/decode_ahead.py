@@ -37,7 +37,7 @@ STORED = CODEC_ID["stored"]
 
 #: Most original bytes of sub-blocks whose qualities are decoded ahead (their decoded
 #: qualities wait in memory for their batch).
-AHEAD_BYTES = 512 << 20
+AHEAD_BYTES = 256 << 20
 
 
 class SeedAhead:
