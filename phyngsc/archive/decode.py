@@ -40,15 +40,34 @@ def decode_text(arch: Archive, batch: np.ndarray, data: list[bytes] | None = Non
     (sub-block k is ``text[starts[k]:starts[k + 1]]``), each checked against its CRC-32.
     ``data``: their bytes when the caller read them already (checked against the footer;
     streams may be swapped for their decoded form, as ``seed.replace_stream`` does);
-    ``bases``: seed sub-blocks' bases walked already (see ``Archive.prepared``)."""
+    ``bases``: seed sub-blocks' bases walked already (:func:`with_walked_bases`)."""
     from ..subblock_decode import SubBlockCorrupt, decode_subblocks
     if data is None:
         data = [arch.subblock_bytes(int(i)) for i in batch]
-    data, model = arch.prepared(batch, data, bases)
+    if bases:
+        data = with_walked_bases(arch, batch, data, bases)
+    data, model = arch.prepared(batch, data)
     try:
         return decode_subblocks(data, model)
     except SubBlockCorrupt as exc:
         raise subblock_error(arch, int(batch[exc.index]), exc.reason) from None
+
+
+def with_walked_bases(arch: Archive, batch: np.ndarray, data: list[bytes],
+                      bases: Mapping[int, np.ndarray]) -> list[bytes]:
+    """``data`` (the bytes of sub-blocks ``batch``) with the bases of each seed sub-block
+    coded from the chain taken from ``bases`` (by sub-block: what a walk of the chain
+    decoded), stored in place of its DNA stream as ``Archive.prepared`` stores the bases
+    of its own walk; the others as they are."""
+    from .seed_chain import chained_indices, with_bases
+    found = chained_indices(arch.footer.seed, batch, data)
+    if not any(i in bases for i in found):
+        return data
+    data = list(data)
+    for i, k in found.items():
+        if i in bases:
+            data[k] = with_bases(data[k], bases[i])
+    return data
 
 
 def decode_checked(arch: Archive, a: int, b: int, data: list[bytes] | None = None,

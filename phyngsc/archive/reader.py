@@ -11,7 +11,7 @@ import os
 import sys
 import threading
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -355,22 +355,14 @@ class Archive:
             self._chain = SeedChain(self)
         return self._chain
 
-    def prepared(self, indices: list[int] | np.ndarray, data: list[bytes],
-                 bases: Mapping[int, np.ndarray] | None = None
+    def prepared(self, indices: list[int] | np.ndarray, data: list[bytes]
                  ) -> tuple[list[bytes], np.ndarray | None]:
         """``(data, model)`` to decode sub-blocks ``indices`` (their bytes ``data``) with:
         seed sub-blocks whose bases are coded from a chained seed get them from the walk
         (stored in the returned bytes), and ``model`` is :meth:`seed_model_for` of the
-        rest. ``bases``: seed sub-blocks' bases walked already (by sub-block), used as
-        the walk's."""
+        rest."""
         from .seed_chain import chained_indices, from_index, with_bases
         found = chained_indices(self.footer.seed, indices, data)
-        if bases and found:
-            data = list(data)
-            for i, k in list(found.items()):
-                if i in bases:
-                    data[k] = with_bases(data[k], bases[i])
-                    del found[i]
         index = self.seed_index() if found else None
         if index is not None and index.bases:   # the index's bases: no walk
             data = list(data)
