@@ -102,28 +102,38 @@ def _tables(nctx: int, n: int) -> np.ndarray:
 
 
 @kernel(inline=True)
-def _update(tab: np.ndarray, b: int, j: int, n: int, f: int, t: int) -> None:
+def _update(tab: np.ndarray, b: np.uint64, j: np.uint64, n: np.uint64, f: int, t: int) -> None:
     """Count the symbol at place ``j`` of the row at ``b`` (its frequency ``f`` of total
     ``t``): add INC, move it up one place if it now outnumbers its predecessor, halve the
-    row if the total passed LIMIT."""
+    row if the total passed LIMIT. ``b``, ``j`` and ``n`` are unsigned (see :func:`_row`)."""
+    one = np.uint64(1)
     f += INC
     t += INC
     k = j
     if j > 0 and f > tab[b + j]:
-        s = tab[b + 1 + n + j]
-        tab[b + 1 + n + j] = tab[b + n + j]
+        s = tab[b + one + n + j]
+        tab[b + one + n + j] = tab[b + n + j]
         tab[b + n + j] = s
-        tab[b + 1 + j] = tab[b + j]
-        k = j - 1
+        tab[b + one + j] = tab[b + j]
+        k = j - one
     if t > LIMIT:
         t = 0
         for i in range(n):
-            h = ((f if i == k else np.int64(tab[b + 1 + i])) + 1) >> 1
-            tab[b + 1 + i] = h
+            h = ((f if i == k else np.int64(tab[b + one + i])) + 1) >> 1
+            tab[b + one + i] = h
             t += h
     else:
-        tab[b + 1 + k] = f
+        tab[b + one + k] = f
     tab[b] = t - 1
+
+
+@kernel(inline=True)
+def _row(variant: int, q1: int, q2: int, q3: int, pos: int, d: int, n: int,
+         w: int) -> np.uint64:
+    """Where the row of the context of ``(q1, q2, q3, pos, d)`` starts, as an unsigned
+    index: Numba checks signed indices for wrap-around on every access, which kept
+    the coders 10-15 % slower (docs/performance.md). Every row lies inside the table."""
+    return np.uint64(_context(variant, q1, q2, q3, pos, d, n) * w)
 
 
 @kernel
@@ -151,21 +161,23 @@ def qual_sorted_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray,
     w = 1 + 2 * n
     tab = _tables(_n_contexts(variant, n), n)
     low, rng, pos = enc_start(out, 2 + n)
+    un = np.uint64(n)
+    one = np.uint64(1)
     p = 0
     for r in range(aux.size):
         q1, q2, q3, d = n, n, n, 0
         for at in range(aux[r]):
             s = index[src[p]]
-            b = _context(variant, q1, q2, q3, at, d, n) * w
-            j = 0
+            b = _row(variant, q1, q2, q3, at, d, n, w)
+            j = np.uint64(0)
             cum = 0
-            while tab[b + 1 + n + j] != s:
-                cum += np.int64(tab[b + 1 + j])
-                j += 1
-            f = np.int64(tab[b + 1 + j])
+            while tab[b + one + un + j] != s:
+                cum += np.int64(tab[b + one + j])
+                j += one
+            f = np.int64(tab[b + one + j])
             t = np.int64(tab[b]) + 1
             low, rng, pos = enc_put(low, rng, pos, out, cum, f, t)
-            _update(tab, b, j, n, f, t)
+            _update(tab, b, j, un, f, t)
             if q1 != n:
                 d = _delta(d, s, q1)
             q3, q2, q1 = q2, q1, s
@@ -193,24 +205,27 @@ def qual_sorted_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int
     w = 1 + 2 * n
     tab = _tables(_n_contexts(variant, n), n)
     code, rng, pos = dec_start(src, 2 + n)
+    un = np.uint64(n)
+    one = np.uint64(1)
+    last = np.uint64(n - 1)
     p = 0
     for r in range(aux.size):
         q1, q2, q3, d = n, n, n, 0
         for at in range(aux[r]):
             if p >= out.size:
                 return 0
-            b = _context(variant, q1, q2, q3, at, d, n) * w
+            b = _row(variant, q1, q2, q3, at, d, n, w)
             t = np.int64(tab[b]) + 1
             q = dec_unit(rng, t)
-            j = 0
+            j = np.uint64(0)
             cum = 0
-            while j < n - 1 and (cum + np.int64(tab[b + 1 + j])) * q <= code:
-                cum += np.int64(tab[b + 1 + j])
-                j += 1
-            f = np.int64(tab[b + 1 + j])
+            while j < last and (cum + np.int64(tab[b + one + j])) * q <= code:
+                cum += np.int64(tab[b + one + j])
+                j += one
+            f = np.int64(tab[b + one + j])
             code, rng, pos = dec_take(code, rng, pos, src, q, cum, f)
-            s = np.int64(tab[b + 1 + n + j])
-            _update(tab, b, j, n, f, t)
+            s = np.int64(tab[b + one + un + j])
+            _update(tab, b, j, un, f, t)
             out[p] = alphabet[s]
             if q1 != n:
                 d = _delta(d, s, q1)

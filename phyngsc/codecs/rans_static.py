@@ -25,10 +25,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.jit import kernel
-from ..core.varint import get_varint, put_varint
+from ..core.varint import put_varint
 from .context_models import dense_alphabet
-from .rans import (M, cumulative, dec_start, dec_step, encode_body,
-                   lookup_row, normalise, pack_tables, unpack_tables)
+from .rans import (M, cumulative, dec_advance, dec_start, encode_body, lookup_row,
+                   normalise, pack_tables, packed_rows, padded_body, unpack_tables)
 
 QUAL_VARIANTS = 3
 #: Variant 2: positions per band, and bands (later positions share the last).
@@ -154,23 +154,25 @@ def rans_bytes_decode(src: np.ndarray, out: np.ndarray) -> int:
     x0, x1, pos = dec_start(src, pos, end)
     if pos < 0:
         return 1
-    prev = n
+    fc = packed_rows(freqs, cums)
+    body = padded_body(src, pos, end)
+    bend = end - pos
+    bp = 0
+    un = np.uint64(n)
+    prev = np.uint64(n)
     for i in range(out.size):
-        c = prev if order == 1 else 0
+        c = prev if order == 1 else np.uint64(0)
         if not present[c]:
             return 1
-        x = x1 if i & 1 else x0
-        slot = x & (M - 1)
         if not ready[c]:
             lookup_row(freqs, cums, lut, ready, c)
-        s = int(lut[c, slot])
-        x, pos = dec_step(x, np.int64(freqs[c, s]), np.int64(cums[c, s]), slot, src, pos, end)
-        if pos < 0:
+        slot = x0 & (M - 1)        # the states take turns: x0 codes this symbol
+        s = np.uint64(lut[c, np.uint64(slot)])
+        x, bp = dec_advance(x0, fc[c * un + s], slot, body, bp)
+        if bp > bend:
             return 1
-        if i & 1:
-            x1 = x
-        else:
-            x0 = x
+        x0 = x1
+        x1 = x
         out[i] = alphabet[s]
         prev = s
     return 0
@@ -200,7 +202,7 @@ def qual_rans_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, variant:
     sym = np.empty(src.size, np.uint8)
     ctx = np.empty(src.size, np.int32)
     counts = np.zeros((nctx, n), np.int64)
-    p = 0
+    p = np.uint64(0)
     for r in range(aux.size):
         q1, q2, q3 = n, n, n
         for at in range(aux[r]):
@@ -208,9 +210,9 @@ def qual_rans_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, variant:
             c = qual_context(variant, q1, q2, q3, n, at)
             sym[p] = s
             ctx[p] = c
-            counts[c, s] += 1
+            counts[np.uint64(c), np.uint64(s)] += 1
             q3, q2, q1 = q2, q1, s
-            p += 1
+            p += np.uint64(1)
     pos, freqs, cums = write_model(counts, out, pos)
     if pos < 0:
         return -1
@@ -244,30 +246,31 @@ def qual_rans_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
     x0, x1, pos = dec_start(src, pos, end)
     if pos < 0:
         return 1
+    fc = packed_rows(freqs, cums)
+    body = padded_body(src, pos, end)
+    bend = end - pos
+    bp = 0
+    un = np.uint64(n)
     p = 0
     for r in range(aux.size):
         q1, q2, q3 = n, n, n
         for at in range(aux[r]):
             if p >= out.size:
                 return 0
-            c = qual_context(variant, q1, q2, q3, n, at)
+            c = np.uint64(qual_context(variant, q1, q2, q3, n, at))
             if not present[c]:
                 return 1
-            x = x1 if p & 1 else x0
-            slot = x & (M - 1)
             if not ready[c]:
                 lookup_row(freqs, cums, lut, ready, c)
-            s = int(lut[c, slot])
-            x, pos = dec_step(x, np.int64(freqs[c, s]), np.int64(cums[c, s]), slot, src,
-                              pos, end)
-            if pos < 0:
+            slot = x0 & (M - 1)    # the states take turns: x0 codes this symbol
+            s = np.uint64(lut[c, np.uint64(slot)])
+            x, bp = dec_advance(x0, fc[c * un + s], slot, body, bp)
+            if bp > bend:
                 return 1
-            if p & 1:
-                x1 = x
-            else:
-                x0 = x
+            x0 = x1
+            x1 = x
             out[p] = alphabet[s]
-            q3, q2, q1 = q2, q1, s
+            q3, q2, q1 = q2, q1, np.int64(s)
             p += 1
     # a prefix of the reads (the head of a sub-block) may end before the body does,
     # so the final states are not checked here; the sub-block CRC covers the text
