@@ -106,18 +106,18 @@ def split_records(buf: np.ndarray, start: int, end: int, at_eof: bool,
 def byte_histogram(a: np.ndarray) -> np.ndarray:
     """Occurrences of each byte value in ``a`` (int64[256]); four interleaved tables
     so that runs of one value do not wait on the same counter."""
-    h = np.zeros((4, 256), np.int64)
-    n = a.size
-    i = 0
-    while i + 4 <= n:
-        h[0, a[i]] += 1
-        h[1, a[i + 1]] += 1
-        h[2, a[i + 2]] += 1
-        h[3, a[i + 3]] += 1
-        i += 4
-    while i < n:
-        h[0, a[i]] += 1
-        i += 1
+    h = np.zeros(4 * 256, np.int64)
+    n = np.uint64(a.size)
+    four = np.uint64(4)
+    for j in range(n >> np.uint64(2)):
+        i = j * four
+        h[np.uint64(a[i]) * four] += 1
+        h[np.uint64(a[i + np.uint64(1)]) * four + np.uint64(1)] += 1
+        h[np.uint64(a[i + np.uint64(2)]) * four + np.uint64(2)] += 1
+        h[np.uint64(a[i + np.uint64(3)]) * four + np.uint64(3)] += 1
+    for i in range((n >> np.uint64(2)) * four, n):
+        h[np.uint64(a[i]) * four] += 1
+    h = h.reshape((256, 4)).T.copy()
     out = np.zeros(256, np.int64)
     for v in range(256):
         out[v] = h[0, v] + h[1, v] + h[2, v] + h[3, v]
