@@ -61,6 +61,18 @@ def test_dna2_matches_reference(data):
     assert _enc(dna2_encode, data) == ref_coder.dna2(data)
 
 
+def test_dna2_matches_reference_on_every_byte_value_and_length():
+    """The packing loop runs on whole groups of four bases and a tail, coding bases
+    arithmetically (an exception packs as 0): every byte value, every tail length."""
+    rng = np.random.default_rng(11)
+    every = bytes(range(256))
+    for n in list(range(0, 70)) + [1021, 4096]:
+        mostly = bytes(rng.choice(np.frombuffer(b"ACGT", np.uint8), n))
+        anything = bytes(rng.integers(0, 256, n, dtype=np.uint8))
+        for data in (mostly, anything, (every * (n // 256 + 1))[:n]):
+            assert _enc(dna2_encode, data) == ref_coder.dna2(data)
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.binary(max_size=3000), st.sampled_from([CODEC_ID["stored"], CODEC_ID["rc-o1"], CODEC_ID["title-col"],
                                                   CODEC_ID["qual-o2"]]))

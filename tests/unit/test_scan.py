@@ -182,3 +182,27 @@ def test_fast_path_interpreted_gives_the_same_scan():
     with interpreted():
         plain = [_both_ways(np.frombuffer(d, np.uint8), True)[0] for d in cases]
     assert [tuple(map(int, r)) for r in jitted] == [tuple(map(int, r)) for r in plain]
+
+
+def _ref_read_line(data: bytes, p: int, at_eof: bool) -> tuple[int, int, int]:
+    q = data.find(b"\n", p)
+    if q < 0:
+        return (len(data), 0, len(data)) if at_eof else (0, 0, -1)
+    if q > p and data[q - 1] == 13:
+        return q - 1, 2, q + 1
+    return q, 1, q + 1
+
+
+def test_read_line_finds_every_line_end():
+    """The newline search runs 16 bytes at a time and then byte by byte: every line
+    length around the block size, LF and CRLF, cut short or not, from every start."""
+    for n in range(0, 40):
+        for tail in (b"\n", b"\r\n", b"", b"\r"):
+            data = bytes(range(65, 65 + n)) + tail + b"@next\n"
+            for cut in (len(data), n + len(tail)):
+                view = data[:cut]
+                buf = np.frombuffer(view, np.uint8)
+                for p in range(0, min(cut, n + 1)):
+                    for at_eof in (False, True):
+                        assert scan.read_line(buf, p, cut, at_eof) == \
+                            _ref_read_line(view, p, at_eof), (n, tail, cut, p, at_eof)

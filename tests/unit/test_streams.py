@@ -8,7 +8,8 @@ from phyngsc.fastq.assemble import assemble_records
 from phyngsc.fastq.scan import OK, scan_record
 from phyngsc.fastq.streams import (N_STATS, ST_LEN_LAYOUT, ST_LEN_LENGTHS, ST_LEN_TITLES,
                                    ST_MINSL, ST_MSL, ST_MTL, ST_NB, ST_NF, ST_NR,
-                                   byte_histogram, layout_capacity, split_records)
+                                   byte_histogram, copy_bytes, layout_capacity,
+                                   split_records)
 from tests.reference import ref_fastq
 
 from ..conftest import small_files
@@ -137,6 +138,22 @@ def test_split_reports_the_first_bad_byte_exactly(bad):
         data[i] = bad
         buf = np.frombuffer(bytes(data), np.uint8)
         assert _split_status(buf) == tuple(int(v) for v in _first_error(buf)), (i, bad)
+
+
+def test_copy_bytes_copies_in_range_and_refuses_out_of_range():
+    """In range (the callers' case) the unsigned copy loop; anything else the slice
+    assignment, which raises instead of writing outside the arrays."""
+    src = np.arange(100, dtype=np.uint8)
+    for at, a, b in ((0, 0, 100), (5, 10, 60), (99, 0, 1), (50, 50, 50), (3, 7, 2)):
+        dst = np.zeros(100, np.uint8)
+        assert copy_bytes(dst, at, src, a, b) == at + (b - a)
+        want = np.zeros(100, np.uint8)
+        if b > a:
+            want[at:at + b - a] = src[a:b]
+        assert dst.tolist() == want.tolist()
+    for at, a, b in ((60, 0, 50), (0, 90, 110)):
+        with pytest.raises(ValueError):
+            copy_bytes(np.zeros(100, np.uint8), at, src, a, b)
 
 
 def test_byte_histogram_matches_bincount():
