@@ -7,7 +7,13 @@ Splits the first MIB of each FASTQ (default: ERR127302_1 and ont_1k from
 level may pick and prints bits per symbol and nanoseconds per symbol to encode and
 decode (one thread, kernels compiled and warm, best of 3). Each round trip is checked.
 The first row of each file times the split itself (FASTQ text into streams, in ns per
-input byte, in the enc column).
+input byte, in the enc column), the second putting the streams back together into the
+text (``assemble_records``, ns per output byte, in the dec column).
+
+Two versions side by side (same machine, same hour): run this script once as is and
+once with ``PYTHONPATH`` naming a worktree of the other commit, from a directory that
+holds no ``phyngsc`` package (``git worktree add /tmp/old COMMIT; cd /tmp;
+PYTHONPATH=/tmp/old python /path/to/benchmarks/bench_kernels.py ...``).
 
 With ``--seed-mib S`` the first S MiB of each file are a seed instead: the MIB after
 them are coded, and rows for the seed model follow: learning it (ns per seed base,
@@ -31,8 +37,10 @@ from phyngsc.codecs.dna_k8 import dna_k8_train  # noqa: E402
 from phyngsc.codecs.registry import (SEEDS, decode_stream, decode_stream_with,  # noqa: E402
                                      encode_stream, encode_stream_with)
 from phyngsc.core.varint import varints_to_array  # noqa: E402
-from phyngsc.fastq.streams import (N_STATS, ST_LEN_LENGTHS, ST_LEN_TITLES, ST_NB,  # noqa: E402
-                                   ST_NR, layout_capacity, split_records)
+from phyngsc.fastq.assemble import assemble_records  # noqa: E402
+from phyngsc.fastq.streams import (N_STATS, ST_LEN_LAYOUT, ST_LEN_LENGTHS,  # noqa: E402
+                                   ST_LEN_TITLES, ST_NB, ST_NR, layout_capacity,
+                                   split_records)
 from phyngsc.codecs.defs import dna_k8  # noqa: E402
 from phyngsc.codecs.registry import CODEC_ID, LANES  # noqa: E402
 
@@ -51,6 +59,7 @@ CANDIDATES = [
     ("dna", CODEC_ID["dna-k8"], 4 | 3 << 16, "dna-k8 k=4"),
     ("dna", CODEC_ID["dna-cm"], 11 | 256 | 4 << 16, "dna-cm k=11 rc (0.5)"),
     ("dna", CODEC_ID["dna2"], 0, "dna2"),
+    ("qual", CODEC_ID["qual-rans"], 2, "qual-rans v2"),
     ("qual", CODEC_ID["qual-rans"], 1, "qual-rans v1"),
     ("qual", CODEC_ID["qual-rans"], 0, "qual-rans v0"),
     ("qual", CODEC_ID["qual-sorted"], 3, "qual-sorted v3"),
@@ -72,7 +81,8 @@ def streams_of(text: bytes) -> tuple[dict[str, np.ndarray], np.ndarray]:
         raise SystemExit(f"not FASTQ: status {st}")
     aux = varints_to_array(lens[:stats[ST_LEN_LENGTHS]], stats[ST_NR])
     return {"titles": titles[:stats[ST_LEN_TITLES]], "dna": dna[:stats[ST_NB]],
-            "qual": qual[:stats[ST_NB]]}, aux
+            "qual": qual[:stats[ST_NB]], "lengths": lens[:stats[ST_LEN_LENGTHS]],
+            "layout": layout[:stats[ST_LEN_LAYOUT]]}, aux
 
 
 def best_of(fn, runs: int = 3) -> tuple[float, object]:
@@ -105,7 +115,14 @@ def main() -> None:
         streams_of(text[:text.find(b"\n@", 4096) + 1])                     # compile / load
         t_split, (streams, aux) = best_of(lambda: streams_of(text))
         print(f"{path.name[:22]:<22} {'text':<7} {'split (per byte)':<15} {len(text):>9,} "
-              f"{'':>8} {1e9 * t_split / len(text):>10.1f} {'':>10}")
+              f"{'':>8} {1e9 * t_split / len(text):>10.2f} {'':>10}")
+        back = np.empty(len(text), np.uint8)
+        parts = [streams[k] for k in ("titles", "dna", "qual", "lengths", "layout")]
+        t_asm, status = best_of(lambda: assemble_records(*parts, aux.size, back))
+        if status != 0 or back.tobytes() != text:
+            raise SystemExit(f"{path.name}: assembly failed")
+        print(f"{path.name[:22]:<22} {'text':<7} {'assemble (/byte)':<15} {len(text):>9,} "
+              f"{'':>8} {'':>10} {1e9 * t_asm / len(text):>10.2f}")
         for name, codec, param, label in CANDIDATES:
             src = streams[name]
             out = np.empty(2 * src.size + 1024, np.uint8)
@@ -117,8 +134,8 @@ def main() -> None:
             if status != 0 or not np.array_equal(dst, src):
                 raise SystemExit(f"{path.name} {label}: round trip failed")
             print(f"{path.name[:22]:<22} {name:<7} {label:<15} {src.size:>9,} "
-                  f"{8 * m / src.size:>8.3f} {1e9 * t_enc / src.size:>10.1f} "
-                  f"{1e9 * t_dec / src.size:>10.1f}")
+                  f"{8 * m / src.size:>8.3f} {1e9 * t_enc / src.size:>10.2f} "
+                  f"{1e9 * t_dec / src.size:>10.2f}")
         if seed is not None:
             seeded_rows(path, seed, streams["dna"], aux)
 
@@ -144,8 +161,8 @@ def seeded_rows(path: Path, seed: tuple, src: np.ndarray, aux: np.ndarray) -> No
                 raise SystemExit(f"{path.name} dna-seeded: round trip failed")
             label = f"seeded k={p.k} x{lanes}"
             print(f"{path.name[:22]:<22} {'dna':<7} {label:<15} {src.size:>9,} "
-                  f"{8 * m / src.size:>8.3f} {1e9 * t_enc / src.size:>10.1f} "
-                  f"{1e9 * t_dec / src.size:>10.1f}")
+                  f"{8 * m / src.size:>8.3f} {1e9 * t_enc / src.size:>10.2f} "
+                  f"{1e9 * t_dec / src.size:>10.2f}")
 
 
 if __name__ == "__main__":
