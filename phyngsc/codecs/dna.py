@@ -15,12 +15,17 @@ _BASES = np.frombuffer(b"ACGT", np.uint8).copy()
 
 
 @kernel(inline=True)
+def _is_base(b: int) -> int:
+    """1 if byte ``b`` is ``A``, ``C``, ``G`` or ``T``, else 0 (an exception), branch-free."""
+    return np.int64((b == 65) | (b == 67) | (b == 71) | (b == 84))
+
+
+@kernel(inline=True)
 def _code2(b: int) -> int:
     """The 2-bit code of byte ``b`` if it is ``A``, ``C``, ``G`` or ``T``, else 0 (how an
     exception packs): ``((b >> 1) ^ (b >> 2)) & 3`` maps 65, 67, 71, 84 to 0, 1, 2, 3.
     Arithmetic instead of a table lookup, so that LLVM vectorises the packing loop."""
-    ok = (b == 65) | (b == 67) | (b == 71) | (b == 84)
-    return ((b >> 1) ^ (b >> 2)) & 3 & -np.int64(ok)
+    return ((b >> 1) ^ (b >> 2)) & 3 & -_is_base(b)
 
 
 @kernel
@@ -30,17 +35,15 @@ def dna2_encode(src: np.ndarray, out: np.ndarray) -> int:
     0); bytes written, or -1 if ``out`` is too small. Loops run on unsigned indices,
     which Numba does not check for wrap-around, and code bases arithmetically
     (:func:`_code2`), so that they vectorise (docs/performance.md)."""
-    code = BASE_CODE
     size = np.uint64(src.size)
     n_exc = 0
     for i in range(size):
-        b = np.int64(src[i])
-        n_exc += 1 - np.int64((b == 65) | (b == 67) | (b == 71) | (b == 84))
+        n_exc += 1 - _is_base(np.int64(src[i]))
     pos = put_varint(out, 0, n_exc)
     last = 0
     if n_exc > 0:
         for i in range(size):
-            if code[src[i]] == 4:
+            if _is_base(np.int64(src[i])) == 0:
                 if pos < 0:
                     return -1
                 pos = put_varint(out, pos, np.int64(i) - last)

@@ -15,7 +15,7 @@ from ..core.jit import kernel
 from ..core.varint import get_varint
 from ..format.constants import (EXC_EOLS, EXC_NOEOL, EXC_PLUS, EXC_QUALL, EXC_SEQL,
                                 LAYOUT_DEFAULT_CRLF, LAYOUT_DEFAULT_PLUS_TITLE)
-from .streams import copy_bytes
+from .streams import copy_bytes, copy_unchecked
 
 
 @kernel
@@ -90,17 +90,6 @@ def _emit_lines(out: np.ndarray, o: int, src: np.ndarray, sp: int, n_lines: int,
     return o, sp, line
 
 
-@kernel(inline=True)
-def _copy(dst: np.ndarray, at: int, src: np.ndarray, a: int, n: int) -> None:
-    """``dst[at:at + n] = src[a:a + n]`` for arrays that do not overlap, ``at``, ``a`` and
-    ``n`` >= 0 and both ranges inside their arrays (the caller checks). The loop runs on
-    unsigned indices, which Numba neither checks for wrap-around nor keeps LLVM from
-    vectorising: a level-1 sub-block of 8 MiB assembled in 0.8 ms this way, 5.3 ms
-    with slice assignments and 11 ms with a signed loop (docs/performance.md)."""
-    for k in range(np.uint64(n)):
-        dst[np.uint64(at) + k] = src[np.uint64(a) + k]
-
-
 @kernel
 def _plain_record(out: np.ndarray, o: int, titles: np.ndarray, t0: int, t1: int,
                   dna: np.ndarray, dp: int, qual: np.ndarray, qp: int, n: int, crlf: bool,
@@ -116,20 +105,20 @@ def _plain_record(out: np.ndarray, o: int, titles: np.ndarray, t0: int, t1: int,
         return -1
     out[o] = 64
     o += 1
-    _copy(out, o, titles, t0, tl)
+    copy_unchecked(out, o, titles, t0, tl)
     o += tl
     for line in range(4):
         if line == 1:
-            _copy(out, o, dna, dp, n)
+            copy_unchecked(out, o, dna, dp, n)
             o += n
         elif line == 2:
             out[o] = 43
             o += 1
             if plus_title:
-                _copy(out, o, titles, t0, tl)
+                copy_unchecked(out, o, titles, t0, tl)
                 o += tl
         elif line == 3:
-            _copy(out, o, qual, qp, n)
+            copy_unchecked(out, o, qual, qp, n)
             o += n
         if crlf:
             out[o] = 13

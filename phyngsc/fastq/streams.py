@@ -35,6 +35,17 @@ def layout_capacity(raw_length: int) -> int:
     return 2 * raw_length + 64
 
 
+@kernel(inline=True)
+def copy_unchecked(dst: np.ndarray, at: int, src: np.ndarray, a: int, n: int) -> None:
+    """``dst[at:at + n] = src[a:a + n]`` for arrays that do not overlap, ``at``, ``a`` and
+    ``n`` >= 0 and both ranges inside their arrays (the caller checks). The loop runs on
+    unsigned indices, which Numba neither checks for wrap-around nor keeps LLVM from
+    vectorising: a level-1 sub-block of 8 MiB assembled in 0.8 ms this way, 5.3 ms
+    with slice assignments and 11 ms with a signed loop (docs/performance.md)."""
+    for k in range(np.uint64(n)):
+        dst[np.uint64(at) + k] = src[np.uint64(a) + k]
+
+
 @kernel
 def copy_bytes(dst: np.ndarray, at: int, src: np.ndarray, a: int, b: int) -> int:
     """``dst[at:at + b - a] = src[a:b]``; returns ``at + b - a``. Ranges inside both arrays
@@ -45,8 +56,7 @@ def copy_bytes(dst: np.ndarray, at: int, src: np.ndarray, a: int, b: int) -> int
     n = b - a
     if n > 0:
         if at >= 0 and a >= 0 and b <= src.size and at + n <= dst.size:
-            for k in range(np.uint64(n)):
-                dst[np.uint64(at) + k] = src[np.uint64(a) + k]
+            copy_unchecked(dst, at, src, a, n)
         else:
             dst[at:at + n] = src[a:b]
     return at + n
