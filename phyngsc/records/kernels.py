@@ -72,22 +72,65 @@ def _matches_at(dna: np.ndarray, p: int, masks: np.ndarray, base: np.ndarray) ->
     return True
 
 
+#: Longest pattern searched bit-parallel (one bit a pattern position in a uint64).
+SHIFT_AND_MAX = 64
+
+
+@kernel
+def shift_and_table(masks: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Bit j of ``table[byte]`` is set when pattern position j (``masks[j]``) matches
+    ``byte``: N (15) matches any byte, other codes the bases they name. At most
+    :data:`SHIFT_AND_MAX` positions."""
+    table = np.zeros(256, np.uint64)
+    for b in range(256):
+        v = np.uint64(0)
+        for j in range(masks.size):
+            if masks[j] == 15 or (base[b] & masks[j]) != 0:
+                v |= np.uint64(1) << np.uint64(j)
+        table[b] = v
+    return table
+
+
 @kernel
 def grep_records(dna: np.ndarray, lengths: np.ndarray, fwd: np.ndarray, rev: np.ndarray,
                  use_rev: bool) -> np.ndarray:
     """For each record: True if its sequence contains the pattern (or, with ``use_rev``,
-    its reverse complement). Pattern N matches any byte; other codes match bases only."""
+    its reverse complement). Pattern N matches any byte; other codes match bases only.
+    Patterns of up to :data:`SHIFT_AND_MAX` bases are searched bit-parallel (shift-and:
+    bit j of the state says the last j + 1 bytes match the pattern's first j + 1
+    positions; both strands at once, about 1 ns a base), longer ones position by
+    position."""
     base = BASE
     hit = np.zeros(lengths.size, np.bool_)
     m = fwd.size
-    p = 0
+    if m > SHIFT_AND_MAX:
+        p = 0
+        for i in range(lengths.size):
+            n = lengths[i]
+            for s in range(p, p + n - m + 1):
+                if _matches_at(dna, s, fwd, base) or (use_rev and
+                                                      _matches_at(dna, s, rev, base)):
+                    hit[i] = True
+                    break
+            p += n
+        return hit
+    tf = shift_and_table(fwd, base)
+    tr = shift_and_table(rev, base) if use_rev else np.zeros(256, np.uint64)
+    one = np.uint64(1)
+    top = one << np.uint64(m - 1)
+    s = np.uint64(0)
     for i in range(lengths.size):
-        n = lengths[i]
-        for s in range(p, p + n - m + 1):
-            if _matches_at(dna, s, fwd, base) or (use_rev and _matches_at(dna, s, rev, base)):
+        end = s + np.uint64(lengths[i])
+        df = np.uint64(0)
+        dr = np.uint64(0)
+        while s < end:
+            b = dna[s]
+            df = ((df << one) | one) & tf[b]
+            dr = ((dr << one) | one) & tr[b]
+            s += one
+            if (df | dr) & top:
                 hit[i] = True
-                break
-        p += n
+                s = end
     return hit
 
 

@@ -22,6 +22,36 @@ def test_grep_matches_reference(seq, pattern, revcomp):
     assert bool(hit) == expected
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="ACGTNacgtn", max_size=90), min_size=1, max_size=6),
+       st.data(), st.booleans())
+def test_grep_many_records_and_long_patterns_match_reference(seqs, data, revcomp):
+    """Records searched one after another (no state carried across a record boundary),
+    patterns around the bit-parallel limit (64) and beyond it, often taken from a read."""
+    joined = "".join(seqs)
+    m = data.draw(st.sampled_from([1, 2, 20, 63, 64, 65, 70]))
+    if len(joined) >= m and data.draw(st.booleans()):
+        a = data.draw(st.integers(0, len(joined) - m))   # may straddle two records
+        pattern = joined[a:a + m].upper().replace("N", data.draw(st.sampled_from("NRY")))
+    else:
+        pattern = data.draw(st.text(alphabet="ACGTRYN", min_size=m, max_size=m))
+    fwd = kernels.pattern_masks(pattern)
+    hits = kernels.grep_records(np.frombuffer(joined.encode(), np.uint8),
+                                np.array([len(x) for x in seqs], np.int64), fwd,
+                                kernels.reverse_complement_masks(fwd), revcomp)
+    rc = "".join(ref_compresso.COMPLEMENT[c] for c in reversed(pattern))
+    assert hits.tolist() == [ref_compresso._matches(x, pattern) or
+                             (revcomp and ref_compresso._matches(x, rc)) for x in seqs]
+
+
+def test_shift_and_table_against_the_masks():
+    masks = kernels.pattern_masks("ANRT")
+    table = kernels.shift_and_table(masks, kernels.BASE)
+    for byte, bits in ((ord("A"), 0b0111), (ord("g"), 0b0110), (ord("T"), 0b1010),
+                       (ord("N"), 0b0010), (ord("#"), 0b0010)):
+        assert int(table[byte]) == bits, chr(byte)
+
+
 def test_pattern_validation():
     with pytest.raises(ValueError):
         kernels.pattern_masks("ACXT")
@@ -61,3 +91,20 @@ def test_stream_kernels_match_reference(path):
     starts = kernels.record_starts(np.frombuffer(data, np.uint8), n)
     assert [data[x:y] for x, y in zip(starts[:-1], starts[1:])] == \
         [r["text"] for r in ref_compresso.records(data)]
+
+
+@pytest.mark.parametrize("m", [5, 64, 66])
+def test_grep_compiled_equals_interpreted(m):
+    """The first look (records/head.py) runs grep_records as plain Python: same answers."""
+    from phyngsc.core.jit import interpreted
+    rng = np.random.default_rng(m)
+    dna = np.frombuffer(b"ACGTN", np.uint8)[rng.integers(0, 5, 4000)].copy()
+    lengths = np.array([150, 0, 850, 1000, 2000], np.int64)
+    for start in (10, 1500, 3990 - m):          # a match inside, one straddling, one late
+        fwd = kernels.pattern_masks(dna[start:start + m].tobytes().decode())
+        rev = kernels.reverse_complement_masks(fwd)
+        for rc in (False, True):
+            with interpreted():
+                plain = kernels.grep_records(dna, lengths, fwd, rev, rc)
+            assert plain.tolist() == kernels.grep_records(dna, lengths, fwd, rev, rc).tolist()
+            assert plain.any()

@@ -41,9 +41,20 @@ def test_bases_move_seeded_sub_blocks_to_the_seed_s_rank():
     assert shares(archive(128, None), 2, bases=True) == by_bytes
 
 
-def test_batches_of_sixteen_or_growing():
+@pytest.mark.parametrize("threads", [1, 2, 4])
+def test_batches_of_four_a_thread_or_growing(threads, monkeypatch):
+    """A batch holds 4 sub-blocks per Numba thread (its decoded streams are allocated
+    together, so the batch bounds memory); ``growing`` doubles up to that."""
+    monkeypatch.setattr("phyngsc.runners.collective.thread_count", lambda: threads)
     arch = archive(40, 8)
     one = SimpleNamespace(rank=0, size=1)
-    assert [len(b) for b in my_batches(one, arch)] == [16, 16, 8]
-    assert [len(b) for b in my_batches(one, arch, growing=True, bases=True)] == \
-        [1, 2, 4, 8, 16, 9]
+    most = 4 * threads
+    assert [len(b) for b in my_batches(one, arch)] == \
+        [most] * (40 // most) + ([40 % most] if 40 % most else [])
+    grow, k, size = [], 0, 1
+    while k < 40:
+        grow.append(min(size, 40 - k))
+        k += size
+        size = min(2 * size, most)
+    assert [len(b) for b in my_batches(one, arch, growing=True, bases=True)] == grow
+    assert grow[:3] == [1, 2, 4]
