@@ -187,7 +187,7 @@ def _encode_bases(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
                 ahead = ((ahead << 2) | np.int64(codes[i + AHEAD])) & mask
             s = np.int64(codes[i])
             j = 4 * ctx
-            cum, f, total = interval(F, j, s)
+            cum, f, total = interval(F, np.uint64(j), s)
             low, rng, pos = enc_put(low, rng, pos, out, cum, f, total)
             learn(F, j, s, inc)
             ctx = ((ctx << 2) | s) & mask

@@ -36,6 +36,10 @@ from .arith import MASK32, dec_start_from, dec_take_from, enc_end_to, enc_put_to
 from .k8_model import (AHEAD, BASES, interval, learn, learn_revcomp, pick, read_end,
                        read_scratch)
 
+_U2 = np.uint64(2)
+_U4 = np.uint64(4)
+_U6 = np.uint64(6)
+
 #: Most lanes a stream may have (flags bits 1-3 hold log2 of the count: 0 to 4).
 MAX_LANES_LOG2 = 4
 
@@ -117,7 +121,8 @@ def _run_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revc
     low = np.zeros(lanes, np.int64)
     rng = np.zeros(lanes, np.int64)
     at = np.zeros(lanes, np.int64)
-    ctx = np.zeros(lanes, np.int64)
+    ctx = np.zeros(lanes, np.uint64)     # unsigned: no wrap-around check on F[4 ctx + s]
+    umask = np.uint64(mask)
     ahead = np.zeros(lanes, np.int64)
     st = np.zeros(lanes + 1, np.int64)
     ln = np.zeros(lanes, np.int64)
@@ -141,14 +146,15 @@ def _run_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revc
                         ahead[lane] = ((ahead[lane] << 2)
                                        | np.int64(codes[st[lane] + t + AHEAD])) & mask
                     s = np.int64(codes[st[lane] + t])
-                    j = 4 * ctx[lane]
+                    j = _U4 * ctx[lane]
                     if code:
                         cum, f, total = interval(F, j, s)
                         low[lane], rng[lane], at[lane] = enc_put_to(
                             low[lane], rng[lane], at[lane], buf, (lane + 1) * cap, cum, f,
                             total)
-                    learn(F, j, s, inc)
-                    ctx[lane] = ((ctx[lane] << 2) | s) & mask
+                    us = np.uint64(s)
+                    learn(F, j, us, inc)
+                    ctx[lane] = ((ctx[lane] << _U2) | us) & umask
                     if revcomp:
                         rc = (rcx[lane] >> 2) | ((3 - s) << top)
                         rcx[lane] = rc
@@ -227,7 +233,8 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
     code = np.zeros(lanes, np.int64)
     rng = np.full(lanes, MASK32, np.int64)
     at = np.zeros(lanes, np.int64)
-    ctx = np.zeros(lanes, np.int64)
+    ctx = np.zeros(lanes, np.uint64)     # unsigned: no wrap-around check on F[4 ctx + s]
+    umask = np.uint64(mask)
     st = np.zeros(lanes + 1, np.int64)
     ln = np.zeros(lanes, np.int64)
     upto = np.zeros(lanes, np.int64)
@@ -247,16 +254,19 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
             for lane in range(lanes):
                 if t < upto[lane]:
                     c = ctx[lane]
-                    prefetch(base + ((c << 6) & (mask << 2)))   # its 16 grandchildren
-                    j = 4 * c
+                    # its 16 grandchildren: one line
+                    prefetch(base + np.int64((c << _U6) & (umask << _U2)))
+                    j = _U4 * c
                     s, cum, f, q = pick(F, j, code[lane], rng[lane])
                     code[lane], rng[lane], at[lane] = dec_take_from(
                         code[lane], rng[lane], at[lane], src, begin[lane + 1], q, cum, f)
                     if t < ln[lane]:
-                        codes[st[lane] + t] = s
-                        out[st[lane] + t] = bases[s]
-                    learn(F, j, s, inc)
-                    ctx[lane] = ((c << 2) | s) & mask
+                        o = np.uint64(st[lane] + t)
+                        codes[o] = s
+                        out[o] = bases[s]
+                    us = np.uint64(s)
+                    learn(F, j, us, inc)
+                    ctx[lane] = ((c << _U2) | us) & umask
                     if revcomp:
                         rc = (rcx[lane] >> 2) | ((3 - s) << top)
                         rcx[lane] = rc

@@ -12,7 +12,8 @@ A coder on thread t works in row 1 + t in place, then puts the row back to the m
 whichever way is cheaper (:func:`put_back`): from row 0, the four counters of every
 context it learned (one or two a base: 4 to 8 million random reads and writes for an
 8 MiB sub-block), or, when the table is small beside that, the whole row in one copy
-(64 MiB at order 12: 12 ms against 136 ms for the 4 million contexts of one level-5
+(64 MiB at order 12: 9 ms by :func:`~phyngsc.core.bytecopy.copy_bytes`, 30 ms as a slice
+assignment in a kernel, against 90-136 ms for the 4 million contexts of one level-5
 sub-block, docs/performance.md). A decoder that fails copies the whole row back (its
 bases are not to be trusted), as does a decoder in lanes stopped inside a group of reads.
 Results are exactly those of coding from a fresh copy: every context a coder touches
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.bytecopy import copy_bytes
 from ..core.jit import Native, kernel
 from ..core.tables import counter_table
 from .dna_exceptions import base_codes
@@ -92,7 +94,7 @@ def put_back(F: np.ndarray, model: np.ndarray, codes: np.ndarray, aux: np.ndarra
     the contexts it touched (:func:`restore_touched`), by :func:`copies_whole_row`.
     Either way ``F`` ends equal to ``model``."""
     if copies_whole_row(F.size, codes.size, revcomp):
-        F[:] = model
+        copy_bytes(F, 0, model, 0, F.size)
     else:
         restore_touched(F, model, codes, aux, k, revcomp, lanes)
 
@@ -139,7 +141,7 @@ def seeded_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, rev
     F = model[row * size:(row + 1) * size]
     n = dna_k8_encode_into(src, aux, out, k, revcomp, inc, F, lanes)
     if copies_whole_row(size, src.size, revcomp):
-        F[:] = model[:size]
+        copy_bytes(F, 0, model, 0, size)
     else:
         restore_touched(F, model[:size], base_codes(src), aux, k, revcomp, lanes)
     return n
@@ -167,7 +169,7 @@ def seeded_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, model: np.n
     if status == 0 and (lanes == 1 or ends_group(aux, out.size, lanes)):
         put_back(F, model[:size], codes, aux, k, (src[1] & 1) == 1, lanes)
     else:
-        F[:] = model[:size]
+        copy_bytes(F, 0, model, 0, size)
     return status
 
 

@@ -15,7 +15,7 @@ from ..core.jit import kernel
 from ..core.varint import get_varint
 from ..format.constants import (EXC_EOLS, EXC_NOEOL, EXC_PLUS, EXC_QUALL, EXC_SEQL,
                                 LAYOUT_DEFAULT_CRLF, LAYOUT_DEFAULT_PLUS_TITLE)
-from .streams import copy_bytes, copy_unchecked
+from ..core.bytecopy import copy_bytes, copy_unchecked
 
 
 @kernel

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+from phyngsc.core.bytecopy import copy_bytes
 from phyngsc.fastq.assemble import assemble_records
 from phyngsc.fastq.scan import OK, scan_record
 from phyngsc.fastq.streams import (N_STATS, ST_LEN_LAYOUT, ST_LEN_LENGTHS, ST_LEN_TITLES,
                                    ST_MINSL, ST_MSL, ST_MTL, ST_NB, ST_NF, ST_NR,
-                                   byte_histogram, copy_bytes, layout_capacity,
+                                   byte_histogram, layout_capacity,
                                    split_records)
 from tests.reference import ref_fastq
 
