@@ -18,6 +18,7 @@ import numpy as np
 from ..archive.decode import decode_streams_of, decode_text, record_starts_of
 from ..archive.quality import guess_encoding, quality_encoding
 from ..archive.reader import Archive
+from ..archive.seed_chain import with_bases
 from ..errors import UsageError
 from ..format.constants import SID_DNA, SID_LENGTHS, SID_QUAL, SID_TITLES
 from .collective import my_batches, open_everywhere, run_collective
@@ -160,8 +161,11 @@ def _grep_batch(arch: Archive, batch: np.ndarray, fwd: np.ndarray, rev: np.ndarr
         if text is not None:
             found.append(text)
             return int(batch[j])
+    # the matching sub-blocks' text, their bases as already decoded (stored in place of
+    # their DNA streams, so the DNA model does not run twice; the text CRC still checks)
     sel = np.array([batch[j] for j, _ in hit_blocks])
-    th, text, starts = decode_text(arch, sel)
+    th, text, starts = decode_text(arch, sel, [with_bases(data[j], streams[j][SID_DNA])
+                                               for j, _ in hit_blocks])
     for (j, recs), h, a, b in zip(hit_blocks, th, starts[:-1], starts[1:]):
         t = text[a:b]
         rs = record_starts_of(arch, int(batch[j]), t, h.n_records)
