@@ -20,9 +20,11 @@ AHEAD = 12
 BASES = np.frombuffer(b"ACGT", np.uint8).copy()
 
 
-#: One as the unsigned type of the row indices ``j`` that :func:`interval` and :func:`pick`
-#: take (an unsigned index spares Numba's wrap-around check on every counter load).
+#: Offsets in the unsigned type of the row indices ``j`` that :func:`interval` and
+#: :func:`pick` take (an unsigned index spares Numba's wrap-around check on every load).
 _U1 = np.uint64(1)
+_U2 = np.uint64(2)
+_U3 = np.uint64(3)
 
 
 @kernel(inline=True)
@@ -44,8 +46,8 @@ def interval(F: np.ndarray, j: np.uint64, s: int) -> tuple:
     branch costs the lanes' coders every load they had in flight."""
     f0 = np.int64(F[j])
     f1 = np.int64(F[j + _U1])
-    f2 = np.int64(F[j + _U1 + _U1])
-    f3 = np.int64(F[j + _U1 + _U1 + _U1])
+    f2 = np.int64(F[j + _U2])
+    f3 = np.int64(F[j + _U3])
     cum = f0 * np.int64(s > 0) + f1 * np.int64(s > 1) + f2 * np.int64(s > 2)
     return cum, np.int64(F[j + np.uint64(s)]), f0 + f1 + f2 + f3
 
@@ -56,12 +58,13 @@ def pick(F: np.ndarray, j: np.uint64, code: int, rng: int) -> tuple:
     counters start at ``F[j]`` (``j`` unsigned): ``(s, cum, freq, unit)``, ``unit`` =
     rng // total (:func:`~.arith.dec_unit`), for :func:`~.arith.dec_take`. ``s`` counts
     the cumulative products ``cum * unit`` at or below ``code`` (they never decrease, so
-    that is the first base whose interval ends above it), without branches: 11.1-11.5 ns
-    a base in sixteen lanes against 15.1-15.6 with three branches (bench_lanes.py)."""
+    that is the first base whose interval ends above it), without branches: the sixteen-lane
+    decoder ran at 10.3 ns a base against 16.1 with three branches and signed indices
+    (bench_lanes.py; unsigned indices alone: 15.1-15.6, docs/performance.md)."""
     f0 = np.int64(F[j])
     f1 = np.int64(F[j + _U1])
-    f2 = np.int64(F[j + _U1 + _U1])
-    f3 = np.int64(F[j + _U1 + _U1 + _U1])
+    f2 = np.int64(F[j + _U2])
+    f3 = np.int64(F[j + _U3])
     q = dec_unit(rng, f0 + f1 + f2 + f3)
     b1 = np.int64(code >= f0 * q)
     b2 = np.int64(code >= (f0 + f1) * q)

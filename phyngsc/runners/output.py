@@ -68,18 +68,20 @@ class OrderedOutput:
                 self.spool.write(view)
             except OSError as exc:
                 raise OutputError.from_os(self.dest.name, exc) from None
-            return
-        if not len(view):
-            return
-        if self._pending_size + len(view) >= _GATHER:
-            if self._pending:
-                self._pending.append(bytes(view))
-                view = b"".join(self._pending)
-                self._pending, self._pending_size = [], 0
+        elif len(view) >= _GATHER and not self._pending:
             self._put(view)
-        else:
+        elif len(view):
             self._pending.append(bytes(view))
             self._pending_size += len(view)
+            if self._pending_size >= _GATHER:
+                self._flush()
+
+    def _flush(self) -> None:
+        """Rank 0: write the gathered pieces."""
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending, self._pending_size = [], 0
+            self._put(data)
 
     def _put(self, view: Any) -> None:
         """Rank 0: write ``view`` at the end of its part."""
@@ -88,16 +90,6 @@ class OrderedOutput:
         else:
             write_stream(self.stream, self.dest, view)
         self._written += len(view)
-
-    def _part_size(self) -> int:
-        """This rank's part in bytes (rank 0: after writing what it gathered)."""
-        if self.spool is not None:
-            return self.spool.tell()
-        if self._pending:
-            data = b"".join(self._pending)
-            self._pending, self._pending_size = [], 0
-            self._put(data)
-        return self._written
 
     def _chunks(self):
         self.spool.seek(0)
@@ -117,25 +109,23 @@ class OrderedOutput:
         comm = self.comm
         error = None
         try:
-            mine = self._part_size()
-        except OutputError as exc:
-            error, mine = exc, 0
-        agree(comm, error)
-        sizes = comm.allgather(mine)
+            self._flush()
+        except OutputError as exc:      # agreed on (and the file removed) below
+            error = exc
+        sizes = comm.allgather(self.spool.tell() if self.spool is not None else self._written)
         try:
             if self.file is not None:
-                self._to_file(sizes, rename)
+                self._to_file(sizes, rename, error)
             else:
-                self._to_stream()
+                self._to_stream(error)
         finally:
             if self.spool is not None:
                 self.spool.close()
         comm.barrier()
         return sum(sizes)
 
-    def _to_file(self, sizes: list[int], rename: bool) -> None:
+    def _to_file(self, sizes: list[int], rename: bool, error: BaseException | None) -> None:
         comm = self.comm
-        error = None
         try:
             self.file.fh.set_size(sum(sizes))
             if comm.size > 1:      # rank 0's part is written already
@@ -146,12 +136,12 @@ class OrderedOutput:
                     self.file.fh.write_at(pos, chunk)
                     pos += len(chunk)
         except Exception as exc:  # noqa: BLE001 - agreed on in publish
-            error = exc
+            error = error or exc
         self.file.publish(error, rename=rename)
 
-    def _to_stream(self) -> None:
+    def _to_stream(self, error: BaseException | None) -> None:
         comm = self.comm
-        stream, error = self.stream, None
+        stream = self.stream
         if comm.rank == 0:
             def put(chunk: bytes) -> None:
                 nonlocal error

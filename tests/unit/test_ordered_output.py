@@ -77,3 +77,12 @@ def test_a_stream_write_error_names_the_output():
         out.write(np.zeros(output._GATHER, np.uint8))
     assert err.value.path == "-" and "Broken pipe" in err.value.reason
     out.discard()
+
+
+def test_a_write_error_at_close_is_raised():
+    """What was gathered is written at close; its error is agreed on and raised."""
+    out = OrderedOutput(SerialComm(), describe("-"), stdout=Broken())
+    out.write(b"gathered")
+    with pytest.raises(OutputError) as err:
+        out.close()
+    assert err.value.path == "-"
