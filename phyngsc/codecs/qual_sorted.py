@@ -16,6 +16,12 @@ the read; d: the running sum of ``|q_i - q_{i-1}|`` in the read):
   read (ART's HS25 qualities: 1.473 bits a value against 1.551 with variant 1). Its
   tables grow with n^3, so it is refused (encoder -1, decoder corrupt) when they would
   hold more than :data:`MAX_ENTRIES` symbols (``n`` <= 24).
+- variant 4 (NGSC 1.9): (q1, min(pos / 5, 63)): 64 (n+1) contexts, any alphabet. Unbinned
+  profiles (MiSeq's 30-40 values) drift along the whole read, past variant 1's last
+  band at position 56, while variant 3's exact position is too wide for them; the
+  previous value and a band of five positions over the first 320 follow them with
+  few contexts (ART's MSv3 profile, 250 bp: 1.846 bits a value against 1.903 with
+  variant 1, docs/performance.md).
 
 Model: each context keeps its n symbols in a list ordered by frequency (ties keep
 their order); all start at frequency 1 in alphabet order. A coded symbol gains
@@ -42,9 +48,12 @@ from .context_models import dense_alphabet
 
 INC = 16
 LIMIT = 1 << 16
-N_VARIANTS = 4
+N_VARIANTS = 5
 #: Positions variant 3 tells apart (later ones share the last context).
 POSITIONS = 256
+#: Variant 4: positions per band, and bands (later positions share the last).
+BAND_WIDTH = 5
+BANDS = 64
 #: Most symbols (contexts x alphabet) a variant-3 model may hold: at most 15 MiB of rows.
 MAX_ENTRIES = 1 << 22
 
@@ -53,6 +62,8 @@ MAX_ENTRIES = 1 << 22
 def _context(variant: int, q1: int, q2: int, q3: int, pos: int, d: int, n: int) -> int:
     if variant == 0:
         return q1 * (n + 1) + q2
+    if variant == 4:
+        return q1 * BANDS + min(pos // BAND_WIDTH, BANDS - 1)
     hi = q2 if q2 > q3 or q3 == n else q3
     if q2 == n:
         hi = n
@@ -70,13 +81,15 @@ def _context(variant: int, q1: int, q2: int, q3: int, pos: int, d: int, n: int) 
 
 @kernel
 def _n_contexts(variant: int, n: int) -> int:
+    if variant == 4:
+        return (n + 1) * BANDS
     return (n + 1) * (n + 1) * (1 if variant == 0 else (POSITIONS if variant == 3 else 8))
 
 
 @kernel
 def _fits(variant: int, n: int) -> bool:
     """Whether ``variant``'s model over an alphabet of ``n`` may be used: variant 3 only
-    while it stays within MAX_ENTRIES (variants 0-2 take any alphabet, as before 1.4)."""
+    while it stays within MAX_ENTRIES (variants 0-2 and 4 take any alphabet)."""
     return variant != 3 or _n_contexts(variant, n) * n <= MAX_ENTRIES
 
 

@@ -65,19 +65,19 @@ LEVELS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {
         "dna": (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
                 ("dna-k8", dna_k8.param(11, True, 2, lanes=LANES))),
         "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),
-                 ("qual-sorted", 2), ("qual-sorted", 3)),
+                 ("qual-sorted", 2), ("qual-sorted", 3), ("qual-sorted", 4)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
     9: {"titles": (("title-rans", 0), ("title-rans", 2), ("title-tok", 0)),
         "dna": (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
                 ("dna-k8", dna_k8.param(12, True, 2, lanes=LANES))),
         "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),
-                 ("qual-sorted", 2), ("qual-sorted", 3)),
+                 ("qual-sorted", 2), ("qual-sorted", 3), ("qual-sorted", 4)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
 }
 DEFAULT_LEVEL = 5
-MAX_CANDIDATES = 5
+MAX_CANDIDATES = 6
 #: How much smaller (percent) a slower candidate must code the trial sample to be chosen.
 TRIAL_MARGIN_PERCENT = 1
 

@@ -325,6 +325,8 @@ def qual_sorted(data: bytes, lengths: list[int], variant: int) -> bytes | None:
             s = idx[data[p]]
             if variant == 0:
                 ctx = q1 * (n + 1) + q2
+            elif variant == 4:
+                ctx = q1 * 64 + min(pos // 5, 63)
             else:
                 hi = n if q2 == n else max(q2, q3) if q3 != n else q2
                 if variant == 3:

@@ -218,7 +218,7 @@ def test_dna_k8_generated(reads, k, rc, inc):
                      np.array(lengths, np.int64)) == data
 
 
-@pytest.mark.parametrize("variant", [0, 1, 2, 3])
+@pytest.mark.parametrize("variant", [0, 1, 2, 3, 4])
 @pytest.mark.parametrize("reads", [QUALS[:80], ONT[3::4][:2], _binned(QUALS[:80])])
 def test_qual_sorted_matches_reference(variant, reads):
     data = b"".join(reads)
@@ -255,15 +255,28 @@ def test_qual_sorted_position_variant_codes_binned_profiles_smaller():
         assert (n > 0) == fits
         if fits:
             assert roundtrip("qual-sorted", 3, wide, lens([wide])) == wide
-    every = bytes(range(256)) * 2        # variants 0-2 still take any alphabet
-    for variant in (0, 1, 2):
+    every = bytes(range(256)) * 2        # variants 0-2 and 4 take any alphabet
+    for variant in (0, 1, 2, 4):
         out = np.zeros(4 * len(every) + 300, np.uint8)
         assert qual_sorted_encode(arr(every), lens([every]), out, variant) > 0
         assert roundtrip("qual-sorted", variant, every, lens([every])) == every
 
 
+def test_qual_sorted_band_variant_codes_unbinned_profiles_smaller():
+    """Variant 4 (previous value, five positions a band over 320) codes ART's MiSeq v3
+    qualities (33 values, drifting along 250 bases) smaller than variants 0-2, and
+    variant 3 refuses their alphabet."""
+    reads = (DATA / "deep" / "art_msv3_1000.fastq").read_bytes().split(b"\n")[3::4]
+    data = b"".join(reads)
+    out = np.zeros(2 * len(data) + 300, np.uint8)
+    sizes = [qual_sorted_encode(arr(data), lens(reads), out, v) for v in range(5)]
+    assert sizes[3] == -1
+    assert sizes[4] < 0.99 * min(sizes[:3]), sizes
+    assert roundtrip("qual-sorted", 4, data, lens(reads)) == data
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.binary(min_size=0, max_size=30), max_size=20), st.integers(0, 3))
+@given(st.lists(st.binary(min_size=0, max_size=30), max_size=20), st.integers(0, 4))
 def test_qual_sorted_generated(reads, variant):
     data = b"".join(reads)
     out = np.zeros(4 * len(data) + 300, np.uint8)
@@ -291,7 +304,7 @@ def test_worst_case_output_size_holds(spec):
     rng = np.random.default_rng(3)
     params = {"dna-cm": [11 | 256 | 4 << 16], "dna-k8": [11 | 256 | 2 << 16, 1 | 127 << 16,
                                                  11 | 256 | 3 << 9 | 2 << 16],
-              "qual-cm": [0, 1], "qual-sorted": [0, 1, 2, 3], "qual-rans": [0, 1, 2],
+              "qual-cm": [0, 1], "qual-sorted": [0, 1, 2, 3, 4], "qual-rans": [0, 1, 2],
               "rans-bytes": [0, 1], "title-rans": [0, 1]}.get(spec.name, [0])
     for data, lengths in _inputs(rng):
         bound = spec.worst_case(len(data))
@@ -306,7 +319,7 @@ def test_worst_case_output_size_holds(spec):
 
 
 @pytest.mark.parametrize("name,bad", [("dna-k8", 0), ("dna-k8", 14), ("dna-k8", 11 | 128 << 16),
-                                      ("qual-sorted", 4), ("qual-rans", 3), ("rans-bytes", 2),
+                                      ("qual-sorted", 5), ("qual-rans", 3), ("rans-bytes", 2),
                                       ("title-rans", 3)])
 def test_bad_parameters_are_refused(name, bad):
     data = b"".join(QUALS[:3])
@@ -326,7 +339,8 @@ STREAM_OF = {"rc-o1": (*TITLE_1500, 0), "dna2": (*DNA_N, 0), "qual-o2": (*QUAL_3
              "title-rans": (*TITLE_1500, 1),
              # NGSC 1.4's position variants, over binned qualities (where they apply)
              "qual-sorted:3": (b"".join(_binned(QUALS[:30])), _binned(QUALS[:30]), 3),
-             "qual-rans:2": (b"".join(_binned(QUALS[:30])), _binned(QUALS[:30]), 2)}
+             "qual-rans:2": (b"".join(_binned(QUALS[:30])), _binned(QUALS[:30]), 2),
+             "qual-sorted:4": (*QUAL_30, 4)}    # NGSC 1.9: previous value, position band
 
 
 @pytest.mark.parametrize("name", sorted(STREAM_OF))
@@ -375,14 +389,18 @@ def test_damaged_sub_blocks_never_decode_to_wrong_text(level, source):
         assert out.tobytes() == text
 
 
-@pytest.mark.parametrize("level,codec,variant", [(1, "qual-rans", 2), (5, "qual-sorted", 3),
-                                                 (9, "qual-sorted", 3)])
-def test_trial_chooses_the_position_variants_for_binned_reads(level, codec, variant):
-    """2,000 ART reads (binned qualities): scored on the sample's second half, the
-    position variants win the trial."""
+@pytest.mark.parametrize("source,level,codec,variant", [
+    ("art_hs25_2000", 1, "qual-rans", 2), ("art_hs25_2000", 5, "qual-sorted", 3),
+    ("art_hs25_2000", 9, "qual-sorted", 3), ("art_msv3_1000", 5, "qual-sorted", 4),
+    ("art_msv3_1000", 9, "qual-sorted", 4)])
+def test_trial_chooses_the_position_variants(source, level, codec, variant):
+    """ART reads, scored on the sample's second half: the position variants win the
+    trial, the exact position for HiSeq 2500's binned qualities (2,000 reads), the
+    previous value and a band of five positions (NGSC 1.9) for MiSeq v3's unbinned ones
+    (1,000 reads of 250 bp)."""
     from phyngsc.format.constants import SID_QUAL
     from phyngsc.format.subblock import SubBlockHeader
-    text = (DATA / "deep" / "art_hs25_2000.fastq").read_bytes()
+    text = (DATA / "deep" / f"{source}.fastq").read_bytes()
     (sb,) = encode_spans(arr(text), np.array([0]), np.array([len(text)]), base=0,
                          file_index=0, level=level)
     hdr, at = SubBlockHeader.unpack(sb.data)
