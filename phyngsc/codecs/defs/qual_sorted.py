@@ -26,5 +26,6 @@ def worst_case(n: int) -> int:
 
 SPEC = CodecSpec(11, "qual-sorted", frozenset({"qual"}), encode, decode, worst_case,
                  params="variant 0 (q1,q2), 1 (+position band), 2 (+running delta), "
-                        "3 (+exact position; NGSC 1.4)",
+                        "3 (+exact position; NGSC 1.4), 4 (q1, five-position band; "
+                        "NGSC 1.9)",
                  since="1.2", summary="adaptive qualities, sorted symbol lists")
