@@ -157,7 +157,7 @@ def test_roles_and_their_candidates():
     assert roles(None, 0, 2).tolist() == [ROLE_PLAIN, ROLE_PLAIN]
     dna = 1
     seed_codecs, _ = level_codecs(5, ROLE_SEED)
-    assert seed_codecs[dna].tolist() == [BY_NAME["dna2"].id, -1, -1, -1, -1]
+    assert seed_codecs[dna].tolist() == [BY_NAME["dna2"].id] + [-1] * (seed_codecs.shape[1] - 1)
     seeded, params = level_codecs(9, ROLE_SEEDED)
     assert SEEDED.id in seeded[dna].tolist()
     assert params[dna][seeded[dna].tolist().index(SEEDED.id)] & 255 == SEEDS[9].k
