@@ -19,76 +19,58 @@ import argparse
 import numba
 import numpy as np
 
-#: (name, kind) in the order printed; kind selects the context in :func:`code_length`.
-CONTEXTS = (
-    ("variant 1: (q1, hi, min(pos / 8, 7))", 0),
-    ("variant 3: (q1, hi, min(pos, 255))", 1),
-    ("(q1, hi, pos / 16)", 2),
-    ("(q1, hi, pos / 32)", 3),
-    ("(q1, q2 relative to q1, pos / 8)", 4),
-    ("(q1, pos)", 5),
-    ("(q1, pos / 2)", 6),
-    ("(q1, pos / 3)", 7),
-    ("(q1, pos / 4)", 8),
-    ("(q1, min(pos / 4, 31))", 9),
-    ("(q1, hi > q1, pos / 5)", 10),
-    ("variant 4: (q1, min(pos / 5, 63))", 11),
-    ("(q1, pos / 6)", 12),
-)
-#: Position slots each q1 (and hi) context keeps apart; later positions share the last.
+#: Context shapes: q1 alone, q1 with hi (the pair QUAL_SORTED's variants 1-3 take), q1
+#: with q2 against q1 (none, equal, above, below), q1 with whether hi is above q1.
+Q1, Q1_HI, Q1_Q2REL, Q1_HI_ABOVE = 0, 1, 2, 3
+#: Position slots a context keeps apart at most; later positions share the last.
 SLOTS = 256
+#: (name, shape, positions a band, last band) in the order printed.
+CONTEXTS = (
+    ("variant 1: (q1, hi, min(pos / 8, 7))", Q1_HI, 8, 7),
+    ("variant 3: (q1, hi, min(pos, 255))", Q1_HI, 1, SLOTS - 1),
+    ("(q1, hi, pos / 16)", Q1_HI, 16, SLOTS - 1),
+    ("(q1, hi, pos / 32)", Q1_HI, 32, SLOTS - 1),
+    ("(q1, q2 relative to q1, pos / 8)", Q1_Q2REL, 8, SLOTS - 1),
+    ("(q1, pos)", Q1, 1, SLOTS - 1),
+    ("(q1, pos / 2)", Q1, 2, SLOTS - 1),
+    ("(q1, pos / 3)", Q1, 3, SLOTS - 1),
+    ("(q1, pos / 4)", Q1, 4, SLOTS - 1),
+    ("(q1, min(pos / 4, 31))", Q1, 4, 31),
+    ("(q1, hi > q1, pos / 5)", Q1_HI_ABOVE, 5, SLOTS - 1),
+    ("variant 4: (q1, min(pos / 5, 63))", Q1, 5, 63),
+    ("(q1, pos / 6)", Q1, 6, SLOTS - 1),
+)
 
 
 @numba.njit(cache=True)
-def _context(kind: int, q1: int, q2: int, q3: int, at: int, n: int) -> int:
-    hi = q2 if (q2 > q3 or q3 == n) else q3
-    if q2 == n:
-        hi = n
-    pair = q1 * (n + 1) + hi
-    if kind == 0:
-        return pair * SLOTS + min(at >> 3, 7)
-    if kind == 1:
-        return pair * SLOTS + min(at, SLOTS - 1)
-    if kind == 2:
-        return pair * SLOTS + min(at >> 4, SLOTS - 1)
-    if kind == 3:
-        return pair * SLOTS + min(at >> 5, SLOTS - 1)
-    if kind == 4:
-        rel = 0 if q2 == n else (1 if q2 == q1 else (2 if q2 > q1 else 3))
-        return (q1 * 4 + rel) * SLOTS + min(at >> 3, SLOTS - 1)
-    if kind == 10:
-        return (q1 * 2 + (1 if hi > q1 and hi != n else 0)) * SLOTS + min(at // 5, SLOTS - 1)
-    # (q1, position band): kinds 5-9, 11, 12 as (band width, last band)
-    if kind == 5:
-        width, last = 1, SLOTS - 1
-    elif kind == 6:
-        width, last = 2, SLOTS - 1
-    elif kind == 7:
-        width, last = 3, SLOTS - 1
-    elif kind == 8:
-        width, last = 4, SLOTS - 1
-    elif kind == 9:
-        width, last = 4, 31
-    elif kind == 11:
-        width, last = 5, 63
+def _context(shape: int, width: int, last: int, q1: int, q2: int, q3: int, at: int,
+             n: int) -> int:
+    if shape == Q1:
+        group = q1
     else:
-        width, last = 6, SLOTS - 1
-    return q1 * SLOTS + min(at // width, last)
+        hi = q2 if (q2 > q3 or q3 == n) else q3
+        if q2 == n:
+            hi = n
+        if shape == Q1_HI:
+            group = q1 * (n + 1) + hi
+        elif shape == Q1_Q2REL:
+            group = q1 * 4 + (0 if q2 == n else (1 if q2 == q1 else (2 if q2 > q1 else 3)))
+        else:
+            group = q1 * 2 + (1 if hi > q1 and hi != n else 0)
+    return group * SLOTS + min(at // width, last)
+
+
+def n_contexts(shape: int, n: int) -> int:
+    """Contexts :func:`_context` may return for ``shape`` over ``n`` symbols."""
+    return (n + 1) * ((n + 1) if shape == Q1_HI else 4) * SLOTS
 
 
 @numba.njit(cache=True)
-def n_contexts(kind: int, n: int) -> int:
-    """Contexts :func:`_context` may return for ``kind`` over ``n`` symbols."""
-    if kind <= 3:
-        return (n + 1) * (n + 1) * SLOTS
-    return (n + 1) * 4 * SLOTS
-
-
-@numba.njit(cache=True)
-def code_length(sym: np.ndarray, lengths: np.ndarray, n: int, kind: int) -> float:
-    """Bits the adaptive model spends on ``sym`` (alphabet indices < n) in context
-    ``kind``, reads of ``lengths`` values each."""
-    nctx = n_contexts(kind, n)
+def code_length(sym: np.ndarray, lengths: np.ndarray, n: int, shape: int, width: int,
+                last: int, nctx: int) -> float:
+    """Bits the adaptive model spends on ``sym`` (alphabet indices < n), reads of
+    ``lengths`` values each, in the contexts of (``shape``, ``width``, ``last``), at most
+    ``nctx`` of them."""
     freq = np.ones((nctx, n), np.int64)
     total = np.full(nctx, n, np.int64)
     bits = 0.0
@@ -96,7 +78,7 @@ def code_length(sym: np.ndarray, lengths: np.ndarray, n: int, kind: int) -> floa
     for r in range(lengths.size):
         q1, q2, q3 = n, n, n
         for at in range(lengths[r]):
-            c = _context(kind, q1, q2, q3, at, n)
+            c = _context(shape, width, last, q1, q2, q3, at, n)
             s = sym[p]
             bits -= np.log2(freq[c, s] / total[c])
             freq[c, s] += 16
@@ -130,8 +112,9 @@ def main() -> None:
     n = int(alphabet.size)
     print(f"{args.fastq}: {len(quals):,} reads, {values.size:,} values, {n} symbols")
     print(f"{'context':40s} {'bits a value':>12s}")
-    for name, kind in CONTEXTS:
-        print(f"{name:40s} {code_length(sym, lengths, n, kind) / values.size:12.4f}")
+    for name, shape, width, last in CONTEXTS:
+        bits = code_length(sym, lengths, n, shape, width, last, n_contexts(shape, n))
+        print(f"{name:40s} {bits / values.size:12.4f}")
 
 
 if __name__ == "__main__":

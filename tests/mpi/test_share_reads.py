@@ -22,12 +22,10 @@ pytestmark = pytest.mark.mpi(min_size=1)
 SRC = DATA / "synthetic_cov15.fastq"
 
 
-def _allowed(arch: Archive, rank: int, size: int) -> list[tuple[int, int]]:
-    """Byte ranges ``[a, b)`` a rank of ``size`` may read."""
+def _allowed(arch: Archive, i0: int, i1: int) -> list[tuple[int, int]]:
+    """Byte ranges ``[a, b)`` a rank whose share is sub-blocks ``[i0, i1)`` may read."""
     ix = arch.index
-    fstart = int(ix.content_end)
-    ranges = [(0, FILE_HEADER_SIZE), (fstart, arch.size)]
-    i0, i1 = _share(SimpleNamespace(rank=rank, size=size), arch)
+    ranges = [(0, FILE_HEADER_SIZE), (int(ix.content_end), arch.size)]
     seed = arch.footer.seed
     mine = set(range(i0, i1)) | set(range(seed.n_subblocks if seed is not None else 0))
     ranges += [(int(ix.offset[i]), int(ix.offset[i] + ix.length[i])) for i in sorted(mine)]
@@ -54,11 +52,11 @@ def test_each_rank_reads_only_its_share(world, shared_tmp, monkeypatch, seed):
         assert (a.footer.seed is not None) == (seed > 0)
         coded = {c for st in a.stream_sizes().values() for c in st["codecs"]}
         assert ("dna-seeded" in coded) == (seed > 0)
-        allowed = _allowed(a, world.rank, world.size)
+        i0, i1 = _share(SimpleNamespace(rank=world.rank, size=world.size), a)
+        allowed = _allowed(a, i0, i1)
         outside = [(o, n) for o, n in reads
                    if n > 0 and not any(lo <= o and o + n <= hi for lo, hi in allowed)]
         assert not outside, (world.rank, outside[:5], allowed[:8])
-        i0, i1 = _share(SimpleNamespace(rank=world.rank, size=world.size), a)
         for i in range(i0, i1):     # and it did read its whole share
             assert (int(a.index.offset[i]), int(a.index.length[i])) in reads
     world.Barrier()
