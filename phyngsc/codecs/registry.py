@@ -77,7 +77,6 @@ LEVELS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {
         "layout": (("rans-bytes", 0),)},
 }
 DEFAULT_LEVEL = 5
-MAX_CANDIDATES = 6
 #: How much smaller (percent) a slower candidate must code the trial sample to be chosen.
 TRIAL_MARGIN_PERCENT = 1
 
@@ -133,6 +132,19 @@ def _candidates(level: int, role: int, seed: SeedInfo | None
         table["dna"] = (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
                         ("dna-seeded", dna_k8.param(p.k, own_rc, p.inc, lanes=LANES)))
     return table
+
+
+def _widest() -> int:
+    """The most candidates any stream has at any level and sub-block role."""
+    tables = [_candidates(level, role, None) for level in LEVELS
+              for role in (ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED)
+              if role == ROLE_PLAIN or level in SEEDS]
+    return max(len(c) for table in tables for c in table.values())
+
+
+#: Columns of :func:`level_codecs`'s arrays: derived from the tables above, so that a new
+#: candidate is one line in :data:`LEVELS` (or in a role's list), nothing else.
+MAX_CANDIDATES = _widest()
 
 
 def level_codecs(level: int, role: int = ROLE_PLAIN, seed: SeedInfo | None = None

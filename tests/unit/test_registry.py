@@ -38,6 +38,18 @@ def test_levels_name_known_codecs_for_streams_they_carry(level):
     assert set(codecs[codecs >= 0].tolist()) <= registry.KNOWN_CODECS
 
 
+def test_candidate_columns_are_the_widest_list(monkeypatch):
+    """MAX_CANDIDATES follows the tables: some stream fills every column, and a level
+    that gains a candidate widens the arrays without another edit."""
+    widest = max(int((registry.level_codecs(level)[0] >= 0).sum(axis=1).max())
+                 for level in registry.LEVELS)
+    assert widest == registry.MAX_CANDIDATES
+    wider = dict(registry.LEVELS)
+    wider[5] = dict(wider[5], qual=wider[5]["qual"] + (("qual-rans", 2),))
+    monkeypatch.setattr(registry, "LEVELS", wider)
+    assert registry._widest() == registry.MAX_CANDIDATES + 1
+
+
 def test_generated_dispatch_is_current():
     assert registry.DISPATCH_PATH.read_text() == registry.dispatch_source(), \
         "run: python -m phyngsc.codecs.registry"
