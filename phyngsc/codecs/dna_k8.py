@@ -147,6 +147,19 @@ def dna_k8_encode_into(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int
     """:func:`dna_k8_encode` from table ``F`` (``4 << 2k`` counters, else -1), which learns
     the bases in place; in one lane exactly as :func:`dna_k8_learn_into` would (the
     chained seed), in lanes in their order."""
+    return dna_k8_encode_logged(src, aux, out, k, revcomp, inc, F, lanes,
+                                np.empty(0, np.uint32), np.empty(0, np.int64))
+
+
+@kernel
+def dna_k8_encode_logged(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
+                         revcomp: bool, inc: int, F: np.ndarray, lanes: int, log: np.ndarray,
+                         logged: np.ndarray) -> int:
+    """:func:`dna_k8_encode_into` that also keeps an undo log of the learning where it can,
+    as :func:`dna_k8_decode_logged` does (``logged[0]`` past ``log.size // 2``: it
+    cannot undo it)."""
+    if logged.size > 0:
+        logged[0] = 0
     if out.size < 3 or not 1 <= k <= MAX_K or not 1 <= inc <= 127 or F.size != 4 << (2 * k):
         return -1
     lg = lanes_log2(lanes)
@@ -159,7 +172,10 @@ def dna_k8_encode_into(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int
     if pos < 0:
         return -1
     if lanes > 1:
-        return encode_lanes(base_codes(src), aux, out, k, revcomp, inc, F, pos, lanes)
+        return encode_lanes(base_codes(src), aux, out, k, revcomp, inc, F, pos, lanes, log,
+                            logged)
+    if logged.size > 0:
+        logged[0] = log.size // 2 + 1     # one lane keeps no log
     return _encode_bases(src, aux, out, k, revcomp, inc, F, pos)
 
 
@@ -236,6 +252,19 @@ def dna_k8_decode_codes(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: np
     """:func:`dna_k8_decode_into` that leaves in ``codes`` (``out.size`` entries) the 2-bit
     code of every base the table learned, exceptions included as decoded (what
     :func:`~.seed_workspace.restore_touched` needs to undo the learning)."""
+    return dna_k8_decode_logged(src, aux, out, F, codes, np.empty(0, np.uint32),
+                                np.empty(0, np.int64))
+
+
+@kernel
+def dna_k8_decode_logged(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: np.ndarray,
+                         codes: np.ndarray, log: np.ndarray, logged: np.ndarray) -> int:
+    """:func:`dna_k8_decode_codes` that also keeps an undo log of the learning in ``log``
+    and ``logged`` where it can (a stream in lanes learning one strand; see
+    :func:`~.dna_k8_lanes.decode_lanes`); ``logged[0]`` is past ``log.size // 2`` when the
+    log does not hold every base learned (then it cannot undo them)."""
+    if logged.size > 0:
+        logged[0] = 0
     if src.size < 3:
         return 1 if out.size else 0
     k = np.int64(src[0])
@@ -248,9 +277,11 @@ def dna_k8_decode_codes(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: np
     if pos < 0:
         return 1
     if lanes > 1:
-        if decode_lanes(src, pos, aux, out, F, codes, k, revcomp, inc, lanes) != 0:
+        if decode_lanes(src, pos, aux, out, F, codes, k, revcomp, inc, lanes, log, logged) != 0:
             return 1
         return apply_exceptions(out, n_exc, exc)
+    if logged.size > 0:
+        logged[0] = log.size // 2 + 1     # one lane keeps no log
     mask = (1 << (2 * k)) - 1
     n = out.size
     cx = read_scratch(aux, n)

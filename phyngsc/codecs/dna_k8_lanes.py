@@ -36,7 +36,9 @@ from .arith import MASK32, dec_start_from, dec_take_from, enc_end_to, enc_put_to
 from .k8_model import (AHEAD, BASES, interval, learn, learn_revcomp, pick, read_end,
                        read_scratch)
 
+_U1 = np.uint64(1)
 _U2 = np.uint64(2)
+_U3 = np.uint64(3)
 _U4 = np.uint64(4)
 _U6 = np.uint64(6)
 
@@ -74,6 +76,14 @@ def _ahead_of(codes: np.ndarray, a: int, b: int, mask: int) -> int:
 
 
 @kernel(inline=True)
+def _counters(F: np.ndarray, j: np.uint64) -> np.uint32:
+    """The four counters of the context at ``F[j]`` as one little-endian uint32 (an undo
+    log's entry, :func:`decode_lanes`)."""
+    return (np.uint32(F[j]) | (np.uint32(F[j + _U1]) << np.uint32(8))
+            | (np.uint32(F[j + _U2]) << np.uint32(16)) | (np.uint32(F[j + _U3]) << np.uint32(24)))
+
+
+@kernel(inline=True)
 def _group(aux: np.ndarray, m: int, lanes: int, a: int, n: int, st: np.ndarray,
            ln: np.ndarray) -> int:
     """Starts ``st`` and lengths ``ln`` (within ``n`` bases) of group ``m``'s reads, the
@@ -89,10 +99,12 @@ def _group(aux: np.ndarray, m: int, lanes: int, a: int, n: int, st: np.ndarray,
 
 @kernel
 def encode_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int,
-                 revcomp: bool, inc: int, F: np.ndarray, pos: int, lanes: int) -> int:
+                 revcomp: bool, inc: int, F: np.ndarray, pos: int, lanes: int,
+                 log: np.ndarray, logged: np.ndarray) -> int:
     """Code 2-bit base codes ``codes`` (read lengths ``aux``) in ``lanes`` lanes (2..16) at
-    ``out[pos:]`` (after header and exceptions), learning into ``F``; the end or -1."""
-    return _run_lanes(codes, aux, out, k, revcomp, inc, F, pos, lanes, True)
+    ``out[pos:]`` (after header and exceptions), learning into ``F``; the end or -1.
+    ``log``, ``logged``: an undo log of the learning, as :func:`decode_lanes` keeps."""
+    return _run_lanes(codes, aux, out, k, revcomp, inc, F, pos, lanes, True, log, logged)
 
 
 @kernel
@@ -102,12 +114,14 @@ def learn_lanes(F: np.ndarray, codes: np.ndarray, aux: np.ndarray, k: int, revco
     :func:`encode_lanes` learns while coding them in ``lanes`` lanes (2..16), without the
     coders: what a chained seed in lanes (NGSC 1.8) learns from a seed sub-block whose
     bases were coded another way, or that another rank codes."""
-    _run_lanes(codes, aux, np.empty(0, np.uint8), k, revcomp, inc, F, 0, lanes, False)
+    _run_lanes(codes, aux, np.empty(0, np.uint8), k, revcomp, inc, F, 0, lanes, False,
+               np.empty(0, np.uint32), np.empty(0, np.int64))
 
 
 @kernel
 def _run_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revcomp: bool,
-               inc: int, F: np.ndarray, pos: int, lanes: int, code: bool) -> int:
+               inc: int, F: np.ndarray, pos: int, lanes: int, code: bool, log: np.ndarray,
+               logged: np.ndarray) -> int:
     """:func:`encode_lanes` (``code``) or :func:`learn_lanes` (not ``code``: ``out`` is not
     used); the end of the stream, or -1 (also when not coding)."""
     head = 4 * (lanes - 1)
@@ -133,6 +147,9 @@ def _run_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revc
             low[lane], rng[lane], at[lane] = enc_start(buf, lane * cap)
     base = np.int64(F.ctypes.data)
     warm = 0
+    logging = log.size > 0 and not revcomp
+    cap_log = log.size // 2
+    done = 0
     a = 0
     for m in range(aux.size // lanes + 1):
         longest = _group(aux, m, lanes, a, n, st, ln)
@@ -153,6 +170,11 @@ def _run_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revc
                             low[lane], rng[lane], at[lane], buf, (lane + 1) * cap, cum, f,
                             total)
                     us = np.uint64(s)
+                    if logging:
+                        if done < cap_log:
+                            log[2 * done] = j
+                            log[2 * done + 1] = _counters(F, j)
+                        done += 1
                     learn(F, j, us, inc)
                     ctx[lane] = ((ctx[lane] << _U2) | us) & umask
                     if revcomp:
@@ -167,6 +189,8 @@ def _run_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revc
         a = st[lanes]
         if a >= n:
             break
+    if logged.size > 0:
+        logged[0] = done if logging else cap_log + 1
     if warm < 0 or not code:    # never the former: keeps the loads
         return -1
     w = pos + head
@@ -211,9 +235,18 @@ def ends_group(aux: np.ndarray, n: int, lanes: int) -> bool:
 
 @kernel
 def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F: np.ndarray,
-                 codes: np.ndarray, k: int, revcomp: bool, inc: int, lanes: int) -> int:
+                 codes: np.ndarray, k: int, revcomp: bool, inc: int, lanes: int,
+                 log: np.ndarray, logged: np.ndarray) -> int:
     """Decode the ``lanes`` lanes at ``src[pos:]`` into ``out`` (and the 2-bit codes into
-    ``codes``), learning into ``F``; 0 ok, 1 corrupt (exceptions not yet applied)."""
+    ``codes``), learning into ``F``; 0 ok, 1 corrupt (exceptions not yet applied).
+
+    ``log`` (uint32, empty: none) and ``logged[0]``: without ``revcomp``, an undo log of
+    the learning (:func:`~.seed_workspace.undo_learning`): for each base learned, in order,
+    its context's offset in ``F`` and the context's four counters before (little endian),
+    while they fit (``logged[0]``: the bases learned; more than ``log.size // 2``: the log
+    is incomplete). The counters are in cache when they are logged, where putting a
+    context back later reads a line of the model and writes one of ``F`` that no cache
+    holds any longer."""
     head = 4 * (lanes - 1)
     if pos + head > src.size:
         return 1 if out.size else 0
@@ -245,6 +278,9 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
     base = np.int64(F.ctypes.data)
     bases = BASES
     warm = 0
+    logging = log.size > 0 and not revcomp
+    cap = log.size // 2
+    done = 0
     a = 0
     for m in range(aux.size // lanes + 1):
         longest = _group(aux, m, lanes, a, n, st, ln)
@@ -265,6 +301,11 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
                         codes[o] = s
                         out[o] = bases[s]
                     us = np.uint64(s)
+                    if logging:
+                        if done < cap:
+                            log[2 * done] = j
+                            log[2 * done + 1] = _counters(F, j)
+                        done += 1
                     learn(F, j, us, inc)
                     ctx[lane] = ((c << _U2) | us) & umask
                     if revcomp:
@@ -280,4 +321,6 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
         a = st[lanes]
         if a >= n:
             break
+    if logged.size > 0:
+        logged[0] = done if logging else cap + 1
     return 1 if warm < 0 else 0

@@ -32,8 +32,8 @@ from ..core.jit import Native, kernel
 from ..core.tables import counter_table
 from .dna_exceptions import base_codes
 from .dna_k8_lanes import ends_group, stream_lanes
-from .dna_k8 import (MAX_K, dna_k8_decode, dna_k8_decode_codes, dna_k8_encode,
-                     dna_k8_encode_into, read_end)
+from .dna_k8 import (MAX_K, dna_k8_decode, dna_k8_decode_codes, dna_k8_decode_logged,
+                     dna_k8_encode, dna_k8_encode_into, dna_k8_encode_logged, read_end)
 
 
 @kernel
@@ -69,6 +69,23 @@ def restore_touched(F: np.ndarray, model: np.ndarray, codes: np.ndarray, aux: np
         a = b
         if a >= n:
             break
+
+
+@kernel
+def undo_learning(F: np.ndarray, log: np.ndarray, n: int) -> None:
+    """Put back, newest first, the four counters of each of the first ``n`` entries of an
+    undo log (``log[2 i]`` a context's offset in ``F``, ``log[2 i + 1]`` its counters
+    before, little endian; :func:`~.dna_k8_lanes.decode_lanes`): ``F`` is then as before
+    the learning. One random write a base where :func:`restore_touched` reads the model's
+    line and writes ``F``'s: at order 14 (two 1 GiB rows, no line of either in any
+    cache) 36 -> about 15 ns a base on the machine of docs/performance.md."""
+    for i in range(n - 1, -1, -1):
+        j = np.uint64(log[2 * i])
+        v = log[2 * i + 1]
+        F[j] = v & 255
+        F[j + np.uint64(1)] = (v >> 8) & 255
+        F[j + np.uint64(2)] = (v >> 16) & 255
+        F[j + np.uint64(3)] = v >> 24
 
 
 #: Bytes of a row copied in about the time one learned context takes to put back (a
@@ -139,6 +156,15 @@ def seeded_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, rev
     if row == 0:
         return dna_k8_encode(src, aux, out, k, revcomp, inc, model[:size], lanes)
     F = model[row * size:(row + 1) * size]
+    if lanes > 1 and not revcomp and not copies_whole_row(size, src.size, revcomp):
+        log = np.empty(2 * src.size, np.uint32)
+        logged = np.zeros(1, np.int64)
+        n = dna_k8_encode_logged(src, aux, out, k, revcomp, inc, F, lanes, log, logged)
+        if logged[0] <= src.size:
+            undo_learning(F, log, logged[0])
+        else:
+            copy_bytes(F, 0, model, 0, size)
+        return n
     n = dna_k8_encode_into(src, aux, out, k, revcomp, inc, F, lanes)
     if copies_whole_row(size, src.size, revcomp):
         copy_bytes(F, 0, model, 0, size)
@@ -164,10 +190,20 @@ def seeded_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, model: np.n
         return dna_k8_decode(src, aux, out, model[:size])
     F = model[row * size:(row + 1) * size]
     codes = np.zeros(out.size, np.uint8)
-    status = dna_k8_decode_codes(src, aux, out, F, codes)
+    revcomp = (src[1] & 1) == 1
     lanes = stream_lanes(src[1])
+    if lanes > 1 and not revcomp and not copies_whole_row(size, out.size, revcomp):
+        log = np.empty(2 * out.size, np.uint32)
+        logged = np.zeros(1, np.int64)
+        status = dna_k8_decode_logged(src, aux, out, F, codes, log, logged)
+        if status == 0 and logged[0] <= out.size:
+            undo_learning(F, log, logged[0])
+        else:
+            copy_bytes(F, 0, model, 0, size)
+        return status
+    status = dna_k8_decode_codes(src, aux, out, F, codes)
     if status == 0 and (lanes == 1 or ends_group(aux, out.size, lanes)):
-        put_back(F, model[:size], codes, aux, k, (src[1] & 1) == 1, lanes)
+        put_back(F, model[:size], codes, aux, k, revcomp, lanes)
     else:
         copy_bytes(F, 0, model, 0, size)
     return status
@@ -231,5 +267,5 @@ def model_table(model: np.ndarray, k: int) -> np.ndarray:
 
 
 __all__ = ["MAX_ROWS", "COPY_BYTES_PER_CONTEXT", "copies_whole_row", "put_back",
-           "restore_touched", "seeded_encode", "seeded_decode", "rows_for",
+           "restore_touched", "undo_learning", "seeded_encode", "seeded_decode", "rows_for",
            "empty_workspace", "fill_rows", "workspace", "allocation_for", "model_table"]
