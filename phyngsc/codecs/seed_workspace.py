@@ -142,6 +142,26 @@ def _row(model: np.ndarray, size: int) -> int:
     return 1 + t if 1 + t < rows else 0
 
 
+@kernel(inline=True)
+def _keeps_log(size: int, n_bases: int, revcomp: bool, lanes: int) -> bool:
+    """Whether a seeded coder of ``n_bases`` bases puts its row of ``size`` counters back
+    from an undo log: in lanes, learning one strand (the coders keep no log otherwise),
+    where the row is not cheaper to copy whole."""
+    return lanes > 1 and not revcomp and not copies_whole_row(size, n_bases, revcomp)
+
+
+@kernel(inline=True)
+def _undo_or_copy(F: np.ndarray, model: np.ndarray, size: int, log: np.ndarray, logged: int,
+                  ok: bool) -> None:
+    """Make working row ``F`` equal the model (``model``'s first ``size`` counters) again:
+    from the undo log when it holds every base learned and the coder finished (``ok``),
+    else by copying the row whole."""
+    if ok and logged <= log.size // 2:
+        undo_learning(F, log, logged)
+    else:
+        copy_bytes(F, 0, model, 0, size)
+
+
 @kernel
 def seeded_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revcomp: bool,
                   inc: int, model: np.ndarray, lanes: int = 1) -> int:
@@ -156,14 +176,11 @@ def seeded_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, rev
     if row == 0:
         return dna_k8_encode(src, aux, out, k, revcomp, inc, model[:size], lanes)
     F = model[row * size:(row + 1) * size]
-    if lanes > 1 and not revcomp and not copies_whole_row(size, src.size, revcomp):
+    if _keeps_log(size, src.size, revcomp, lanes):
         log = np.empty(2 * src.size, np.uint32)
         logged = np.zeros(1, np.int64)
         n = dna_k8_encode_logged(src, aux, out, k, revcomp, inc, F, lanes, log, logged)
-        if logged[0] <= src.size:
-            undo_learning(F, log, logged[0])
-        else:
-            copy_bytes(F, 0, model, 0, size)
+        _undo_or_copy(F, model, size, log, logged[0], True)
         return n
     n = dna_k8_encode_into(src, aux, out, k, revcomp, inc, F, lanes)
     if copies_whole_row(size, src.size, revcomp):
@@ -192,14 +209,11 @@ def seeded_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, model: np.n
     codes = np.zeros(out.size, np.uint8)
     revcomp = (src[1] & 1) == 1
     lanes = stream_lanes(src[1])
-    if lanes > 1 and not revcomp and not copies_whole_row(size, out.size, revcomp):
+    if _keeps_log(size, out.size, revcomp, lanes):
         log = np.empty(2 * out.size, np.uint32)
         logged = np.zeros(1, np.int64)
         status = dna_k8_decode_logged(src, aux, out, F, codes, log, logged)
-        if status == 0 and logged[0] <= out.size:
-            undo_learning(F, log, logged[0])
-        else:
-            copy_bytes(F, 0, model, 0, size)
+        _undo_or_copy(F, model, size, log, logged[0], status == 0)
         return status
     status = dna_k8_decode_codes(src, aux, out, F, codes)
     if status == 0 and (lanes == 1 or ends_group(aux, out.size, lanes)):

@@ -84,13 +84,14 @@ def test_workspace_codes_as_a_fresh_copy_and_stays_clean(seed, revcomp, k):
     assert dna_k8_decode(got[:n], lengths, plain, model) == 0 and np.array_equal(plain, bases)
 
 
+@pytest.mark.parametrize("lanes", [1, 16])   # 16, one strand, order 9: the undo log
 @pytest.mark.parametrize("k", [6, 9])
 @pytest.mark.parametrize("revcomp", [False, True])
-def test_a_damaged_stream_leaves_the_workspace_clean(revcomp, k):
+def test_a_damaged_stream_leaves_the_workspace_clean(revcomp, k, lanes):
     bases, lengths, model = _reads(7, n_reads=200, k=k)
     ws = workspace(model, 1)
     enc = np.empty(bases.size + 1024, np.uint8)
-    n = seeded_encode(bases, lengths, enc, k, revcomp, 7, ws)
+    n = seeded_encode(bases, lengths, enc, k, revcomp, 7, ws, lanes)
     rng = np.random.default_rng(3)
     for _ in range(40):
         bad = enc[:n].copy()
