@@ -70,6 +70,14 @@ class Trials:
         self.known[key] = self._choose(text, np.array([0]), np.array([len(text)]),
                                        np.array([key[1]]), model, seed)[0]
 
+    def state(self) -> tuple[dict[Key, np.ndarray], int]:
+        """What :meth:`restore` puts back: the winners known and the trials run."""
+        return dict(self.known), self.runs
+
+    def restore(self, state: tuple[dict[Key, np.ndarray], int]) -> None:
+        """Forget what was learned since :meth:`state` (a batch that was cut again)."""
+        self.known, self.runs = dict(state[0]), state[1]
+
     def rows(self, buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, keys: np.ndarray,
              roles: np.ndarray | None, model: np.ndarray | None = None,
              seed: SeedInfo | None = None) -> np.ndarray:

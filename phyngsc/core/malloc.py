@@ -21,23 +21,51 @@ import os
 
 #: glibc's ``mallopt`` parameter number of ``M_MMAP_THRESHOLD`` (malloc.h).
 M_MMAP_THRESHOLD = -3
+#: glibc's ``mallopt`` parameter number of ``M_TRIM_THRESHOLD`` (malloc.h).
+M_TRIM_THRESHOLD = -1
 #: Allocations of at least this many bytes get their own memory map.
 MAP_FROM = 4 << 20
+#: :func:`keep_freed_buffers`: the mapping and trimming threshold (glibc before 2.35
+#: caps the mapping threshold at 32 MiB and refuses more: then 32 MiB is used).
+KEEP_UP_TO = 1 << 30
 
 
-def map_large_buffers(threshold: int = MAP_FROM) -> bool:
-    """Fix glibc's mapping threshold at ``threshold`` bytes; False (nothing done) on
-    another C library or when the user set ``MALLOC_MMAP_THRESHOLD_`` themselves."""
-    if "MALLOC_MMAP_THRESHOLD_" in os.environ:
-        return False
+def _mallopt():
+    """glibc's ``mallopt``, or None (another C library)."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
         mallopt = libc.mallopt
     except (OSError, AttributeError):
-        return False
+        return None
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     mallopt.restype = ctypes.c_int
-    return bool(mallopt(M_MMAP_THRESHOLD, threshold))
+    return mallopt
 
 
-__all__ = ["map_large_buffers", "MAP_FROM", "M_MMAP_THRESHOLD"]
+def _user_chose() -> bool:
+    return "MALLOC_MMAP_THRESHOLD_" in os.environ or "MALLOC_TRIM_THRESHOLD_" in os.environ
+
+
+def map_large_buffers(threshold: int = MAP_FROM) -> bool:
+    """Fix glibc's mapping threshold at ``threshold`` bytes; False (nothing done) on
+    another C library or when the user set ``MALLOC_MMAP_THRESHOLD_`` (or
+    ``MALLOC_TRIM_THRESHOLD_``) themselves."""
+    mallopt = None if _user_chose() else _mallopt()
+    return mallopt is not None and bool(mallopt(M_MMAP_THRESHOLD, threshold))
+
+
+def keep_freed_buffers(up_to: int = KEEP_UP_TO) -> bool:
+    """Serve allocations below ``up_to`` bytes from the heap and never give its freed
+    space back, so that a buffer freed and allocated again costs no page faults; False
+    (nothing done) as for :func:`map_large_buffers`."""
+    mallopt = None if _user_chose() else _mallopt()
+    if mallopt is None:
+        return False
+    if not mallopt(M_MMAP_THRESHOLD, up_to):
+        up_to = 32 << 20
+        mallopt(M_MMAP_THRESHOLD, up_to)
+    return bool(mallopt(M_TRIM_THRESHOLD, up_to))
+
+
+__all__ = ["map_large_buffers", "keep_freed_buffers", "MAP_FROM", "KEEP_UP_TO",
+           "M_MMAP_THRESHOLD", "M_TRIM_THRESHOLD"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -23,12 +22,13 @@ import numpy as np
 from ..core.checksums import crc32_each
 from ..core.jit import set_threads, thread_count
 from ..errors import FastqFormatError, InputFileError, PhyngscError
-from ..fastq.scan import NEED_MORE, OK, error_text, find_record_start, scan_span
+from ..fastq.scan import OK, error_text, find_record_start
 from ..format.constants import FILE_HEADER_SIZE
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
 from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prime_trials, role_at, walk_chain
 from ..subblocks import SpanError, bases_and_lengths
 from ..trials import Trials
+from .batches import READ_AHEAD, batch_stop, scan_batch, scanned_batches
 from .common import Progress, locate
 from .job import CompressionJob, CompressOptions, CompressResult, validate
 from .mpiio import PlainReadFile
@@ -38,7 +38,6 @@ from .writer import BlockPacker
 
 #: Records that must scan cleanly from a candidate start (tests may lower it).
 RESYNC_CONFIRM = int(os.environ.get("PHYNGSC_RESYNC_CONFIRM", "3"))
-READ_AHEAD = 1 << 20
 
 
 def check_input(src: str) -> int:
@@ -167,29 +166,6 @@ def resync(infile: Any, size: int, x: int) -> int:
         want *= 2
 
 
-def scan_batch(infile: Any, src: str, size: int, pos: int, stop: int, window: int,
-          n_bounds: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """Read from record start ``pos`` through the last record starting before ``stop``.
-
-    ``size`` < 0: ``infile`` is a stream whose ``ends_at(offset)`` says whether the data
-    ends there.
-
-    Returns the buffer, the window-boundary record starts in it, and the
-    buffer offset of the first record at or after ``stop``.
-    """
-    bounds = np.empty(n_bounds, np.int64)
-    want = stop - pos + READ_AHEAD
-    while True:
-        buf = infile.read_at(pos, want)
-        at_eof = infile.ends_at(pos + len(buf)) if size < 0 else pos + len(buf) >= size
-        st, a, b, c, nb, nxt = scan_span(buf, pos, len(buf), at_eof, stop - pos, window, bounds)
-        if st == OK:
-            return buf, bounds[:nb], nxt
-        if st != NEED_MORE:
-            raise FastqFormatError(src, pos + a, error_text(st, b, c))
-        want *= 2
-
-
 def seed_input(infile: Any, src: str, size: int, window: int, plan: SeedInfo
                ) -> tuple[SeedInfo, int, SeedText]:
     """Read the seed whole (streamed input, which deals it to every encoder): the records
@@ -249,85 +225,85 @@ def _encode_range(infile: Any, src: str, size: int, begin: int, limit: int,
                   seeding: Seeding | None, trials: Trials) -> tuple[int, np.ndarray]:
     """Encode the records starting in ``[begin, limit)``; return where the next range
     begins and the start offsets of the sub-blocks coded. ``seeding``: the archive's seed
-    (see :func:`seed_model`); ``trials``: the rank's trial winners."""
+    (see :func:`seed_model`); ``trials``: the rank's trial winners.
+
+    Batches are cut by structure (:func:`~phyngsc.runners.batches.cut_batch`) and the
+    encoder's split validates their records; a batch it rejects is cut again record by
+    record (:func:`_encode_exact`), which names a real error exactly, and should that
+    cut end elsewhere (a structural start fooled by multi-line records), reading goes
+    on from there."""
     W = opts.window
     per_batch = opts.batch_windows or 2 * max(1, opts.threads)
     packer = BlockPacker(rank)
-    keys = []
-    pos = begin
+    keys: list = []
     threads = thread_count()
     walking = isinstance(seeding, WalkingSeeding)
-    batches = scanned_batches(infile, src, size, begin, limit, W, per_batch, threads >= 2)
-    try:
-        for pos, buf, bounds, nxt in batches:
-            if walking:    # one thread fewer while the seed walk has one of its own
-                walking = seeding.walking()
-                set_threads(threads - 1 if walking else threads)
-            _encode_batch(buf, bounds, nxt, pos, src, opts, seeding, trials, keys, packer,
-                          writer)
-            progress.add(nxt)
-            pos += nxt
-    finally:
-        batches.close()
-        set_threads(threads)
+    pos = begin
+    while pos < limit:
+        batches = scanned_batches(infile, src, size, pos, limit, W, per_batch, threads >= 2,
+                                  RESYNC_CONFIRM)
+        moved = None
+        try:
+            for pos, buf, bounds, nxt in batches:
+                if walking:    # one thread fewer while the seed walk has one of its own
+                    walking = seeding.walking()
+                    set_threads(threads - 1 if walking else threads)
+                state = trials.state()
+                try:
+                    _encode_batch(buf, bounds, nxt, pos, opts, seeding, trials, keys,
+                                  packer, writer)
+                    used = nxt
+                except SpanError:
+                    trials.restore(state)
+                    used = _encode_exact(infile, src, size, pos,
+                                         batch_stop(pos, limit, W, per_batch), per_batch,
+                                         opts, seeding, trials, keys, packer, writer)
+                progress.add(used)
+                if used != nxt:
+                    moved = pos + used
+                    break
+                pos += nxt
+        finally:
+            batches.close()
+            set_threads(threads)
+        if moved is None:
+            break
+        pos = moved
     for data, info in packer.flush():
         writer.write(data, info)
     return max(pos, begin), np.concatenate(keys) if keys else np.zeros(0, np.int64)
 
 
-def scanned_batches(infile: Any, src: str, size: int, begin: int, limit: int, window: int,
-                    per_batch: int, ahead: bool) -> Iterator[tuple[int, np.ndarray,
-                                                                   np.ndarray, int]]:
-    """:func:`scan_batch` of each batch of ``per_batch`` windows of the records starting
-    in ``[begin, limit)``, in order: ``(start offset, text, window-boundary record starts
-    in it, offset in it of the next batch)``. ``ahead``: read and scan the next batch on a
-    thread of its own (a descriptor of its own too, ``pread``) while the caller encodes
-    this one, so that the encoders' threads do not wait for it (2.1 s of a 1 GiB
-    ``compress -t 2``); its errors are raised when its turn comes, as in line."""
-    pool = ThreadPoolExecutor(1, thread_name_prefix="phyngsc-read") if ahead else None
-    reader = PlainReadFile(src) if ahead else infile
-    try:
-        pos = begin
-        nxt_job = None
-        while pos < limit:
-            stop = min(limit, (pos // window + per_batch) * window)
-            if nxt_job is None:
-                buf, bounds, nxt = scan_batch(reader, src, size, pos, stop, window,
-                                              per_batch + 2)
-            else:
-                buf, bounds, nxt = nxt_job.result()
-            after = pos + nxt
-            nxt_job = None
-            if pool is not None and nxt > 0 and after < limit:
-                nxt_job = pool.submit(scan_batch, reader, src, size, after,
-                                      min(limit, (after // window + per_batch) * window),
-                                      window, per_batch + 2)
-            yield pos, buf, bounds, nxt
-            pos = after
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-            reader.close()
-
-
-def _encode_batch(buf: np.ndarray, bounds: np.ndarray, nxt: int, pos: int, src: str,
+def _encode_exact(infile: Any, src: str, size: int, pos: int, stop: int, per_batch: int,
                   opts: CompressOptions, seeding: Seeding | None, trials: Trials,
-                  keys: list, packer: BlockPacker, writer: Any) -> None:
-    """Encode one scanned batch (its records start at ``pos + bounds``) and hand the
-    blocks it completes to ``writer``."""
-    ends = np.append(bounds[1:], nxt)
+                  keys: list, packer: BlockPacker, writer: Any) -> int:
+    """Cut the batch of records starting in ``[pos, stop)`` record by record
+    (:func:`~phyngsc.runners.batches.scan_batch`: a FastqFormatError names the first bad
+    record) and encode it; return the offset from ``pos`` of the next batch."""
+    buf, bounds, nxt = scan_batch(infile, src, size, pos, stop, opts.window, per_batch + 2)
     try:
-        encoded = encode_seeded(buf, bounds, ends, pos + bounds, seeding, trials, base=pos,
-                                file_index=0, level=opts.level)
-        keys.append(pos + bounds)
+        _encode_batch(buf, bounds, nxt, pos, opts, seeding, trials, keys, packer, writer)
     except SpanError as exc:  # pragma: no cover - scan_batch validated these records
         raise FastqFormatError(src, pos + exc.offset, error_text(exc.status, exc.b, exc.c))
+    return nxt
+
+
+def _encode_batch(buf: np.ndarray, bounds: np.ndarray, nxt: int, pos: int,
+                  opts: CompressOptions, seeding: Seeding | None, trials: Trials,
+                  keys: list, packer: BlockPacker, writer: Any) -> None:
+    """Encode one cut batch (its records start at ``pos + bounds``) and hand the blocks
+    it completes to ``writer``; raises SpanError, with nothing handed on and ``keys``
+    untouched, if a sub-block's text is not valid FASTQ (``trials`` may have learned
+    winners from the batch's other sub-blocks: the caller puts them back)."""
+    ends = np.append(bounds[1:], nxt)
+    encoded = encode_seeded(buf, bounds, ends, pos + bounds, seeding, trials, base=pos,
+                            file_index=0, level=opts.level)
+    keys.append(pos + bounds)
     for sb, crc in zip(encoded, crc32_each([sb.data for sb in encoded])):
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records,
                               0, crc)
         for data, info in packer.add(sb.data, entry):
             writer.write(data, info)
-
 
 
 def anchor_before(infile: Any, size: int, begin: int, trials: Trials,

@@ -28,7 +28,8 @@ from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prepare, prime_t
 from ..subblocks import SpanError, seed_bases
 from ..trials import Trials
 from .common import InternalError, agree, locate
-from .compress import READ_AHEAD, anchor_before, check_input, resync, scan_batch
+from .batches import READ_AHEAD, scan_batch
+from .compress import anchor_before, check_input, resync
 from .job import CompressionJob, CompressOptions, CompressResult
 from .plan import even_share, n_windows
 from .writer import BlockPacker

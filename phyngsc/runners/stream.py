@@ -40,7 +40,8 @@ from ..codecs.registry import ROLE_PLAIN
 from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prepare, prime_trials, seed_roles
 from ..trials import Trials, group_key
 from .common import InternalError
-from .compress import scan_batch, seed_input
+from .batches import scan_batch
+from .compress import seed_input
 from .job import CompressionJob, CompressOptions, CompressResult
 from .paired import encode_pair_batch, pair_batches, pair_seed
 from .writer import BlockPacker

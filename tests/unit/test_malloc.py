@@ -17,3 +17,54 @@ def test_the_threshold_is_set_on_glibc(monkeypatch):
 def test_a_threshold_the_user_chose_is_left_alone(monkeypatch):
     monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "65536")
     assert map_large_buffers() is False
+
+
+KEPT_OR_MAPPED = """
+import ctypes, sys
+import numpy as np
+from phyngsc.core import malloc
+
+
+class Info(ctypes.Structure):        # glibc's struct mallinfo2 (2.33 and later)
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+        "uordblks", "fordblks", "keepcost")]
+
+
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = Info
+done = getattr(malloc, sys.argv[1])() if sys.argv[1] != "none" else None
+a = np.ones(24 << 20, np.uint8)
+mapped = libc.mallinfo2().hblkhd
+del a
+print(done, mapped >> 20, libc.mallinfo2().arena >> 20)
+"""
+
+
+def kept_or_mapped(how: str) -> tuple[str, int, int]:
+    """In a fresh process with ``how`` called first: what it returned, the MiB of memory
+    maps while a 24 MiB buffer is alive, and the MiB of heap left once it is freed."""
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    out = subprocess.run([sys.executable, "-c", KEPT_OR_MAPPED, how], env=env,
+                         capture_output=True, text=True, check=True).stdout.split()
+    return out[0], int(out[1]), int(out[2])
+
+
+@pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc"
+                    or tuple(map(int, platform.libc_ver()[1].split(".")[:2])) < (2, 33),
+                    reason="glibc 2.33 or later (mallinfo2)")
+def test_kept_buffers_come_from_the_heap_and_stay_there():
+    done, mapped, heap = kept_or_mapped("keep_freed_buffers")
+    assert done == "True" and mapped < 24 and heap >= 24
+    for how in ("none", "map_large_buffers"):    # its own map, unmapped when freed
+        _done, mapped, heap = kept_or_mapped(how)
+        assert mapped >= 24 and heap < 24
+
+
+def test_kept_buffers_leave_a_users_choice_alone(monkeypatch):
+    from phyngsc.core.malloc import keep_freed_buffers
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    assert keep_freed_buffers() is False

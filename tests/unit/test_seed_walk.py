@@ -12,7 +12,7 @@ import phyngsc
 from phyngsc.codecs.registry import ROLE_SEED, ROLE_SEEDED
 from phyngsc.errors import FastqFormatError
 from phyngsc.format.footer import SeedInfo
-from phyngsc.runners.compress import scan_batch, scanned_batches
+from phyngsc.runners.batches import scan_batch, scanned_batches
 from phyngsc.runners.mpiio import PlainReadFile
 from phyngsc.runners.seed_walk import BackgroundWalk, WalkCancelled, WalkStreams
 from phyngsc.seed import FORM_CHAIN_LANES, walk_chain
