@@ -8,6 +8,8 @@ from __future__ import annotations
 import struct
 import zlib
 
+from .core.checksums import crc32
+
 #: The empty block that ends every BGZF file.
 EOF_BLOCK = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 #: Data per block: BGZF blocks must stay under 64 KiB compressed too.
@@ -27,7 +29,7 @@ def compress_blocks(data: bytes | memoryview, level: int = 6) -> bytes:
             body = comp.compress(chunk) + comp.flush()
         out += b"\x1f\x8b\x08\x04\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00"
         out += struct.pack("<H", len(body) + 25) + body
-        out += struct.pack("<II", zlib.crc32(chunk), len(chunk))
+        out += struct.pack("<II", crc32(chunk), len(chunk))
     return bytes(out)
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
+from ..core.checksums import crc32
 from ..codecs.registry import BY_ID, CODEC_NAMES
 from ..errors import ArchiveError, UsageError, open_input
 from ..format.constants import (BLOCK_HEADER_SIZE, FILE_HEADER_SIZE,
@@ -98,7 +98,7 @@ class Archive:
             if fstart < FILE_HEADER_SIZE:
                 raise FormatViolation("footer length points before the content region")
             data = self._read(fstart, flen)
-            if zlib.crc32(data) != fcrc:
+            if crc32(data) != fcrc:
                 raise FormatViolation("footer checksum mismatch")
             self.footer = Footer.unpack(data)
             self.index = ArchiveIndex(self.footer)
@@ -170,7 +170,7 @@ class Archive:
         self._check_index(i, self.n_subblocks, "sub-block")
         ix = self.index
         data = self._read(int(ix.offset[i]), int(ix.length[i]))
-        if check and (len(data) != ix.length[i] or zlib.crc32(data) != ix.crc[i]):
+        if check and (len(data) != ix.length[i] or crc32(data) != ix.crc[i]):
             raise ArchiveError(self.path, "sub-block fails its checksum",
                                block=int(ix.block[i]), subblock=i, offset=int(ix.offset[i]))
         return data

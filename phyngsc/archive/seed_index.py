@@ -34,11 +34,11 @@ seed as without it. Layout (little-endian; docs/format.md, *Seed index*)::
 from __future__ import annotations
 
 import struct
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.checksums import crc32
 from ..codecs.seed_workspace import empty_workspace
 from ..format.footer import SeedInfo
 
@@ -85,8 +85,8 @@ def pack_header(ident: Identity, seed: SeedInfo, table: np.ndarray) -> bytes:
     ``ident`` names)."""
     head = _HEAD.pack(MAGIC, MAJOR, MINOR, 0, ident.archive_size, ident.footer_length,
                       ident.footer_crc, seed.k, int(seed.revcomp), seed.inc, seed.form,
-                      seed.n_subblocks, table.size, zlib.crc32(table))
-    return head + struct.pack("<I", zlib.crc32(head))
+                      seed.n_subblocks, table.size, crc32(table))
+    return head + struct.pack("<I", crc32(head))
 
 
 def write_index(path: str, ident: Identity, seed: SeedInfo, table: np.ndarray,
@@ -102,9 +102,9 @@ def write_index(path: str, ident: Identity, seed: SeedInfo, table: np.ndarray,
     if bases and len(bases) != seed.n_subblocks:
         raise ValueError(f"bases of {len(bases)} sub-blocks for a seed of {seed.n_subblocks}")
     entries = b"".join(struct.pack("<QQ", len(b), n) for b, n in bases)
-    crc = zlib.crc32(entries)
+    crc = crc32(entries)
     for b, _n in bases:
-        crc = zlib.crc32(b, crc)
+        crc = crc32(b, crc)
     with open(path, "wb") as f:
         f.write(pack_header(ident, seed, table))
         f.write(memoryview(table))
@@ -123,7 +123,7 @@ def read_index(path: str, ident: Identity, seed: SeedInfo, threads: int = 1) -> 
         head = f.read(HEADER_SIZE)
         if len(head) < HEADER_SIZE or head[:4] != MAGIC:
             raise IndexMismatch("not a phyngsc seed index")
-        if struct.unpack_from("<I", head, _HEAD.size)[0] != zlib.crc32(head[:_HEAD.size]):
+        if struct.unpack_from("<I", head, _HEAD.size)[0] != crc32(head[:_HEAD.size]):
             raise IndexMismatch("its header is damaged")
         (_m, major, _minor, _r, size, flen, fcrc, k, flags, inc, form, n, tlen,
          tcrc) = _HEAD.unpack_from(head)
@@ -139,7 +139,7 @@ def read_index(path: str, ident: Identity, seed: SeedInfo, threads: int = 1) -> 
         table = ws[:want]
         if f.readinto(memoryview(table)) != want:
             raise IndexMismatch("it is truncated")
-        if zlib.crc32(table) != tcrc:
+        if crc32(table) != tcrc:
             raise IndexMismatch("its table is damaged (CRC-32 mismatch)")
         rest = f.read()
     if len(rest) < 8:
@@ -151,7 +151,7 @@ def read_index(path: str, ident: Identity, seed: SeedInfo, threads: int = 1) -> 
     at = 8 + 16 * s
     if len(rest) != at + sum(length for length, _n in pairs):
         raise IndexMismatch("it is truncated or has trailing bytes")
-    if zlib.crc32(rest[at:], zlib.crc32(rest[4:4 + 16 * s])) != \
+    if crc32(rest[at:], crc32(rest[4:4 + 16 * s])) != \
             struct.unpack_from("<I", rest, 4 + 16 * s)[0]:
         raise IndexMismatch("its seed bases are damaged (CRC-32 mismatch)")
     data = np.frombuffer(rest, np.uint8)

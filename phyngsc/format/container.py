@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import struct
-import zlib
 from dataclasses import dataclass
 
+from ..core.checksums import crc32
 from .constants import (BLOCK_HEADER_SIZE, BLOCK_MAGIC, FILE_HEADER_SIZE, FILE_MAGIC,
                         MAJOR_VERSION, MINOR_VERSION, TRAILER_MAGIC, TRAILER_SIZE)
 
@@ -38,7 +38,7 @@ def unpack_file_header(data: bytes) -> tuple[int, int]:
 
 def pack_trailer(footer: bytes) -> bytes:
     """The 24-byte trailer that ends a file whose footer is ``footer``."""
-    return _TRAILER.pack(len(footer), zlib.crc32(footer), MAJOR_VERSION, MINOR_VERSION,
+    return _TRAILER.pack(len(footer), crc32(footer), MAJOR_VERSION, MINOR_VERSION,
                          TRAILER_MAGIC)
 
 
@@ -67,7 +67,7 @@ class BlockHeader:
     def pack(self) -> bytes:
         head = _BLOCK_HEADER.pack(BLOCK_MAGIC, self.rank, self.seq, self.n_subblocks,
                                   self.payload_length, self.payload_crc)
-        return head + struct.pack("<I", zlib.crc32(head))
+        return head + struct.pack("<I", crc32(head))
 
     @classmethod
     def unpack(cls, data: bytes) -> "BlockHeader":
@@ -77,6 +77,6 @@ class BlockHeader:
         if magic != BLOCK_MAGIC:
             raise FormatViolation("bad block magic")
         (hcrc,) = struct.unpack_from("<I", data, 28)
-        if zlib.crc32(data[:28]) != hcrc:
+        if crc32(data[:28]) != hcrc:
             raise FormatViolation("block header checksum mismatch")
         return cls(rank, seq, nsub, plen, pcrc)

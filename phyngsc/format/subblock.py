@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import struct
-import zlib
 from dataclasses import dataclass, field
 from typing import Collection
 
+from ..core.checksums import crc32
 from .bitpack import BitReader, BitWriter
 from .constants import N_STREAMS, SUBBLOCK_MAGIC, SUBBLOCK_PREFIX_SIZE
 from .container import FormatViolation
@@ -69,7 +69,7 @@ class SubBlockHeader:
             w.v(self.sof2)
             w.v(self.raw_length1)
         body = w.getvalue()
-        return _PREFIX.pack(SUBBLOCK_MAGIC, len(body), zlib.crc32(body)) + body
+        return _PREFIX.pack(SUBBLOCK_MAGIC, len(body), crc32(body)) + body
 
     @property
     def encoded_streams_length(self) -> int:
@@ -84,7 +84,7 @@ class SubBlockHeader:
         if magic != SUBBLOCK_MAGIC:
             raise FormatViolation("bad sub-block magic")
         body = bytes(data[SUBBLOCK_PREFIX_SIZE:SUBBLOCK_PREFIX_SIZE + hlen])
-        if len(body) != hlen or zlib.crc32(body) != hcrc:
+        if len(body) != hlen or crc32(body) != hcrc:
             raise FormatViolation("sub-block header checksum mismatch")
         r = BitReader(body)
         try:

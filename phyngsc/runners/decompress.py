@@ -10,10 +10,10 @@ output, overlapping the writes of one batch with the decoding of the next.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from ..core.checksums import crc32
 from ..archive.decode import SubBlockText, decode_checked
 from ..archive.reader import Archive
 from ..bgzf import wants_bgzf
@@ -259,7 +259,7 @@ def verify_archive(comm: Any, src: str, opts: DecompressOptions) -> VerifyReport
                 raise ArchiveError(src, "block header disagrees with the footer", block=b,
                                    offset=off)
             payload = arch.read(off + 32, h.payload_length)
-            if len(payload) != h.payload_length or zlib.crc32(payload) != h.payload_crc:
+            if len(payload) != h.payload_length or crc32(payload) != h.payload_crc:
                 raise ArchiveError(src, "block payload fails its checksum", block=b, offset=off)
         i0, i1 = _share(comm, arch)
         for _a, _b, _h, text, _s in decoded_batches(arch, _batches(arch, i0, i1,

@@ -13,12 +13,12 @@ files.
 from __future__ import annotations
 
 import os
-import zlib
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
+from ..core.checksums import crc32
 from ..errors import DataError, FastqFormatError, PhyngscError, UsageError
 from ..fastq.pairs import interleave, record_starts
 from ..fastq.scan import NEED_MORE, OK, error_text, scan_span
@@ -315,7 +315,7 @@ def encode_pair_batch(joined: np.ndarray, spans: np.ndarray, meta: list, opts: C
                             file_index=PAIRED, level=opts.level, mates=meta)
     for sb, (_sof1, _sof2, len1) in zip(encoded, meta):
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, PAIRED,
-                              zlib.crc32(sb.data), len1)
+                              crc32(sb.data), len1)
         for block, info in packer.add(sb.data, entry):
             writer.write(block, info)
 

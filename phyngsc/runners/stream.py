@@ -34,6 +34,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
+from ..core.checksums import crc32
 from ..errors import DataError, FastqFormatError, InputFileError, PhyngscError, open_input
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
 from ..codecs.registry import ROLE_PLAIN
@@ -195,7 +196,7 @@ def _encode_batch(label: int, base: int, text: np.ndarray, bounds: np.ndarray,
                             file_index=0, level=opts.level)
     for sb in encoded:
         entry = SubBlockEntry(len(sb.data), sb.header.raw_length, sb.header.n_records, 0,
-                              zlib.crc32(sb.data))
+                              crc32(sb.data))
         for data, info in packer.add(sb.data, entry):
             writer.write(data, info)
 

@@ -8,10 +8,10 @@ writers establish the exact order the blocks landed in (the CBO) and prove it
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.checksums import crc32
 from ..format.constants import (BLOCK_HEADER_SIZE, BLOCK_TARGET, FILE_HEADER_SIZE,
                                 WRITER_SHARED, WRITER_TICKET)
 from ..format.container import BlockHeader, FormatViolation
@@ -61,7 +61,7 @@ class BlockPacker:
 
     def _finish(self) -> tuple[bytes, WrittenBlock]:
         payload = b"".join(self._parts)
-        crc = zlib.crc32(payload)
+        crc = crc32(payload)
         header = BlockHeader(self.rank, self._seq, len(self._parts), len(payload), crc)
         info = WrittenBlock(self.rank, self._seq, len(payload), crc, tuple(self._entries))
         self._seq += 1
