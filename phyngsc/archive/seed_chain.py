@@ -102,7 +102,10 @@ class SeedChain:
             chain_learn(self.table, dna, lengths, self.seed)
             return dna
         a = size + sum(s.encoded_length for s in hdr.streams[:SID_DNA])
-        stream = np.frombuffer(data, np.uint8)[a:a + info.encoded_length]
+        # a writable copy (a few MB): the decoders then see the array type every other
+        # caller gives them, so a cache warmed on small archives holds their code (a
+        # read-only view of ``data`` compiled new variants, 4-5 s, in a first walk)
+        stream = np.frombuffer(data, np.uint8)[a:a + info.encoded_length].copy()
         dna = chain_decode(self.table, stream, lengths, info.decoded_length, self.seed)
         if dna is None:
             raise self.arch.subblock_error(i, "chained seed bases do not decode")
