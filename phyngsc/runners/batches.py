@@ -10,7 +10,7 @@ Two ways to cut a batch at the first record of each window:
   encoder accepts every sub-block cut (the proof is in :mod:`phyngsc.fastq.cut`); a
   batch it does not accept is cut again with :func:`scan_batch`.
 
-Measured on a 1.07 GB file at level 1, one thread: the scan took 0.61 s of the 6-7 s
+Measured on a 1.12 GB file at level 1, one thread: the scan took 0.61 s of the 6-7 s
 compression (docs/performance.md, *Batches cut by structure*).
 """
 
