@@ -42,8 +42,26 @@ PY = sys.executable
 TIME = "/usr/bin/time"
 
 
+#: MiB of memory a helper process touches and frees just before each timed command
+#: (``--prefault``; 0: none). See :func:`prefault`.
+PREFAULT_MIB = 0
+
+
+def prefault(mib: int) -> None:
+    """Touch ``mib`` MiB in a short-lived process, so that the next process finds that
+    much memory freshly freed. On this project's VMs memory left free for even one
+    second costs the next process to touch it about 1.2-2 s of system time a GiB (as if
+    handed back to the host: the virtio-balloon driver is loaded), so a tool's
+    time then depends on how long the machine sat idle before it and grows with its
+    footprint (docs/performance.md, 0.21.1). Bare-metal nodes do not pay that."""
+    subprocess.run([sys.executable, "-c", f"x = b'\\1' * ({int(mib)} << 20)"], check=True)
+
+
 def run(cmd: list[str] | str, stdout=None) -> tuple[float, float]:
-    """(seconds, peak RSS in MiB, the largest over processes when several print)."""
+    """(seconds, peak RSS in MiB, the largest over processes when several print); with
+    :data:`PREFAULT_MIB` set, :func:`prefault` runs first (not timed)."""
+    if PREFAULT_MIB:
+        prefault(PREFAULT_MIB)
     shell = isinstance(cmd, str)
     full = f"{TIME} -f 'MAXRSS %M' {cmd}" if shell else [TIME, "-f", "MAXRSS %M", *cmd]
     t = time.perf_counter()
@@ -162,7 +180,12 @@ def main() -> None:
                     help="no fqzcomp5 -9 / Spring on the big file")
     ap.add_argument("--configs", default="1x1,2x1,1x2",
                     help="phyngsc ranks x threads to run (comma-separated)")
+    ap.add_argument("--prefault", type=int, default=0, metavar="MIB",
+                    help="touch MIB MiB in a helper process before each timed command "
+                         "(see prefault(); 0: off)")
     args = ap.parse_args()
+    global PREFAULT_MIB
+    PREFAULT_MIB = args.prefault
     work = ROOT / "benchmarks" / "work"
     work.mkdir(parents=True, exist_ok=True)
     files = []
@@ -183,6 +206,7 @@ def main() -> None:
     missing = [t for t in ("fqzcomp5", "dsrc", "spring", "cram31") if not anchor(t)]
     print(f"machine: {os.cpu_count()} CPUs ({platform.processor() or platform.machine()}); "
           f"MB = 10^6 bytes; rxt = ranks x threads"
+          + (f"; {PREFAULT_MIB} MiB prefaulted before each timed run" if PREFAULT_MIB else "")
           + (f"; anchors missing: {', '.join(missing)}" if missing else ""))
     for src in files:
         big = src == files[-1] and (args.big or args.big_mib)

@@ -1,6 +1,7 @@
 """Head to head: phyngsc levels against anchors, alternating, several rounds, medians.
 
     python benchmarks/bench_pair.py FASTQ [--pairs 1:fqzcomp5 -1,5:fqzcomp5] [--rounds 5]
+                                          [--prefault MIB]
 
 ``bench_codecs.py`` times every tool once; on a shared VM one run moves by 10 % or more
 (fqzcomp5 -1 compressed the same 1.12 GB in 5.02 s in one run and 5.58-5.81 s in the
@@ -20,6 +21,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_codecs  # noqa: E402
 from bench_codecs import PY, run, same, tools  # noqa: E402
 from bench_core import ROOT, warm_numba  # noqa: E402
 
@@ -47,7 +49,11 @@ def main() -> None:
     ap.add_argument("--pairs", default="1:fqzcomp5 -1,5:fqzcomp5",
                     help="comma-separated LEVEL:ANCHOR (an anchor's name in bench_codecs)")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--prefault", type=int, default=0, metavar="MIB",
+                    help="touch MIB MiB in a helper process before each timed command "
+                         "(bench_codecs.prefault; 0: off)")
     args = ap.parse_args()
+    bench_codecs.PREFAULT_MIB = args.prefault
     src = Path(args.fastq)
     work = ROOT / "benchmarks" / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -61,7 +67,8 @@ def main() -> None:
                              "anchors-build.sh)")
         pairs.append((int(level), anchors[name]))
     warm_numba(work, sorted({p[0] for p in pairs}))
-    print(f"{src.name}: {size:,} bytes; MB = 10^6 bytes; one thread each; seconds")
+    print(f"{src.name}: {size:,} bytes; MB = 10^6 bytes; one thread each; seconds"
+          + (f"; {args.prefault} MiB prefaulted before each timed run" if args.prefault else ""))
     for level, theirs in pairs:
         ours = phyngsc_commands(src, work, level)
         times: dict[str, list] = {ours[0]: [], theirs[0]: []}

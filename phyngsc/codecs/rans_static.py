@@ -17,7 +17,8 @@ Contexts:
   static table can follow by position (ART's HS25 profile: 1.51 bits a value against
   1.71 with variant 1); on wide alphabets the tables cost more than they save and
   the level's trial keeps variant 1. Read lengths (``aux``) must add up to the stream
-  length.
+  length. Any variant may be coded in two lanes (``| TWO_LANES``, NGSC 1.10): the same
+  tables, the reads' values split between two bodies (:mod:`.qual_rans_lanes`).
 """
 
 from __future__ import annotations
@@ -27,39 +28,11 @@ import numpy as np
 from ..core.jit import kernel
 from ..core.varint import put_varint
 from .context_models import dense_alphabet
+from .qual_rans_lanes import TWO_LANES, decode_lanes, encode_lanes, lane_split
 from .rans import (M, cumulative, dec_advance, dec_start, encode_body, lookup_row,
                    normalise, pack_tables, packed_rows, padded_body, unpack_tables)
-
-QUAL_VARIANTS = 3
-#: Variant 2: positions per band, and bands (later positions share the last).
-POSITION_BAND = 8
-POSITION_BANDS = 32
-#: Widest alphabet variant 2 takes (its tables stay under 1.1 MB).
-MAX_POSITION_ALPHABET = 64
-
-
-@kernel(inline=True)
-def qual_context(variant: int, q1: int, q2: int, q3: int, n: int, at: int) -> int:
-    """Context of the next quality value from the previous three (``n``: none) and
-    its position ``at`` in the read (variant 2 only)."""
-    if variant == 0:
-        return q1
-    lo = min(q2, q3)
-    # d = 0 if q1 or lo is none, else 1 if lo >= q1, 2 if lo + 4 >= q1, else 3;
-    # arithmetic rather than branches, which mispredict on quality data
-    d = (3 - np.int64(lo + 4 >= q1) - np.int64(lo >= q1)) * np.int64(q1 != n) * \
-        np.int64(lo != n)
-    if variant == 1:
-        return q1 * 4 + d
-    return (q1 * 4 + d) * POSITION_BANDS + min(at // POSITION_BAND, POSITION_BANDS - 1)
-
-
-@kernel
-def qual_contexts(variant: int, n: int) -> int:
-    if variant == 0:
-        return n + 1
-    return 4 * (n + 1) * (1 if variant == 1 else POSITION_BANDS)
-
+from .rans_qual_context import (MAX_POSITION_ALPHABET, QUAL_VARIANTS, qual_context,
+                                qual_contexts)
 
 @kernel
 def write_model(counts: np.ndarray, out: np.ndarray, pos: int) -> tuple:
@@ -189,11 +162,14 @@ def _lengths_match(aux: np.ndarray, size: int) -> bool:
 
 
 @kernel
-def qual_rans_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, variant: int) -> int:
-    """QUAL_RANS: static model, contexts from the previous values of the same read."""
+def qual_rans_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, param: int) -> int:
+    """QUAL_RANS: static model, contexts from the previous values of the same read;
+    ``param`` the variant, ``| TWO_LANES`` for two lanes (:mod:`.qual_rans_lanes`)."""
+    variant = param & ~TWO_LANES
+    lanes = param != variant
     if variant < 0 or variant >= QUAL_VARIANTS or not _lengths_match(aux, src.size):
         return -1
-    pos, index, n = _header(src, out, variant)
+    pos, index, n = _header(src, out, param)
     if pos < 0 or n <= 1:
         return pos
     if variant == 2 and n > MAX_POSITION_ALPHABET:
@@ -202,20 +178,29 @@ def qual_rans_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, variant:
     sym = np.empty(src.size, np.uint8)
     ctx = np.empty(src.size, np.int32)
     counts = np.zeros((nctx, n), np.int64)
+    # in lanes, lane 0's values (even reads) first, then lane 1's, each in read order
+    split = lane_split(aux) if lanes else src.size
     p = np.uint64(0)
+    dst = [np.uint64(0), np.uint64(split)]
     for r in range(aux.size):
+        d = dst[r & 1] if lanes else p
         q1, q2, q3 = n, n, n
         for at in range(aux[r]):
             s = index[src[p]]
             c = qual_context(variant, q1, q2, q3, n, at)
-            sym[p] = s
-            ctx[p] = c
+            sym[d] = s
+            ctx[d] = c
             counts[np.uint64(c), np.uint64(s)] += 1
             q3, q2, q1 = q2, q1, s
             p += np.uint64(1)
+            d += np.uint64(1)
+        if lanes:
+            dst[r & 1] = d
     pos, freqs, cums = write_model(counts, out, pos)
     if pos < 0:
         return -1
+    if lanes:
+        return encode_lanes(sym, ctx, split, freqs, cums, out, pos)
     return encode_body(sym, ctx, freqs, cums, out, pos)
 
 
@@ -224,9 +209,9 @@ def qual_rans_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
     """Fills ``out`` (any prefix of the stream); 0 ok, 1 corrupt."""
     if out.size == 0:
         return 0
-    if src.size < 2 or src[0] >= QUAL_VARIANTS:
+    if src.size < 2 or int(src[0]) & ~TWO_LANES >= QUAL_VARIANTS:
         return 1
-    variant = int(src[0])
+    variant = int(src[0]) & ~TWO_LANES
     n = int(src[1])
     if n == 0:
         n = 256
@@ -242,11 +227,14 @@ def qual_rans_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
     pos, freqs, cums, present, lut, ready = read_model(src, 2 + n, nctx, n)
     if pos < 0:
         return 1
+    fc = packed_rows(freqs, cums)
+    if int(src[0]) & TWO_LANES:
+        return decode_lanes(src, pos, variant, n, aux, out, freqs, cums, present, lut, ready,
+                            fc)
     end = src.size
     x0, x1, pos = dec_start(src, pos, end)
     if pos < 0:
         return 1
-    fc = packed_rows(freqs, cums)
     body = padded_body(src, pos, end)
     bend = end - pos
     bp = 0

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .qual_rans_lanes import TWO_LANES
 from .defs import (dna2, dna_cm, dna_k8, dna_seeded, qual_cm, qual_o2, qual_rans, qual_sorted, rans_bytes,
                    rc_o1, stored, title_col, title_rans, title_tok)
 from .dispatch import decode_stream, decode_stream_with, encode_stream, encode_stream_with
@@ -58,20 +59,21 @@ LANES = 16
 LEVELS: dict[int, dict[str, tuple[tuple[str, int], ...]]] = {
     1: {"titles": (("title-rans", 0), ("title-rans", 2)),
         "dna": (("dna2", 0), ("rans-bytes", 1)),
-        "qual": (("qual-rans", 0), ("qual-rans", 1), ("qual-rans", 2)),
+        "qual": (("qual-rans", 0 | TWO_LANES), ("qual-rans", 1 | TWO_LANES),
+                 ("qual-rans", 2 | TWO_LANES)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
     5: {"titles": (("title-rans", 0), ("title-rans", 2)),
         "dna": (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
                 ("dna-k8", dna_k8.param(11, True, 2, lanes=LANES))),
-        "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),
+        "qual": (("qual-rans", 1 | TWO_LANES), ("qual-sorted", 0), ("qual-sorted", 1),
                  ("qual-sorted", 2), ("qual-sorted", 3), ("qual-sorted", 4)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},
     9: {"titles": (("title-rans", 0), ("title-rans", 2), ("title-tok", 0)),
         "dna": (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
                 ("dna-k8", dna_k8.param(12, True, 2, lanes=LANES))),
-        "qual": (("qual-rans", 1), ("qual-sorted", 0), ("qual-sorted", 1),
+        "qual": (("qual-rans", 1 | TWO_LANES), ("qual-sorted", 0), ("qual-sorted", 1),
                  ("qual-sorted", 2), ("qual-sorted", 3), ("qual-sorted", 4)),
         "lengths": (("rans-bytes", 1),),
         "layout": (("rans-bytes", 0),)},

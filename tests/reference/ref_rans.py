@@ -91,29 +91,36 @@ def qual_context(variant: int, q1: int, q2: int, q3: int, n: int, at: int) -> in
     return (q1 * 4 + d) * 32 + min(at // 8, 31)
 
 
-def qual_rans(data: bytes, lengths: list[int], variant: int) -> bytes | None:
+def qual_rans(data: bytes, lengths: list[int], param: int) -> bytes | None:
     """The QUAL_RANS stream, or None where the codec refuses (variant 2 over more than
-    64 symbols)."""
-    head, idx, n = dense(data, variant)
+    64 symbols). ``param``: the variant, plus 0x10 for two lanes (NGSC 1.10: reads 0, 2,
+    4, ... in lane 0's body, the others in lane 1's, after a 4-byte length of lane 0's)."""
+    variant, lanes = param & 0x0F, param & 0x10
+    head, idx, n = dense(data, param)
     if n <= 1:
         return head
     if variant == 2 and n > 64:
         return None
     nctx = n + 1 if variant == 0 else 4 * (n + 1) * (1 if variant == 1 else 32)
-    sym, ctx, p = [], [], 0
-    for length in lengths:
+    sym, ctx, lane, p = [], [], [], 0
+    for r, length in enumerate(lengths):
         q1 = q2 = q3 = n
         for at in range(length):
             s = idx[data[p]]
             sym.append(s)
             ctx.append(qual_context(variant, q1, q2, q3, n, at))
+            lane.append(r % 2)
             q1, q2, q3 = s, q1, q2
             p += 1
     rows = [[0] * n for _ in range(nctx)]
     for s, c in zip(sym, ctx):
         rows[c][s] += 1
     model, freqs = tables(rows)
-    return head + model + body(sym, ctx, freqs)
+    if not lanes:
+        return head + model + body(sym, ctx, freqs)
+    parts = [body([s for s, k in zip(sym, lane) if k == j],
+                  [c for c, k in zip(ctx, lane) if k == j], freqs) for j in (0, 1)]
+    return head + model + len(parts[0]).to_bytes(4, "little") + parts[0] + parts[1]
 
 
 def put_symbols(sym: list[int], ctx: list[int], nctx: int, nsym: int) -> bytes:

@@ -105,7 +105,7 @@ def _binned(reads: list[bytes]) -> list[bytes]:
     return [bytes(33 + min(max(b - 33, 0), 41) // 6 * 6 for b in r) for r in reads]
 
 
-@pytest.mark.parametrize("variant", [0, 1, 2])
+@pytest.mark.parametrize("variant", [0, 1, 2, 0x10, 0x11, 0x12])
 @pytest.mark.parametrize("reads", [QUALS, ONT[3::4][:5], _binned(QUALS)])
 def test_qual_rans_matches_reference(variant, reads):
     data = b"".join(reads)
@@ -142,8 +142,34 @@ def test_qual_rans_position_variant():
     assert decode_stream(BY_NAME["qual-rans"].id, forged, lens([wide]), dec) == 1
 
 
+@pytest.mark.parametrize("variant", [0x10, 0x12])
+def test_qual_rans_lanes_decode_every_prefix(variant):
+    """Two lanes (NGSC 1.10), reads of uneven lengths (an odd count, an empty read): every
+    prefix decodes to the text's prefix, the pair of reads where it ends included, and
+    the interpreted kernels (``grep --first``) give the same bytes."""
+    from phyngsc.core.jit import interpreted
+    reads = [q[: 20 + 7 * (i % 5)] for i, q in enumerate(_binned(QUALS[:13]))] + [b""] + \
+        [QUALS[20][:33]]
+    data = b"".join(reads)
+    out = np.zeros(BY_NAME["qual-rans"].worst_case(len(data)), np.uint8)
+    n = qual_rans_encode(arr(data), lens(reads), out, variant)
+    assert out[:n].tobytes() == ref_rans.qual_rans(data, [len(r) for r in reads], variant)
+    for cut in range(len(data) + 1):
+        part = np.zeros(cut, np.uint8)
+        assert decode_stream(BY_NAME["qual-rans"].id, out[:n], lens(reads), part) == 0
+        assert part.tobytes() == data[:cut]
+    too_long = np.zeros(len(data) + 1, np.uint8)
+    assert decode_stream(BY_NAME["qual-rans"].id, out[:n], lens(reads), too_long) == 1
+    with interpreted():
+        for cut in (len(data) // 2, len(data)):
+            part = np.zeros(cut, np.uint8)
+            assert decode_stream(BY_NAME["qual-rans"].id, out[:n], lens(reads), part) == 0
+            assert part.tobytes() == data[:cut]
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.binary(max_size=300), max_size=30), st.integers(0, 2))
+@given(st.lists(st.binary(max_size=300), max_size=30), st.sampled_from([0, 1, 2, 0x10, 0x11,
+                                                                       0x12]))
 def test_qual_rans_generated(reads, variant):
     data = b"".join(reads)
     out = np.zeros(len(data) * 4 + (1 << 20), np.uint8)
@@ -304,7 +330,8 @@ def test_worst_case_output_size_holds(spec):
     rng = np.random.default_rng(3)
     params = {"dna-cm": [11 | 256 | 4 << 16], "dna-k8": [11 | 256 | 2 << 16, 1 | 127 << 16,
                                                  11 | 256 | 3 << 9 | 2 << 16],
-              "qual-cm": [0, 1], "qual-sorted": [0, 1, 2, 3, 4], "qual-rans": [0, 1, 2],
+              "qual-cm": [0, 1], "qual-sorted": [0, 1, 2, 3, 4],
+              "qual-rans": [0, 1, 2, 0x10, 0x11, 0x12],
               "rans-bytes": [0, 1], "title-rans": [0, 1]}.get(spec.name, [0])
     for data, lengths in _inputs(rng):
         bound = spec.worst_case(len(data))
@@ -319,7 +346,8 @@ def test_worst_case_output_size_holds(spec):
 
 
 @pytest.mark.parametrize("name,bad", [("dna-k8", 0), ("dna-k8", 14), ("dna-k8", 11 | 128 << 16),
-                                      ("qual-sorted", 5), ("qual-rans", 3), ("rans-bytes", 2),
+                                      ("qual-sorted", 5), ("qual-rans", 3), ("qual-rans", 0x13),
+                                      ("qual-rans", 0x20), ("rans-bytes", 2),
                                       ("title-rans", 3)])
 def test_bad_parameters_are_refused(name, bad):
     data = b"".join(QUALS[:3])
@@ -340,7 +368,9 @@ STREAM_OF = {"rc-o1": (*TITLE_1500, 0), "dna2": (*DNA_N, 0), "qual-o2": (*QUAL_3
              # NGSC 1.4's position variants, over binned qualities (where they apply)
              "qual-sorted:3": (b"".join(_binned(QUALS[:30])), _binned(QUALS[:30]), 3),
              "qual-rans:2": (b"".join(_binned(QUALS[:30])), _binned(QUALS[:30]), 2),
-             "qual-sorted:4": (*QUAL_30, 4)}    # NGSC 1.9: previous value, position band
+             "qual-sorted:4": (*QUAL_30, 4),    # NGSC 1.9: previous value, position band
+             "qual-rans:lanes": (*QUAL_30, 0x11),  # NGSC 1.10: two lanes
+             "qual-rans:lanes-odd": (b"".join(QUALS[:29]), QUALS[:29], 0x10)}
 
 
 @pytest.mark.parametrize("name", sorted(STREAM_OF))

@@ -36,8 +36,9 @@ def test_golden_archive_verifies(entry):
 #: new tag with make_golden.py and moves this list to it (0.17: NGSC 1.7's lanes at levels
 #: 5 and 9; 0.18: NGSC 1.8's chained seed in lanes, and 16 lanes instead of 8; 0.19: trial
 #: winners reused across a trial group, the same format; 0.20: NGSC 1.9's QUAL_SORTED
-#: variant 4 among the quality candidates of levels 5 and 9).
-REENCODE = {"v0.20-L": {"window": 8192}, "v0.20-seed-L": {"window": 4096, "seed": 16384}}
+#: variant 4 among the quality candidates of levels 5 and 9; 0.22: NGSC 1.10's QUAL_RANS
+#: in two lanes).
+REENCODE = {"v0.22-L": {"window": 8192}, "v0.22-seed-L": {"window": 4096, "seed": 16384}}
 
 
 def _minor_now(data: bytes) -> bytes:
@@ -109,7 +110,8 @@ def test_golden_archives_cover_every_quality_variant_a_level_may_choose():
     """The quality codecs' variants (their first byte) change the context model: each
     one a level lists must be held by a golden archive, NGSC 1.4's position variants
     (QUAL_RANS 2 at level 1, QUAL_SORTED 3 at levels 5 and 9) and NGSC 1.9's band
-    variant (QUAL_SORTED 4, `v0.20-deep-L*-art_msv3_1000`) included."""
+    variant (QUAL_SORTED 4, `v0.20-deep-L*-art_msv3_1000`) and NGSC 1.10's QUAL_RANS in
+    two lanes (`v0.22-L*`, the position variant in `v0.22-deep-L1-*`) included."""
     from phyngsc.codecs.registry import BY_NAME, LEVELS
     may = {(BY_NAME[name].id, p) for level in LEVELS for name, p in LEVELS[level]["qual"]
            if name in ("qual-rans", "qual-sorted")}
