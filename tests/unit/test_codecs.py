@@ -93,6 +93,29 @@ def test_dna2_roundtrip(text):
     assert _roundtrip(CODEC_ID["dna2"], data) == data
 
 
+def test_dna2_decodes_into_any_destination_offset_and_prefix():
+    """The decoder stores four bases at a time through a uint32 view of its destination:
+    destinations that start at any byte offset and prefixes of every length up to a few
+    groups, compiled and interpreted, give the exact bases (exceptions patched in)."""
+    from phyngsc.codecs.dna import dna2_decode
+    from phyngsc.core.jit import interpreted
+    src = np.frombuffer(b"ACGTNACGGTTAC" * 7 + b"ACx", np.uint8)
+    out = np.zeros(1000, np.uint8)
+    enc = out[:dna2_encode(src, out)].copy()
+    for interpret in (False, True):
+        for off in range(4):
+            for cut in list(range(0, 13)) + [src.size - 1, src.size]:
+                buf = np.zeros(src.size + 8, np.uint8)
+                dst = buf[off:off + cut]
+                if interpret:
+                    with interpreted():
+                        status = dna2_decode(enc, dst)
+                else:
+                    status = dna2_decode(enc, dst)
+                assert status == 0 and dst.tobytes() == src[:cut].tobytes()
+                assert not buf[off + cut:].any() and not buf[:off].any()
+
+
 def test_encoder_reports_small_output_buffer():
     src = np.frombuffer(bytes(range(256)) * 10, np.uint8)
     for codec in (CODEC_ID["stored"], CODEC_ID["rc-o1"], CODEC_ID["qual-o2"], CODEC_ID["title-col"]):
