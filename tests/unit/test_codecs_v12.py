@@ -420,14 +420,14 @@ def test_damaged_sub_blocks_never_decode_to_wrong_text(level, source):
 
 
 @pytest.mark.parametrize("source,level,codec,variant", [
-    ("art_hs25_2000", 1, "qual-rans", 2), ("art_hs25_2000", 5, "qual-sorted", 3),
+    ("art_hs25_2000", 1, "qual-rans", 2 | 0x10), ("art_hs25_2000", 5, "qual-sorted", 3),
     ("art_hs25_2000", 9, "qual-sorted", 3), ("art_msv3_1000", 5, "qual-sorted", 4),
     ("art_msv3_1000", 9, "qual-sorted", 4)])
 def test_trial_chooses_the_position_variants(source, level, codec, variant):
     """ART reads, scored on the sample's second half: the position variants win the
     trial, the exact position for HiSeq 2500's binned qualities (2,000 reads), the
     previous value and a band of five positions (NGSC 1.9) for MiSeq v3's unbinned ones
-    (1,000 reads of 250 bp)."""
+    (1,000 reads of 250 bp). Level 1's QUAL_RANS is in two lanes (0x10, NGSC 1.10)."""
     from phyngsc.format.constants import SID_QUAL
     from phyngsc.format.subblock import SubBlockHeader
     text = (DATA / "deep" / f"{source}.fastq").read_bytes()
