@@ -82,6 +82,8 @@ def _pair(variant: int, n: int, la: int, lb: int, a0: int, a1: int, bpa: int, b0
     un = np.uint64(n)
     qa1, qa2, qa3 = n, n, n
     qb1, qb2, qb3 = n, n, n
+    # the two lanes are written out, not a helper called twice: the row builder must be
+    # called from this loop itself (see _step), and each lane's state stays in registers
     for t in range(max(la, lb)):
         if t < la:
             c = np.uint64(qual_context(variant, qa1, qa2, qa3, n, t))
