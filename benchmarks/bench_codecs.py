@@ -53,7 +53,7 @@ def prefault(mib: int) -> None:
     second costs the next process to touch it about 1.2-2 s of system time a GiB (as if
     handed back to the host: the virtio-balloon driver is loaded), so a tool's
     time then depends on how long the machine sat idle before it and grows with its
-    footprint (docs/performance.md, 0.21.1). Bare-metal nodes do not pay that."""
+    footprint (docs/performance.md, 0.22.0). Bare-metal nodes do not pay that."""
     subprocess.run([sys.executable, "-c", f"x = b'\\1' * ({int(mib)} << 20)"], check=True)
 
 

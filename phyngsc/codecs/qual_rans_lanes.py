@@ -8,7 +8,7 @@ With two lanes, read ``r`` belongs to lane ``r % 2``; each lane has its own body
 own two states) and the decoder takes the reads in pairs, position by position: value
 ``t`` of read ``2m``, then value ``t`` of read ``2m + 1``, so two chains run side by
 side. The static model (tables, contexts, alphabet) is the one-lane stream's, counted
-over all reads. On MiSeq qualities (variant 0) decoding went from 4.1 to 2.6 ns a
+over all reads. On MiSeq qualities (variant 0) decoding went from 3.9 to 3.1 ns a
 value; four lanes in the same loop were no faster than two (docs/performance.md).
 
 Encoded form (the variant byte with bit 4 set, :data:`TWO_LANES`): the one-lane
@@ -61,9 +61,9 @@ def encode_lanes(sym: np.ndarray, ctx: np.ndarray, split: int, freqs: np.ndarray
 def _step(x0: int, x1: int, bp: int, c: np.uint64, lut: np.ndarray, fc: np.ndarray,
           un: np.uint64, body: np.ndarray) -> tuple:
     """Decode one value of a lane in context ``c`` (its slot row built): the lane's ``(x0,
-    x1, bp)`` after it and the symbol. The caller builds rows: a call to
-    :func:`.rans.lookup_row` in here made Numba count references to every array the
-    step touches, value by value (55 ns a value instead of 3)."""
+    x1, bp)`` after it and the symbol. The caller builds rows: with the call to
+    :func:`.rans.lookup_row` in here (never taken once the rows exist) the loop ran at
+    55 ns a value instead of 3, apparently Numba's reference counting of the arrays."""
     slot = x0 & (M - 1)           # the lane's states take turns, as in one lane
     s = np.uint64(lut[c, np.uint64(slot)])
     x, bp = dec_advance(x0, fc[c * un + s], slot, body, bp)
@@ -145,16 +145,17 @@ def decode_lanes(src: np.ndarray, pos: int, variant: int, n: int, aux: np.ndarra
             return 0
         la = aux[g]
         lb = aux[g + 1] if g + 1 < aux.size else 0
-        if p + la + lb <= lim:
-            dst, oa, ob = out, p, p + la
-        else:                         # the pair where a prefix ends: decoded aside
+        partial = p + la + lb > lim   # the pair where a prefix ends: decoded aside
+        if partial:
             dst, oa, ob = np.empty(la + lb, np.uint8), 0, la
+        else:
+            dst, oa, ob = out, p, p + la
         a0, a1, bpa, b0, b1, bpb, bad = _pair(variant, n, la, lb, a0, a1, bpa, b0, b1, bpb,
                                               dst, oa, ob, alphabet, freqs, cums, present,
                                               lut, ready, fc, body_a, end_a, body_b, end_b)
         if bad:
             return 1
-        if p + la + lb > lim:
+        if partial:
             out[p:lim] = dst[:lim - p]
         p += la + lb
     # as in one lane, a prefix may end before the bodies do: final states not checked

@@ -178,12 +178,15 @@ def qual_rans_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, param: i
     sym = np.empty(src.size, np.uint8)
     ctx = np.empty(src.size, np.int32)
     counts = np.zeros((nctx, n), np.int64)
-    # in lanes, lane 0's values (even reads) first, then lane 1's, each in read order
+    # in lanes, lane 0's values (even reads) first, then lane 1's, each in read order;
+    # in one lane every read is lane 0's, so ``d`` follows ``p``
+    nxt = np.zeros(2, np.uint64)      # where the next value of lane 0 / lane 1 goes
     split = lane_split(aux) if lanes else src.size
+    nxt[1] = split
     p = np.uint64(0)
-    dst = [np.uint64(0), np.uint64(split)]
     for r in range(aux.size):
-        d = dst[r & 1] if lanes else p
+        lane = r & 1 if lanes else 0
+        d = nxt[lane]
         q1, q2, q3 = n, n, n
         for at in range(aux[r]):
             s = index[src[p]]
@@ -194,8 +197,7 @@ def qual_rans_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, param: i
             q3, q2, q1 = q2, q1, s
             p += np.uint64(1)
             d += np.uint64(1)
-        if lanes:
-            dst[r & 1] = d
+        nxt[lane] = d
     pos, freqs, cums = write_model(counts, out, pos)
     if pos < 0:
         return -1
@@ -209,9 +211,12 @@ def qual_rans_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
     """Fills ``out`` (any prefix of the stream); 0 ok, 1 corrupt."""
     if out.size == 0:
         return 0
-    if src.size < 2 or int(src[0]) & ~TWO_LANES >= QUAL_VARIANTS:
+    if src.size < 2:
         return 1
+    lanes = int(src[0]) & TWO_LANES
     variant = int(src[0]) & ~TWO_LANES
+    if variant >= QUAL_VARIANTS:
+        return 1
     n = int(src[1])
     if n == 0:
         n = 256
@@ -228,7 +233,7 @@ def qual_rans_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
     if pos < 0:
         return 1
     fc = packed_rows(freqs, cums)
-    if int(src[0]) & TWO_LANES:
+    if lanes:
         return decode_lanes(src, pos, variant, n, aux, out, freqs, cums, present, lut, ready,
                             fc)
     end = src.size
