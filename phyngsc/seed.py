@@ -130,6 +130,11 @@ class SeedText:
             a, r = b, r + reads
 
 
+#: Whether any level's seeded sub-blocks learn as they are coded (``seeded_inc`` > 0):
+#: only then do the encoders need a working copy of the model per thread.
+SEEDED_LEARN = any(p.seeded_inc > 0 for p in SEEDS.values())
+
+
 @dataclass
 class Seeding:
     """What an encoder needs of the seed: sub-blocks starting before ``end`` (an input,
@@ -140,7 +145,9 @@ class Seeding:
     ``model`` hold the seed model (0: all); a walked chain leaves its working rows unset
     until :meth:`model_for` meets the first seeded sub-block, so that the chained streams
     still waiting for their seed sub-blocks and the working rows are never in memory at
-    once (level 5's peak: 410 MiB -> under 400)."""
+    once (level 5's peak: 410 MiB -> under 400). Since phyngsc 0.23 no level's seeded
+    candidates learn (``SeedPreset.seeded_inc`` 0, NGSC 1.11): they all read the model
+    row at once, and the working rows are never filled (:data:`SEEDED_LEARN`)."""
 
     end: int
     model: np.ndarray
@@ -155,10 +162,11 @@ class Seeding:
     def model_for(self, roles: np.ndarray) -> np.ndarray:
         """The model argument of a batch of sub-blocks of ``roles``: the seed model's row
         alone while only seed sub-blocks come (their candidates never code with it), the
-        whole workspace, every row filled (once), from the first seeded one on."""
+        whole workspace, every row filled (once), from the first seeded one on, where a
+        level's seeded candidates learn (else the row alone for them too)."""
         if self.filled == 0:
             return self.model
-        if not np.any(np.asarray(roles) == ROLE_SEEDED):
+        if not SEEDED_LEARN or not np.any(np.asarray(roles) == ROLE_SEEDED):
             return self.model[:self.row_size]
         self.model = fill_rows(self.model, self.row_size, None, self.filled)
         self.filled = 0

@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..core.checksums import crc32
+from ..codecs.defs.dna_seeded import static_stream
 from ..codecs.registry import BY_ID, CODEC_NAMES
 from ..errors import ArchiveError, UsageError, open_input
 from ..format.constants import (BLOCK_HEADER_SIZE, FILE_HEADER_SIZE,
@@ -26,8 +27,6 @@ from ..format.footer import ArchiveIndex, Footer
 from ..format.subblock import SubBlockHeader
 
 _HEADER_PEEK = 4096
-#: Seed sub-blocks decoded at a time while training the seed model.
-SEED_GROUP = 8
 
 
 class Record(NamedTuple):
@@ -272,34 +271,8 @@ class Archive:
         seed = self.footer.seed
         if seed.chained:
             return self.chain().model()
-        from ..core.varint import varints_to_array
-        from ..format.constants import SID_DNA, SID_LENGTHS
-        from ..seed import train
-        from ..subblock_decode import SubBlockCorrupt, decode_streams
-        # a few sub-blocks at a time, their bases straight into one buffer: memory holds
-        # the seed's bases (no more than its text: untouched pages are free) and one
-        # group's streams
-        dna = np.empty(int(self.index.raw_length[:seed.n_subblocks].sum()), np.uint8)
-        parts, n = [], 0
-        for first in range(0, seed.n_subblocks, SEED_GROUP):
-            group = range(first, min(first + SEED_GROUP, seed.n_subblocks))
-            try:
-                headers, streams = decode_streams([self.subblock_bytes(i) for i in group],
-                                                  (SID_DNA, SID_LENGTHS))
-            except SubBlockCorrupt as exc:
-                raise self.subblock_error(first + exc.index, exc.reason) from None
-            for i, h, s in zip(group, headers, streams):
-                d = s[SID_DNA]
-                if n + d.size > dna.size:
-                    raise self.subblock_error(i, "more bases than the sub-block's text")
-                dna[n:n + d.size] = d
-                n += d.size
-                parts.append(varints_to_array(s[SID_LENGTHS], h.n_records))
-        dna = dna[:n]
-        lengths = np.concatenate(parts)
-        if int(lengths.sum()) != dna.size:
-            raise self.subblock_error(0, "seed read lengths do not match its bases")
-        return train(dna, lengths, seed)
+        from .joined_seed import joined_model
+        return joined_model(self)
 
     def seed_index(self):
         """The seed index beside the archive (:class:`.seed_index.SeedIndex`), loaded on
@@ -382,32 +355,38 @@ class Archive:
 
     def seed_model_for(self, indices: Iterable[int],
                        data: list[bytes] | None = None) -> np.ndarray | None:
-        """:meth:`seed_workspace` (for the Python thread that made it; any other thread gets
-        :meth:`seed_model`, which its decoders copy, as rows go by Numba thread id) if any of
-        sub-blocks ``indices`` has a stream whose codec
-        uses it (DNA_SEEDED), else None: reading only sub-blocks that do not need the
-        model (the seed sub-blocks, those where another DNA codec won) never trains it.
-        ``data``: the sub-blocks' bytes when the caller read them already (their headers
-        are read from there; a header that does not parse is left to their decoding to
-        report); otherwise the headers are read up to the first one that needs it."""
+        """What decoders of sub-blocks ``indices`` need of the seed: None when no stream
+        uses it (DNA_SEEDED; reading only sub-blocks that do not never trains the model),
+        :meth:`seed_model` when every such stream is static (NGSC 1.11: decoders only read
+        it, all threads at once), else :meth:`seed_workspace` (to the Python thread that
+        made it; any other gets :meth:`seed_model`, which its decoders copy, as rows go by
+        Numba thread id). ``data``: the sub-blocks' bytes when the caller read them (a
+        header that does not parse is left to their decoding to report); otherwise the
+        headers are read up to the first stream that uses the model (taken to learn)."""
         if self.footer.seed is None:
             return None
+        used = False
         for k, i in enumerate(indices):
             if data is None:
-                hdr = self.subblock_header(int(i))
+                hdr, size = self.subblock_header(int(i)), 0
             else:
                 try:
-                    hdr, _size = SubBlockHeader.unpack(data[k])
+                    hdr, size = SubBlockHeader.unpack(data[k])
                 except FormatViolation:
                     continue
+            at = size
             for s in hdr.streams:
                 spec = BY_ID.get(s.codec)
                 if spec is not None and spec.uses_model:
-                    ws = self.seed_workspace(len(indices) if data is not None else None)
-                    if threading.get_ident() == self._workspace_owner:
-                        return ws
-                    return self.seed_model()    # another thread: copies, shares nothing
-        return None
+                    used = True
+                    if data is None or not static_stream(data[k], at, s.encoded_length):
+                        ws = self.seed_workspace(len(indices) if data is not None else None)
+                        if threading.get_ident() == self._workspace_owner:
+                            return ws
+                        return self.seed_model()    # another thread: copies, shares nothing
+                at += s.encoded_length
+        # every stream that uses it is static (NGSC 1.11): the model alone, read by all
+        return self.seed_model() if used else None
 
     def subblock_error(self, i: int, reason: str) -> ArchiveError:
         """The error for sub-block ``i`` (input order)."""
@@ -445,3 +424,4 @@ class Archive:
 def open_archive(path: str) -> Archive:
     """Open an NGSC archive for reading (footer only; no MPI)."""
     return Archive(path)
+

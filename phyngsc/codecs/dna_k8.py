@@ -2,9 +2,10 @@
 
 Encoded form (docs/format.md, *DNA_K8*): byte k (1..14; 13 before NGSC 1.6), byte flags
 (bit 0: learn each read's reverse complement too; bits 1-3, NGSC 1.7: log2 of the lane
-count, :mod:`.dna_k8_lanes`), byte inc (1..127), then the exception list exactly as
-DNA_CM writes it (varint E; if E > 0, varint D, varint L and L bytes of RC_O1-coded gaps
-and bytes), then the range-coded bases (:mod:`.arith`): one coder, or the lanes.
+count, :mod:`.dna_k8_lanes`), byte inc (1..127; from NGSC 1.11 also 0: a static model,
+the table never changes), then the exception list exactly as DNA_CM writes it (varint E;
+if E > 0, varint D, varint L and L bytes of RC_O1-coded gaps and bytes), then the
+range-coded bases (:mod:`.arith`): one coder, or the lanes.
 
 Model: the context is the last k bases of the stream, newest in the low 2 bits, so
 the four successors of a context are adjacent and the 16 contexts two bases on
@@ -160,7 +161,7 @@ def dna_k8_encode_logged(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: i
     cannot undo it)."""
     if logged.size > 0:
         logged[0] = 0
-    if out.size < 3 or not 1 <= k <= MAX_K or not 1 <= inc <= 127 or F.size != 4 << (2 * k):
+    if out.size < 3 or not 1 <= k <= MAX_K or not 0 <= inc <= 127 or F.size != 4 << (2 * k):
         return -1
     lg = lanes_log2(lanes)
     if lg < 0:
@@ -230,7 +231,7 @@ def dna_k8_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, init: np.nd
         return 1 if out.size else 0
     k = np.int64(src[0])
     inc = np.int64(src[2])
-    if k < 1 or k > MAX_K or inc < 1 or inc > 127 or stream_lanes(src[1]) == 0:
+    if k < 1 or k > MAX_K or inc < 0 or inc > 127 or stream_lanes(src[1]) == 0:
         return 1
     if init.size != 0 and init.size != 4 << (2 * k):
         return 1
@@ -271,7 +272,7 @@ def dna_k8_decode_logged(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: n
     revcomp = (src[1] & 1) == 1
     inc = np.int64(src[2])
     lanes = stream_lanes(src[1])
-    if k < 1 or k > MAX_K or inc < 1 or inc > 127 or lanes == 0 or F.size != 4 << (2 * k):
+    if k < 1 or k > MAX_K or inc < 0 or inc > 127 or lanes == 0 or F.size != 4 << (2 * k):
         return 1
     pos, n_exc, exc = read_exceptions(src, 3)
     if pos < 0:

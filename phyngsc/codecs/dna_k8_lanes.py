@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.jit import kernel
-from ..core.tables import prefetch
+from ..core.tables import prefetch, prefetch_read
 from .arith import MASK32, dec_start_from, dec_take_from, enc_end_to, enc_put_to, enc_start
 from .k8_model import (AHEAD, BASES, interval, learn, learn_revcomp, pick, read_end,
                        read_scratch)
@@ -149,7 +149,7 @@ def _run_lanes(codes: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, revc
             low[lane], rng[lane], at[lane] = enc_start(buf, lane * cap)
     base = np.int64(F.ctypes.data)
     warm = 0
-    logging = log.size > 0 and not revcomp
+    logging = log.size > 0 and not revcomp and inc > 0
     cap_log = log.size // 2
     done = 0
     a = 0
@@ -242,9 +242,10 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
     """Decode the ``lanes`` lanes at ``src[pos:]`` into ``out`` (and the 2-bit codes into
     ``codes``), learning into ``F``; 0 ok, 1 corrupt (exceptions not yet applied).
 
-    ``log`` (uint32, empty: none) and ``logged[0]``: without ``revcomp``, an undo log of
-    the learning (:func:`~.seed_workspace.undo_learning`): for each base learned, in order,
-    its context's offset in ``F`` and the context's four counters before (little endian),
+    ``log`` (uint32, empty: none) and ``logged[0]``: without ``revcomp`` and with ``inc``
+    > 0 (a static model learns nothing and is only read), an undo log of the learning
+    (:func:`~.seed_workspace.undo_learning`): for each base learned, in order, its
+    context's offset in ``F`` and the context's four counters before (little endian),
     while they fit (``logged[0]``: the bases learned; more than ``log.size // 2``: the log
     is incomplete). The counters are in cache when they are logged, where putting a
     context back later reads a line of the model and writes one of ``F`` that no cache
@@ -280,7 +281,8 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
     base = np.int64(F.ctypes.data)
     bases = BASES
     warm = 0
-    logging = log.size > 0 and not revcomp
+    learning = inc > 0
+    logging = log.size > 0 and not revcomp and learning
     cap = log.size // 2
     done = 0
     a = 0
@@ -292,8 +294,11 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
             for lane in range(lanes):
                 if t < upto[lane]:
                     c = ctx[lane]
-                    # its 16 grandchildren: one line
-                    prefetch(base + np.int64((c << _U6) & (umask << _U2)))
+                    # its 16 grandchildren: one line (a static model is only read)
+                    if learning:
+                        prefetch(base + np.int64((c << _U6) & (umask << _U2)))
+                    else:
+                        prefetch_read(base + np.int64((c << _U6) & (umask << _U2)))
                     j = _U4 * c
                     s, cum, f, q = pick(F, j, code[lane], rng[lane])
                     code[lane], rng[lane], at[lane] = dec_take_from(

@@ -3,7 +3,7 @@
 Context = the last k bases, newest in the low 2 bits, so a context's four counters
 start at ``4 * ctx`` and the 16 contexts two bases on share one 64-byte line. Learning
 base ``s`` adds ``inc`` to its counter, halving all four (rounding up) first when it
-would pass 255. The one-lane coders (:mod:`.dna_k8`) and the two-lane ones
+would pass 255; ``inc`` 0 (NGSC 1.11) is a static model that never learns. The one-lane coders (:mod:`.dna_k8`) and the two-lane ones
 (:mod:`.dna_k8_lanes`) learn through these helpers, so they cannot drift apart.
 """
 
@@ -30,12 +30,14 @@ _U3 = np.uint64(3)
 @kernel(inline=True)
 def learn(F: np.ndarray, j: int, s: int, inc: int) -> None:
     """Learn base ``s`` (0-3) in the context whose counters start at ``F[j]``; ``j`` and
-    ``s`` of one integer type (both int64, or both uint64)."""
-    if np.int64(F[j + s]) + inc > 255:
-        r = np.int64(j)
-        for t in range(4):
-            F[r + t] = (np.int64(F[r + t]) + 1) >> 1
-    F[j + s] = np.int64(F[j + s]) + inc
+    ``s`` of one integer type (both int64, or both uint64). ``inc`` 0 (a static model,
+    NGSC 1.11) never writes ``F``: threads may then share one table."""
+    if inc > 0:
+        if np.int64(F[j + s]) + inc > 255:
+            r = np.int64(j)
+            for t in range(4):
+                F[r + t] = (np.int64(F[r + t]) + 1) >> 1
+        F[j + s] = np.int64(F[j + s]) + inc
 
 
 @kernel(inline=True)
@@ -79,7 +81,9 @@ def learn_revcomp(F: np.ndarray, codes: np.ndarray, a: int, n: int, mask: int,
     """Update the model with the reverse complement of ``codes[a:a+n]`` (``cx``: scratch
     of at least ``n`` entries). The read's contexts are computed first and all loaded
     before the first update, so that their cache misses overlap; returns the sum of
-    those loads (to keep them)."""
+    those loads (to keep them). With ``inc`` 0 (static) it does nothing."""
+    if inc == 0:
+        return 0
     ctx = 0
     for t in range(n):
         cx[t] = 4 * ctx

@@ -97,7 +97,9 @@ class SeedPreset:
     ``large``: ``(bytes, k, inc)``, a higher order (and its increment) for a seed of at
     least that many bytes of input; ``seeded_revcomp``: whether a seeded sub-block's
     DNA_SEEDED coder also learns its own reads' reverse complements (the seed itself
-    learns both strands when ``revcomp``)."""
+    learns both strands when ``revcomp``); ``seeded_inc``: the increment a seeded
+    sub-block's DNA_SEEDED coder learns its own reads with, 0 for none (a static model,
+    NGSC 1.11)."""
 
     seed_bytes: int
     k: int
@@ -105,10 +107,12 @@ class SeedPreset:
     inc: int
     large: tuple[int, int, int] | None = None
     seeded_revcomp: bool = False
+    seeded_inc: int = 0
 
 
 #: Levels with a seed model (docs/format.md, *Seed model*); memory is ``4**(k+1)`` bytes
-#: for the model plus one working copy per thread. The increments (3 at order 12, 8 at
+#: for the model (plus a working copy per thread to read archives whose seeded sub-blocks
+#: learn, phyngsc 0.7-0.22). The increments (3 at order 12, 8 at
 #: order 13; 2 before phyngsc 0.9) code seeded sub-blocks of a 25x run smallest: the
 #: sparser the contexts, the more one sighting should count (docs/performance.md).
 #: Order 14 (phyngsc 0.12, NGSC 1.6; a 1 GiB table) tells apart the 14-mers of genomes
@@ -117,6 +121,10 @@ class SeedPreset:
 #: times the seed's input. Seeded sub-blocks learn only their forward strand (phyngsc
 #: 0.13): after a seed of 192 MiB or more, a sub-block's own reverse complements saved
 #: 0.08 % of its DNA bytes and cost about 20 ns a base each way (docs/performance.md).
+#: Since phyngsc 0.23 (NGSC 1.11) they learn nothing (``seeded_inc`` 0): learning their
+#: own reads saved 0.03-0.08 % of their DNA bytes on a 30x MiSeq set (orders 12 and 14)
+#: and cost a working copy of the model per thread, an undo log and a random write a
+#: base; a static model is read by every thread at once.
 SEEDS: dict[int, SeedPreset] = {
     5: SeedPreset(192 << 20, 12, True, 3),
     9: SeedPreset(256 << 20, 13, True, 8, large=(128 << 20, 14, 24)),
@@ -130,9 +138,10 @@ def _candidates(level: int, role: int, seed: SeedInfo | None
         table["dna"] = (("dna2", 0),)
     elif role == ROLE_SEEDED:
         p = SEEDS[level] if seed is None else seed
-        own_rc = p.revcomp and SEEDS[level].seeded_revcomp
+        inc = SEEDS[level].seeded_inc
+        own_rc = p.revcomp and SEEDS[level].seeded_revcomp and inc > 0
         table["dna"] = (("dna2", 0), ("dna-k8", dna_k8.param(5, False, 1)),
-                        ("dna-seeded", dna_k8.param(p.k, own_rc, p.inc, lanes=LANES)))
+                        ("dna-seeded", dna_k8.param(p.k, own_rc, inc, lanes=LANES)))
     return table
 
 

@@ -17,7 +17,9 @@ assignment in a kernel, against 90-136 ms for the 4 million contexts of one leve
 sub-block, docs/performance.md). A decoder that fails copies the whole row back (its
 bases are not to be trusted), as does a decoder in lanes stopped inside a group of reads.
 Results are exactly those of coding from a fresh copy: every context a coder touches
-is one :func:`restore_touched` visits. A plain model (one row) keeps the copying path,
+is one :func:`restore_touched` visits. A static stream (``inc`` 0, NGSC 1.11: what
+levels 5 and 9 write since phyngsc 0.23) needs none of this: its coder only reads the
+model, so every thread codes from row 0 at once and no working row is ever filled. A plain model (one row) keeps the copying path,
 as does a thread beyond the workspace's rows. Rows go by Numba thread id, so one
 workspace serves one caller at a time: two Python threads must not code with the same
 workspace at once (``Archive.seed_model_for`` gives other threads the plain model).
@@ -32,8 +34,9 @@ from ..core.jit import Native, kernel
 from ..core.tables import counter_table
 from .dna_exceptions import base_codes
 from .dna_k8_lanes import ends_group, stream_lanes
-from .dna_k8 import (MAX_K, dna_k8_decode, dna_k8_decode_codes, dna_k8_decode_logged,
-                     dna_k8_encode, dna_k8_encode_into, dna_k8_encode_logged, read_end)
+from .dna_k8 import (MAX_K, dna_k8_decode, dna_k8_decode_codes, dna_k8_decode_into,
+                     dna_k8_decode_logged, dna_k8_encode, dna_k8_encode_into,
+                     dna_k8_encode_logged, read_end)
 
 
 @kernel
@@ -172,6 +175,8 @@ def seeded_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, k: int, rev
     size = 4 << (2 * k)
     if model.size == 0 or model.size % size != 0:
         return -1
+    if inc == 0:     # static (NGSC 1.11): the model itself, only read, shared by threads
+        return dna_k8_encode_into(src, aux, out, k, revcomp, 0, model[:size], lanes)
     row = _row(model, size)
     if row == 0:
         return dna_k8_encode(src, aux, out, k, revcomp, inc, model[:size], lanes)
@@ -202,6 +207,8 @@ def seeded_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, model: np.n
     size = 4 << (2 * k)
     if model.size == 0 or model.size % size != 0:
         return 1
+    if src[2] == 0:     # static (NGSC 1.11): the model itself, only read
+        return dna_k8_decode_into(src, aux, out, model[:size])
     row = _row(model, size)
     if row == 0:
         return dna_k8_decode(src, aux, out, model[:size])

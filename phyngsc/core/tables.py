@@ -57,7 +57,7 @@ def _prefetch_py(addr: int) -> int:
     return 0
 
 
-def _prefetch_native():   # pragma: no cover - runs inside Numba's compiler
+def _prefetch_native_for(write: int):   # pragma: no cover - runs inside Numba's compiler
     from llvmlite import ir
     from numba.core import cgutils, types
     from numba.extending import intrinsic
@@ -71,18 +71,31 @@ def _prefetch_native():   # pragma: no cover - runs inside Numba's compiler
             i32 = ir.IntType(32)
             fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
             fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
-            # write intent (1), keep in all cache levels (3), data cache (1)
-            builder.call(fn, [builder.inttoptr(args[0], i8p), ir.Constant(i32, 1),
+            # read (0) or write (1) intent, keep in all cache levels (3), data cache (1)
+            builder.call(fn, [builder.inttoptr(args[0], i8p), ir.Constant(i32, write),
                               ir.Constant(i32, 3), ir.Constant(i32, 1)])
             return ir.Constant(ir.IntType(64), 0)
         return sig, codegen
     return prefetch
 
 
+def _prefetch_native():   # pragma: no cover - runs inside Numba's compiler
+    return _prefetch_native_for(1)
+
+
+def _prefetch_read_native():   # pragma: no cover - runs inside Numba's compiler
+    return _prefetch_native_for(0)
+
+
 #: ``prefetch(addr)``: asks the CPU to bring the cache line at byte address ``addr`` in
 #: (for writing), without waiting for it and without faulting on any address; returns 0.
 #: Kernels pass ``table.ctypes.data + index`` for a table they will read soon.
 prefetch = Native(_prefetch_py, _prefetch_native)
+
+#: ``prefetch_read(addr)``: :data:`prefetch` for a line that will only be read: a table
+#: several threads read at once (a static seed model, NGSC 1.11) stays shared in their
+#: caches instead of each thread's write intent taking the line from the others.
+prefetch_read = Native(_prefetch_py, _prefetch_read_native)
 
 
 @kernel

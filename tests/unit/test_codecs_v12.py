@@ -345,7 +345,7 @@ def test_worst_case_output_size_holds(spec):
                 assert dec.tobytes() == data
 
 
-@pytest.mark.parametrize("name,bad", [("dna-k8", 0), ("dna-k8", 14), ("dna-k8", 11 | 128 << 16),
+@pytest.mark.parametrize("name,bad", [("dna-k8", 0), ("dna-k8", 15 | 1 << 16), ("dna-k8", 11 | 128 << 16),
                                       ("qual-sorted", 5), ("qual-rans", 3), ("qual-rans", 0x13),
                                       ("qual-rans", 0x20), ("rans-bytes", 2),
                                       ("title-rans", 3)])
@@ -364,6 +364,7 @@ STREAM_OF = {"rc-o1": (*TITLE_1500, 0), "dna2": (*DNA_N, 0), "qual-o2": (*QUAL_3
              "rans-bytes": (*TITLE_1500, 1), "qual-rans": (*QUAL_30, 1),
              "dna-k8": (*DNA_N, 11 | 256 | 2 << 16), "qual-sorted": (*QUAL_30, 2),
              "dna-k8:lanes": (*DNA_N, 11 | 256 | 3 << 9 | 2 << 16),   # NGSC 1.7: 8 lanes
+             "dna-k8:static": (*DNA_N, 11 | 256 | 4 << 9),     # NGSC 1.11: increment 0
              "title-rans": (*TITLE_1500, 1),
              # NGSC 1.4's position variants, over binned qualities (where they apply)
              "qual-sorted:3": (b"".join(_binned(QUALS[:30])), _binned(QUALS[:30]), 3),

@@ -37,8 +37,8 @@ def test_golden_archive_verifies(entry):
 #: 5 and 9; 0.18: NGSC 1.8's chained seed in lanes, and 16 lanes instead of 8; 0.19: trial
 #: winners reused across a trial group, the same format; 0.20: NGSC 1.9's QUAL_SORTED
 #: variant 4 among the quality candidates of levels 5 and 9; 0.22: NGSC 1.10's QUAL_RANS
-#: in two lanes).
-REENCODE = {"v0.22-L": {"window": 8192}, "v0.22-seed-L": {"window": 4096, "seed": 16384}}
+#: in two lanes; 0.23: NGSC 1.11's static DNA_SEEDED streams in seeded sub-blocks).
+REENCODE = {"v0.22-L": {"window": 8192}, "v0.23-seed-L": {"window": 4096, "seed": 16384}}
 
 
 def _minor_now(data: bytes) -> bytes:

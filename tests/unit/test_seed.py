@@ -164,9 +164,11 @@ def test_roles_and_their_candidates():
 
 
 @pytest.mark.parametrize("level", [5, 9])
-def test_seeded_sub_blocks_learn_only_their_forward_strand(level, monkeypatch):
-    """The seed learns both strands; a seeded sub-block's coder only its own reads
-    (0.13: their reverse complements cost 20 ns a base for 0.08 % of the DNA)."""
+def test_seeded_sub_blocks_are_static_unless_a_preset_says_otherwise(level, monkeypatch):
+    """The seed learns both strands; a seeded sub-block's coder learns nothing (0.23, NGSC
+    1.11: 0.03-0.08 % of its DNA for a working copy per thread and a write a base), and a
+    preset that makes it learn again learns its own reads' forward strand only unless it
+    also asks for their reverse complements (0.13: 20 ns a base for 0.08 % of the DNA)."""
     dna = 1
 
     def seeded_param(seed):
@@ -175,12 +177,17 @@ def test_seeded_sub_blocks_learn_only_their_forward_strand(level, monkeypatch):
 
     for seed in (None, SeedInfo(3, 12, True, 3), SeedInfo(3, 14, True, 24)):
         p = seeded_param(seed)
-        assert (p >> 8) & 1 == 0
+        assert (p >> 8) & 1 == 0 and (p >> 16) & 255 == 0
         assert p & 255 == (SEEDS[level].k if seed is None else seed.k)
-        assert (p >> 16) & 255 == (SEEDS[level].inc if seed is None else seed.inc)
     monkeypatch.setitem(SEEDS, level, dataclasses.replace(SEEDS[level], seeded_revcomp=True))
+    assert (seeded_param(SeedInfo(3, 12, True, 3)) >> 8) & 1 == 0   # static: learns nothing
+    monkeypatch.setitem(SEEDS, level, dataclasses.replace(SEEDS[level], seeded_inc=5))
     assert (seeded_param(SeedInfo(3, 12, True, 3)) >> 8) & 1 == 1
+    assert (seeded_param(SeedInfo(3, 12, True, 3)) >> 16) & 255 == 5
     assert (seeded_param(SeedInfo(3, 12, False, 3)) >> 8) & 1 == 0
+    monkeypatch.setitem(SEEDS, level, dataclasses.replace(SEEDS[level], seeded_revcomp=False,
+                                                          seeded_inc=5))
+    assert (seeded_param(SeedInfo(3, 12, True, 3)) >> 8) & 1 == 0
 
 
 # -- the footer section ---------------------------------------------------------------
@@ -492,7 +499,7 @@ def test_seed_bases_joins_its_spans_and_places_errors():
 def test_reader_learns_the_seed_a_group_of_sub_blocks_at_a_time(tmp_path, monkeypatch):
     """NGSC 1.3 seeds (joined, form 0; phyngsc 0.7-0.9 wrote them): the reader decodes
     their sub-blocks a group at a time; the model does not depend on the group."""
-    from phyngsc.archive import reader
+    from phyngsc.archive import joined_seed
     arch = tmp_path / "s.ngsc"
     arch.write_bytes((DATA / "golden" / "v0.7-seed-L5-synthetic_cov15.ngsc").read_bytes())
     text = (DATA / "synthetic_cov15.fastq").read_bytes()
@@ -501,7 +508,7 @@ def test_reader_learns_the_seed_a_group_of_sub_blocks_at_a_time(tmp_path, monkey
         whole = a.seed_model().copy()
         n = a.count()
     for group in (1, 3):                      # groups of 3: 3 + 1 sub-blocks
-        monkeypatch.setattr(reader, "SEED_GROUP", group)
+        monkeypatch.setattr(joined_seed, "SEED_GROUP", group)
         with phyngsc.open(str(arch)) as a:
             assert np.array_equal(a.seed_model(), whole)
             assert [r.sequence for r in a.records(n - 10, n)] == [

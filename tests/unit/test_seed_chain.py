@@ -15,6 +15,7 @@ from phyngsc.codecs.dna_k8 import dna_k8_decode_into, dna_k8_encode_into, dna_k8
 from phyngsc.codecs.dna_exceptions import base_codes
 from phyngsc.codecs.registry import ROLE_SEED, ROLE_SEEDED
 from phyngsc.codecs.seed_workspace import model_table
+from phyngsc import seed as seed_module
 from phyngsc.errors import ArchiveError
 from phyngsc.format.container import FormatViolation
 from phyngsc.format.footer import Footer, SeedInfo
@@ -131,7 +132,13 @@ def test_prepare_walks_the_chain_and_decodes_back(form, lanes):
     only_seed = seeding.model_for(np.array([ROLE_SEED, ROLE_SEED]))
     assert only_seed.size == model.size and np.array_equal(only_seed, model)
     assert seeding.filled == 1
-    ws = seeding.model_for(np.array([ROLE_SEED, ROLE_SEEDED]))
+    # seeded candidates are static (NGSC 1.11): they share the model row, none is filled
+    static = seeding.model_for(np.array([ROLE_SEED, ROLE_SEEDED]))
+    assert static.size == model.size and np.shares_memory(static, model)
+    assert seeding.filled == 1
+    with pytest.MonkeyPatch.context() as mp:       # a preset whose seeded sub-blocks learn
+        mp.setattr(seed_module, "SEEDED_LEARN", True)
+        ws = seeding.model_for(np.array([ROLE_SEED, ROLE_SEEDED]))
     rows = ws.size // model.size
     assert rows >= 2 and np.array_equal(ws, np.tile(model, rows))
     assert seeding.filled == 0 and seeding.model_for(np.array([ROLE_SEED])) is ws
@@ -155,10 +162,11 @@ def test_a_rank_codes_only_its_own_seed_sub_blocks_and_learns_the_rest(form, lan
     for key in (1000, 2000):
         assert mine.streams[key] == whole.streams[key]
     seeded = np.array([ROLE_SEEDED])
-    # learning == coding's table (whole workspaces, once filled)
+    # learning == coding's table (the model rows that seeded sub-blocks code from)
     assert np.array_equal(mine.model_for(seeded), whole.model_for(seeded))
     none = prepare(_text(parts), seed, 4000, own=(4000, 9000))
-    assert none.streams == {} and np.array_equal(none.model_for(seeded), whole.model)
+    assert none.streams == {} and np.array_equal(none.model_for(seeded),
+                                                 model_table(whole.model, seed.k))
 
 
 def test_prepare_checks_its_sub_blocks():

@@ -144,6 +144,19 @@ def test_workspace_rows_are_capped():
     assert workspace(model, 64).size == (1 + MAX_ROWS) * model.size
 
 
+#: An archive whose seeded sub-blocks learn (phyngsc 0.22; new ones are static, NGSC 1.11:
+#: tests/unit/test_static_seed.py): the sources of the two tests below.
+LEARNING = "v0.22-seed-L5-synthetic_cov15.ngsc"
+
+
+def _learning_archive(tmp_path):
+    """A copy of :data:`LEARNING` (an index may be written beside it) and its source."""
+    from ..conftest import DATA
+    arch = tmp_path / "s.ngsc"
+    arch.write_bytes((DATA / "golden" / LEARNING).read_bytes())
+    return arch, DATA / "synthetic_cov15.fastq"
+
+
 def test_another_python_thread_gets_the_plain_model(tmp_path):
     """Rows go by Numba thread id, which two Python threads may share: only the thread that
     made an archive's workspace gets it; another gets the model (copied per sub-block)
@@ -151,10 +164,7 @@ def test_another_python_thread_gets_the_plain_model(tmp_path):
     import threading
 
     import phyngsc
-    from ..conftest import DATA
-    src = DATA / "synthetic_cov15.fastq"
-    arch = tmp_path / "s.ngsc"
-    phyngsc.compress(str(src), str(arch), threads=1, level=5, window=4096, seed=16384)
+    arch, src = _learning_archive(tmp_path)
     with phyngsc.open(str(arch)) as a:
         used = [i for i in range(a.n_subblocks) if a.seed_model_for([i]) is not None]
         assert used, "no sub-block codes its DNA from the seed model"
@@ -201,10 +211,7 @@ def test_a_reader_fills_working_rows_as_it_needs_them(tmp_path, indexed):
     seed index's, read straight into it), so no second table is made."""
     import phyngsc
     from phyngsc.core.jit import set_threads, thread_count
-    from ..conftest import DATA
-    src = DATA / "synthetic_cov15.fastq"
-    arch = tmp_path / "s.ngsc"
-    phyngsc.compress(str(src), str(arch), threads=1, level=5, window=4096, seed=16384)
+    arch, src = _learning_archive(tmp_path)
     if indexed:
         assert phyngsc.index(str(arch)) == str(arch) + ".ngsi"
     before = thread_count()

@@ -22,8 +22,8 @@ def decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
 
 def param(k: int, revcomp: bool, inc: int, lanes: int = 1) -> int:
     """The codec parameter for order ``k`` (1..14), reverse-complement learning, counter
-    increment (1..127) and lanes (1, 2, 4, 8 or 16 range coders taking turns over the
-    reads, NGSC 1.7)."""
+    increment (1..127; 0: a static model, NGSC 1.11) and lanes (1, 2, 4, 8 or 16 range
+    coders taking turns over the reads, NGSC 1.7)."""
     if lanes not in (1, 2, 4, 8, 16):
         raise ValueError(f"lanes must be 1, 2, 4, 8 or 16, not {lanes}")
     return k | int(revcomp) << 8 | (lanes.bit_length() - 1) << 9 | inc << 16

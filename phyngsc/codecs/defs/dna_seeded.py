@@ -36,4 +36,11 @@ SPEC = CodecSpec(13, "dna-seeded", frozenset({"dna"}), encode, decode, worst_cas
                  since="1.3",
                  summary="DNA_K8 starting from the archive's seed model", uses_model=True)
 
-__all__ = ["SPEC", "param"]
+def static_stream(data: bytes, at: int, length: int) -> bool:
+    """Whether the stream at ``data[at:at + length]`` is static (increment byte 0, NGSC
+    1.11: its decoder only reads the model); one too short to say is not (its decoder
+    reports it)."""
+    return length >= 3 and at + 3 <= len(data) and data[at + 2] == 0
+
+
+__all__ = ["SPEC", "param", "static_stream"]
