@@ -22,21 +22,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_kernels import streams_of  # noqa: E402
+from bench_kernels import best_of as best, streams_of  # noqa: E402
 
 from phyngsc.codecs.dna_k8 import dna_k8_train  # noqa: E402
 from phyngsc.codecs.seed_workspace import seeded_decode, seeded_encode, workspace  # noqa: E402
 
 SUB = 8 << 20
-
-
-def best(fn, runs: int = 3) -> tuple[float, object]:
-    t_best, value = float("inf"), None
-    for _ in range(runs):
-        t = time.perf_counter()
-        value = fn()
-        t_best = min(t_best, time.perf_counter() - t)
-    return t_best, value
 
 
 def main() -> None:
