@@ -13,7 +13,7 @@ from phyngsc.format.subblock import StreamInfo, SubBlockHeader
 
 
 def test_file_header_and_trailer():
-    assert unpack_file_header(pack_file_header()) == (1, 10)  # NGSC 1.10: QUAL_RANS lanes (0.22)
+    assert unpack_file_header(pack_file_header()) == (1, 11)  # NGSC 1.11: static DNA_SEEDED (0.23)
     t = pack_trailer(b"footer")
     assert len(t) == 24 and unpack_trailer(t)[0] == 6
     with pytest.raises(FormatViolation):
