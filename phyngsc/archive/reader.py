@@ -368,13 +368,12 @@ class Archive:
         used = False
         for k, i in enumerate(indices):
             if data is None:
-                hdr, size = self.subblock_header(int(i)), 0
+                hdr, at = self.subblock_header(int(i)), 0   # no bytes: taken to learn
             else:
                 try:
-                    hdr, size = SubBlockHeader.unpack(data[k])
+                    hdr, at = SubBlockHeader.unpack(data[k])   # the first stream's offset
                 except FormatViolation:
                     continue
-            at = size
             for s in hdr.streams:
                 spec = BY_ID.get(s.codec)
                 if spec is not None and spec.uses_model:
@@ -424,4 +423,3 @@ class Archive:
 def open_archive(path: str) -> Archive:
     """Open an NGSC archive for reading (footer only; no MPI)."""
     return Archive(path)
-

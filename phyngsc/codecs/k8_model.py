@@ -3,8 +3,9 @@
 Context = the last k bases, newest in the low 2 bits, so a context's four counters
 start at ``4 * ctx`` and the 16 contexts two bases on share one 64-byte line. Learning
 base ``s`` adds ``inc`` to its counter, halving all four (rounding up) first when it
-would pass 255; ``inc`` 0 (NGSC 1.11) is a static model that never learns. The one-lane coders (:mod:`.dna_k8`) and the two-lane ones
-(:mod:`.dna_k8_lanes`) learn through these helpers, so they cannot drift apart.
+would pass 255; ``inc`` 0 (NGSC 1.11) is a static model that never learns. The one-lane
+coders (:mod:`.dna_k8`) and the ones in lanes (:mod:`.dna_k8_lanes`) learn through these
+helpers, so they cannot drift apart.
 """
 
 from __future__ import annotations

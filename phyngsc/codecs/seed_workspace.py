@@ -19,8 +19,9 @@ bases are not to be trusted), as does a decoder in lanes stopped inside a group 
 Results are exactly those of coding from a fresh copy: every context a coder touches
 is one :func:`restore_touched` visits. A static stream (``inc`` 0, NGSC 1.11: what
 levels 5 and 9 write since phyngsc 0.23) needs none of this: its coder only reads the
-model, so every thread codes from row 0 at once and no working row is ever filled. A plain model (one row) keeps the copying path,
-as does a thread beyond the workspace's rows. Rows go by Numba thread id, so one
+model, so every thread codes from row 0 at once and no working row is ever filled. A
+plain model (one row) keeps the copying path, as does a thread beyond the workspace's
+rows. Rows go by Numba thread id, so one
 workspace serves one caller at a time: two Python threads must not code with the same
 workspace at once (``Archive.seed_model_for`` gives other threads the plain model).
 """

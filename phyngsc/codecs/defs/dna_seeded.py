@@ -36,6 +36,7 @@ SPEC = CodecSpec(13, "dna-seeded", frozenset({"dna"}), encode, decode, worst_cas
                  since="1.3",
                  summary="DNA_K8 starting from the archive's seed model", uses_model=True)
 
+
 def static_stream(data: bytes, at: int, length: int) -> bool:
     """Whether the stream at ``data[at:at + length]`` is static (increment byte 0, NGSC
     1.11: its decoder only reads the model); one too short to say is not (its decoder
