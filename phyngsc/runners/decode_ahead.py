@@ -31,13 +31,24 @@ from ..codecs.registry import CODEC_ID
 from ..core.jit import concurrent_launches_safe, set_threads, thread_count
 from ..errors import ArchiveError
 from ..format.constants import SID_QUAL
-from ..seed import replace_stream
+from ..format.footer import SeedInfo
+from ..seed import model_bytes, replace_stream
 
 STORED = CODEC_ID["stored"]
 
 #: Most original bytes of sub-blocks whose qualities are decoded ahead (their decoded
-#: qualities wait in memory for their batch).
+#: qualities wait in memory for their batch), at least: see :func:`ahead_budget`.
 AHEAD_BYTES = 256 << 20
+
+
+def ahead_budget(seed: SeedInfo) -> int:
+    """Original bytes of sub-blocks whose qualities may be decoded ahead while ``seed`` is
+    walked: :data:`AHEAD_BYTES`, or the seed model's size when that is larger. The walk
+    takes longer the larger its table (order 14's 1 GiB is slower to set up and to
+    learn in than order 12's 64 MiB: about 6 s for level 9's seed on a 1 GiB MiSeq set
+    against 2 s for level 5's), so more qualities are decoded meanwhile; the memory
+    they hold (about half their original bytes) stays below the model's own."""
+    return max(AHEAD_BYTES, model_bytes(seed))
 
 
 class SeedAhead:
@@ -114,7 +125,7 @@ def decoded_batches(arch: Archive, runs: list[tuple[int, int]]
         try:
             set_threads(threads - 1)
             todo = [i for a, b in runs for i in range(a, b)]
-            budget, step = AHEAD_BYTES, threads - 1
+            budget, step = ahead_budget(arch.footer.seed), threads - 1
             for at in range(0, len(todo), step):
                 piece = todo[at:at + step]
                 budget -= int(arch.index.raw_length[piece].sum())
@@ -138,4 +149,5 @@ def decoded_batches(arch: Archive, runs: list[tuple[int, int]]
         yield (a, b) + tuple(decoded)
 
 
-__all__ = ["decoded_batches", "SeedAhead", "with_qualities_decoded", "AHEAD_BYTES"]
+__all__ = ["decoded_batches", "SeedAhead", "with_qualities_decoded", "AHEAD_BYTES",
+           "ahead_budget"]

@@ -13,6 +13,7 @@ from phyngsc.archive.seed_chain import SeedChain
 from phyngsc.core.jit import concurrent_launches_safe, interpreted, set_threads, thread_count
 from phyngsc.errors import ArchiveError
 from phyngsc.format.constants import SID_QUAL
+from phyngsc.format.footer import SeedInfo
 from phyngsc.format.subblock import SubBlockHeader
 from phyngsc.runners import decode_ahead
 from phyngsc.runners.decode_ahead import decoded_batches, with_qualities_decoded
@@ -92,6 +93,39 @@ def test_the_walk_runs_beside_the_first_batches(seeded, two_threads, monkeypatch
     with phyngsc.open(str(seeded)) as a:
         want = [(x, y, decode_checked(a, x, y)[1].tobytes()) for x, y in runs]
     assert got == want
+
+
+def test_the_budget_grows_with_the_seed_model():
+    """Order 12 (64 MiB model) keeps the 256 MiB floor; order 14 (1 GiB) raises it."""
+    assert decode_ahead.ahead_budget(SeedInfo(24, 12, True, 3, 2, 16)) == 256 << 20
+    assert decode_ahead.ahead_budget(SeedInfo(32, 14, True, 24, 2, 16)) == 1 << 30
+    assert decode_ahead.ahead_budget(SeedInfo(2, 4, True, 3, 2, 16)) == 256 << 20
+
+
+def test_the_model_size_sets_the_budget(seeded, two_threads, monkeypatch):
+    """With the floor at one byte, the archive's 64 MiB order-12 model still lets the
+    decoders go on decoding qualities ahead while the walk is held back (with the floor
+    alone they would stop before the first sub-block and the walk would wait 10 s)."""
+    go, calls = threading.Event(), []
+    real_walk, real_q = SeedChain.walk, decode_ahead.with_qualities_decoded
+
+    def slow_walk(self, upto, keep, have=None):
+        assert go.wait(10), "no qualities were decoded ahead"
+        return real_walk(self, upto, keep, have)
+
+    def counted(arch, indices):
+        calls.append(list(indices))
+        if len(calls) == 3:
+            go.set()
+        return real_q(arch, indices)
+
+    monkeypatch.setattr(decode_ahead, "AHEAD_BYTES", 1)
+    monkeypatch.setattr(SeedChain, "walk", slow_walk)
+    monkeypatch.setattr(decode_ahead, "with_qualities_decoded", counted)
+    with phyngsc.open(str(seeded)) as a:
+        assert a.footer.seed.k == 12
+        n = len(list(decoded_batches(a, _runs(a.n_subblocks))))
+    assert calls[:3] == [[0], [1], [2]] and n == len(_runs(a.n_subblocks))
 
 
 @pytest.mark.parametrize("case", ["one thread", "seed only", "index"])
