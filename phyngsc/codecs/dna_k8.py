@@ -45,7 +45,8 @@ from ..core.jit import kernel
 from ..core.tables import counter_table, prefetch
 from .arith import dec_start, dec_take, dec_unit, enc_end, enc_put, enc_start
 from .dna_exceptions import apply_exceptions, base_codes, put_exceptions, read_exceptions
-from .dna_k8_lanes import decode_lanes, encode_lanes, lanes_log2, learn_lanes, stream_lanes
+from .dna_k8_lanes import (TWO_BYTE_MAX_K, decode_lanes, decode_static, encode_lanes, lanes_log2,
+                           learn_lanes, stream_lanes)
 from .k8_model import AHEAD, BASES, interval, learn, learn_revcomp, read_end, read_scratch
 
 MAX_K = 14
@@ -243,8 +244,26 @@ def dna_k8_decode_into(src: np.ndarray, aux: np.ndarray, out: np.ndarray,
                        F: np.ndarray) -> int:
     """:func:`dna_k8_decode` from table ``F``, which learns the decoded bases in place (as
     :func:`dna_k8_learn_into` would); 0 ok, 1 corrupt (``F`` is then left part-learned).
-    ``F`` must hold ``4 << 2k`` counters for the stream's k (else corrupt)."""
+    ``F`` must hold ``4 << 2k`` counters for the stream's k (else corrupt). A static
+    stream in lanes (increment 0) takes :func:`~.dna_k8_lanes.decode_static`."""
+    if src.size >= 3 and src[2] == 0 and stream_lanes(src[1]) > 1:
+        return _decode_static(src, aux, out, F)
     return dna_k8_decode_codes(src, aux, out, F, np.empty(out.size, np.uint8))
+
+
+@kernel
+def _decode_static(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: np.ndarray) -> int:
+    """A static stream in lanes (``src[2]`` 0, more than one lane) from ``F``, checked as
+    :func:`dna_k8_decode_logged` checks any stream; 0 ok, 1 corrupt."""
+    k = np.int64(src[0])
+    if k < 1 or k > MAX_K or F.size != 4 << (2 * k):
+        return 1
+    pos, n_exc, exc = read_exceptions(src, 3)
+    if pos < 0:
+        return 1
+    if decode_static(src, pos, aux, out, F, k, stream_lanes(src[1]), k <= TWO_BYTE_MAX_K) != 0:
+        return 1
+    return apply_exceptions(out, n_exc, exc)
 
 
 @kernel

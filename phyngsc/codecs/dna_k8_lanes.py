@@ -32,7 +32,8 @@ import numpy as np
 
 from ..core.jit import kernel
 from ..core.tables import prefetch, prefetch_read
-from .arith import MASK32, dec_start_from, dec_take_from, enc_end_to, enc_put_to, enc_start
+from .arith import (MASK32, dec_start_from, dec_take_from, dec_take_two, enc_end_to,
+                    enc_put_to, enc_start)
 from .k8_model import (AHEAD, BASES, interval, learn, learn_revcomp, pick, read_end,
                        read_scratch)
 
@@ -235,6 +236,99 @@ def ends_group(aux: np.ndarray, n: int, lanes: int) -> bool:
     return n >= a
 
 
+#: Largest order whose static decoder refills without branches (:func:`decode_static`).
+TWO_BYTE_MAX_K = 12
+
+
+@kernel(inline=True)
+def _lane_begins(src: np.ndarray, pos: int, lanes: int) -> np.ndarray:
+    """Where each lane's coder starts (``lanes + 1`` entries, the last ``src.size``), from
+    the L - 1 length words at ``src[pos:]``; empty when the words do not fit the stream,
+    one entry when a length does not."""
+    head = 4 * (lanes - 1)
+    begin = np.zeros(lanes + 1, np.int64)
+    if pos + head > src.size:
+        return begin[:0]
+    begin[0] = pos + head
+    for lane in range(lanes - 1):
+        size = 0
+        for b in range(4):
+            size |= np.int64(src[pos + 4 * lane + b]) << (8 * b)
+        if size > src.size - begin[lane]:
+            return begin[:1]
+        begin[lane + 1] = begin[lane] + size
+    begin[lanes] = src.size
+    return begin
+
+
+@kernel
+def decode_static(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray,
+                  F: np.ndarray, k: int, lanes: int, two: bool) -> int:
+    """:func:`decode_lanes` for a static stream (increment 0, NGSC 1.11: the model is only
+    read): the same bases, 0 ok or 1 corrupt, but no 2-bit codes kept and no learning or
+    reverse strand to follow. Each lane is then a coder of its own reads alone, so a
+    prefix decodes just the bases it returns (no shadow of its last group). With ``two``
+    the coders refill without branches (:func:`~.arith.dec_take_two`), which pays up to
+    order :data:`TWO_BYTE_MAX_K` (tables up to 64 MiB) and costs beyond it. Level 5's
+    seeded bases (order 12) decoded at 7.4 ns a base against 9.8 through
+    :func:`decode_lanes`, level 9's (order 14) at 12.5 against 15.5 (docs/performance.md,
+    phyngsc 0.23.1)."""
+    begin = _lane_begins(src, pos, lanes)
+    if begin.size <= 1:
+        return 1 if out.size or begin.size else 0
+    n = out.size
+    code = np.zeros(lanes, np.int64)
+    rng = np.full(lanes, MASK32, np.int64)
+    at = np.zeros(lanes, np.int64)
+    ctx = np.zeros(lanes, np.uint64)     # unsigned: no wrap-around check on F[4 ctx + s]
+    umask = np.uint64((1 << (2 * k)) - 1)
+    st = np.zeros(lanes + 1, np.int64)
+    ln = np.zeros(lanes, np.int64)
+    for lane in range(lanes):
+        code[lane], rng[lane], at[lane] = dec_start_from(src, begin[lane], begin[lane + 1])
+    base = np.int64(F.ctypes.data)
+    a = 0
+    for m in range(aux.size // lanes + 1):
+        longest = _group(aux, m, lanes, a, n, st, ln)
+        whole = True     # every lane's read as long as the group: no check a base
+        for lane in range(lanes):
+            whole = whole and ln[lane] == longest
+        for t in range(longest):
+            for lane in range(lanes):
+                if whole and two:
+                    _static_step(F, base, src, begin, code, rng, at, ctx, lane, umask, out,
+                                 st[lane] + t, True)
+                elif whole:
+                    _static_step(F, base, src, begin, code, rng, at, ctx, lane, umask, out,
+                                 st[lane] + t, False)
+                elif t < ln[lane]:
+                    _static_step(F, base, src, begin, code, rng, at, ctx, lane, umask, out,
+                                 st[lane] + t, False)
+        a = st[lanes]
+        if a >= n:
+            break
+    return 0
+
+
+@kernel(inline=True)
+def _static_step(F: np.ndarray, base: int, src: np.ndarray, begin: np.ndarray,
+                 code: np.ndarray, rng: np.ndarray, at: np.ndarray, ctx: np.ndarray,
+                 lane: int, umask: np.uint64, out: np.ndarray, o: int, two: bool) -> None:
+    """Decode the next base of ``lane`` into ``out[o]`` (:func:`decode_static`); ``two``
+    (a constant where it is inlined): refill without branches."""
+    c = ctx[lane]
+    prefetch_read(base + np.int64((c << _U6) & (umask << _U2)))
+    s, cum, f, q = pick(F, _U4 * c, code[lane], rng[lane])
+    if two:
+        code[lane], rng[lane], at[lane] = dec_take_two(code[lane], rng[lane], at[lane], src,
+                                                       begin[lane + 1], q, cum, f)
+    else:
+        code[lane], rng[lane], at[lane] = dec_take_from(code[lane], rng[lane], at[lane], src,
+                                                        begin[lane + 1], q, cum, f)
+    out[np.uint64(o)] = BASES[s]
+    ctx[lane] = ((c << _U2) | np.uint64(s)) & umask
+
+
 @kernel
 def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F: np.ndarray,
                  codes: np.ndarray, k: int, revcomp: bool, inc: int, lanes: int,
@@ -250,19 +344,9 @@ def decode_lanes(src: np.ndarray, pos: int, aux: np.ndarray, out: np.ndarray, F:
     is incomplete). The counters are in cache when they are logged, where putting a
     context back later reads a line of the model and writes one of ``F`` that no cache
     holds any longer."""
-    head = 4 * (lanes - 1)
-    if pos + head > src.size:
-        return 1 if out.size else 0
-    begin = np.zeros(lanes + 1, np.int64)
-    begin[0] = pos + head
-    for lane in range(lanes - 1):
-        size = 0
-        for b in range(4):
-            size |= np.int64(src[pos + 4 * lane + b]) << (8 * b)
-        if size > src.size - begin[lane]:
-            return 1
-        begin[lane + 1] = begin[lane] + size
-    begin[lanes] = src.size
+    begin = _lane_begins(src, pos, lanes)
+    if begin.size <= 1:
+        return 1 if out.size or begin.size else 0
     mask = (1 << (2 * k)) - 1
     n = out.size
     cx = read_scratch(aux, n)
