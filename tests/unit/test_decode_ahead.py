@@ -65,25 +65,35 @@ def test_qualities_decoded_ahead_give_the_same_text(seeded):
         assert np.array_equal(want, got)
 
 
-def test_the_walk_runs_beside_the_first_batches(seeded, two_threads, monkeypatch):
-    """The walk is held back until the decoders have decoded qualities ahead twice: the
-    batches then use them, the walk's bases and its table, with the text of each batch
-    exactly as decoded in line."""
+def _hold_walk(monkeypatch, release: int) -> list[list[int]]:
+    """Hold the seed walk back (10 s at most) until the decoders have decoded qualities
+    ahead ``release`` times; returns the list of the sub-blocks of each such call. The
+    held walk raises when it was never released (the decoders stopped decoding ahead):
+    the walk then fails beside them and the in-line path walks again."""
     go, calls = threading.Event(), []
     real_walk, real_q = SeedChain.walk, decode_ahead.with_qualities_decoded
 
     def slow_walk(self, upto, keep, have=None):
-        go.wait(10)
+        assert go.wait(10), "no qualities were decoded ahead"
         return real_walk(self, upto, keep, have)
 
     def counted(arch, indices):
         calls.append(list(indices))
-        if len(calls) == 2:
+        if len(calls) == release:
             go.set()
         return real_q(arch, indices)
 
     monkeypatch.setattr(SeedChain, "walk", slow_walk)
     monkeypatch.setattr(decode_ahead, "with_qualities_decoded", counted)
+    return calls
+
+
+def test_the_walk_runs_beside_the_first_batches(seeded, two_threads, monkeypatch):
+    """The walk is held back until the decoders have decoded qualities ahead twice: the
+    batches then use them, the walk's bases and its table, with the text of each batch
+    exactly as decoded in line."""
+    real_walk = SeedChain.walk
+    calls = _hold_walk(monkeypatch, 2)
     with phyngsc.open(str(seeded)) as a:
         runs = _runs(a.n_subblocks)
         got = [(x, y, t.tobytes()) for x, y, _h, t, _s in decoded_batches(a, runs)]
@@ -106,22 +116,8 @@ def test_the_model_size_sets_the_budget(seeded, two_threads, monkeypatch):
     """With the floor at one byte, the archive's 64 MiB order-12 model still lets the
     decoders go on decoding qualities ahead while the walk is held back (with the floor
     alone they would stop before the first sub-block and the walk would wait 10 s)."""
-    go, calls = threading.Event(), []
-    real_walk, real_q = SeedChain.walk, decode_ahead.with_qualities_decoded
-
-    def slow_walk(self, upto, keep, have=None):
-        assert go.wait(10), "no qualities were decoded ahead"
-        return real_walk(self, upto, keep, have)
-
-    def counted(arch, indices):
-        calls.append(list(indices))
-        if len(calls) == 3:
-            go.set()
-        return real_q(arch, indices)
-
     monkeypatch.setattr(decode_ahead, "AHEAD_BYTES", 1)
-    monkeypatch.setattr(SeedChain, "walk", slow_walk)
-    monkeypatch.setattr(decode_ahead, "with_qualities_decoded", counted)
+    calls = _hold_walk(monkeypatch, 3)
     with phyngsc.open(str(seeded)) as a:
         assert a.footer.seed.k == 12
         n = len(list(decoded_batches(a, _runs(a.n_subblocks))))
