@@ -82,7 +82,8 @@ def contexts(q: np.ndarray, aux: np.ndarray, n: int, which: int) -> tuple[np.nda
         p[pos < d] = n
         prev.append(p)
     q1, q2, q3 = prev
-    hi = np.where((q2 == n) | (q3 == n), n, np.maximum(q2, q3))
+    # QUAL_SORTED's hi: none before the second value, q2 alone before the third
+    hi = np.where(q2 == n, n, np.where(q3 == n, q2, np.maximum(q2, q3)))
     if which == 0:
         return q1 * 64 + np.minimum(pos // 5, 63), (n + 1) * 64
     if which == 1:

@@ -244,26 +244,8 @@ def dna_k8_decode_into(src: np.ndarray, aux: np.ndarray, out: np.ndarray,
                        F: np.ndarray) -> int:
     """:func:`dna_k8_decode` from table ``F``, which learns the decoded bases in place (as
     :func:`dna_k8_learn_into` would); 0 ok, 1 corrupt (``F`` is then left part-learned).
-    ``F`` must hold ``4 << 2k`` counters for the stream's k (else corrupt). A static
-    stream in lanes (increment 0) takes :func:`~.dna_k8_lanes.decode_static`."""
-    if src.size >= 3 and src[2] == 0 and stream_lanes(src[1]) > 1:
-        return _decode_static(src, aux, out, F)
+    ``F`` must hold ``4 << 2k`` counters for the stream's k (else corrupt)."""
     return dna_k8_decode_codes(src, aux, out, F, np.empty(out.size, np.uint8))
-
-
-@kernel
-def _decode_static(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: np.ndarray) -> int:
-    """A static stream in lanes (``src[2]`` 0, more than one lane) from ``F``, checked as
-    :func:`dna_k8_decode_logged` checks any stream; 0 ok, 1 corrupt."""
-    k = np.int64(src[0])
-    if k < 1 or k > MAX_K or F.size != 4 << (2 * k):
-        return 1
-    pos, n_exc, exc = read_exceptions(src, 3)
-    if pos < 0:
-        return 1
-    if decode_static(src, pos, aux, out, F, k, stream_lanes(src[1]), k <= TWO_BYTE_MAX_K) != 0:
-        return 1
-    return apply_exceptions(out, n_exc, exc)
 
 
 @kernel
@@ -271,7 +253,8 @@ def dna_k8_decode_codes(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: np
                         codes: np.ndarray) -> int:
     """:func:`dna_k8_decode_into` that leaves in ``codes`` (``out.size`` entries) the 2-bit
     code of every base the table learned, exceptions included as decoded (what
-    :func:`~.seed_workspace.restore_touched` needs to undo the learning)."""
+    :func:`~.seed_workspace.restore_touched` needs to undo the learning; none for a static
+    stream in lanes, which learns nothing)."""
     return dna_k8_decode_logged(src, aux, out, F, codes, np.empty(0, np.uint32),
                                 np.empty(0, np.int64))
 
@@ -297,7 +280,12 @@ def dna_k8_decode_logged(src: np.ndarray, aux: np.ndarray, out: np.ndarray, F: n
     if pos < 0:
         return 1
     if lanes > 1:
-        if decode_lanes(src, pos, aux, out, F, codes, k, revcomp, inc, lanes, log, logged) != 0:
+        if inc == 0:    # static: each lane a coder of its own reads (decode_static)
+            status = decode_static(src, pos, aux, out, F, k, lanes, k <= TWO_BYTE_MAX_K)
+        else:
+            status = decode_lanes(src, pos, aux, out, F, codes, k, revcomp, inc, lanes, log,
+                                  logged)
+        if status != 0:
             return 1
         return apply_exceptions(out, n_exc, exc)
     if logged.size > 0:

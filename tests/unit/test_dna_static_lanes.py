@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from phyngsc.codecs.arith import MASK32, TOP, dec_take_from, dec_take_two
-from phyngsc.codecs.dna_k8 import dna_k8_decode_codes, dna_k8_decode_into
-from phyngsc.codecs.dna_k8_lanes import decode_static
-from phyngsc.codecs.dna_exceptions import read_exceptions
+from phyngsc.codecs.dna_k8 import dna_k8_decode_into
+from phyngsc.codecs.dna_k8_lanes import decode_lanes, decode_static, stream_lanes
+from phyngsc.codecs.dna_exceptions import apply_exceptions, read_exceptions
 from phyngsc.codecs.seed_workspace import seeded_encode
 from phyngsc.core.jit import interpreted
 
@@ -56,21 +56,32 @@ def _stream(seed: int, k: int, lanes: int, n_reads: int = 90):
 
 
 def _general(src, lengths, size, model):
-    """The general lanes decoder (``decode_lanes``, with its 2-bit codes) on ``src``."""
+    """The general lanes decoder (``decode_lanes``, keeping 2-bit codes, learning into a
+    copy of the model when a damaged increment byte says so) on ``src``, with the checks
+    and exceptions of ``dna_k8_decode_logged``: ``(status, bases)``."""
     out = np.zeros(size, np.uint8)
-    status = dna_k8_decode_codes(src, lengths, out, model, np.zeros(size, np.uint8))
-    return status, out
+    if src.size < 3:
+        return (1 if size else 0), out
+    k, inc, lanes = int(src[0]), int(src[2]), stream_lanes(src[1])
+    if inc > 127 or lanes < 2 or model.size != 4 << 2 * k:
+        return 1, out
+    pos, n_exc, exc = read_exceptions(src, 3)
+    if pos < 0:
+        return 1, out
+    status = decode_lanes(src, pos, lengths, out, model.copy(), np.zeros(size, np.uint8), k,
+                          bool(src[1] & 1), inc, lanes, np.zeros(0, np.uint32),
+                          np.zeros(0, np.int64))
+    return (1 if status else apply_exceptions(out, n_exc, exc)), out
 
 
 def _static(src, lengths, size, model, two):
-    """``decode_static`` itself on ``src`` (a lane count past one), refill chosen."""
+    """``decode_static`` itself on a valid stream, refill chosen: ``(status, bases)``
+    before exceptions."""
     out = np.zeros(size, np.uint8)
-    k = int(src[0])
-    pos, n_exc, exc = read_exceptions(src, 3)
-    if pos < 0 or model.size != 4 << 2 * k:
-        return None
-    status = decode_static(src, pos, lengths, out, model, k, 1 << ((int(src[1]) >> 1) & 7), two)
-    return status, out, n_exc
+    pos, _n, _exc = read_exceptions(src, 3)
+    status = decode_static(src, pos, lengths, out, model, int(src[0]), stream_lanes(src[1]),
+                           two)
+    return status, out
 
 
 @pytest.mark.parametrize("lanes", [2, 4, 16])
@@ -84,7 +95,7 @@ def test_every_prefix_decodes_as_the_general_decoder(k, lanes):
         assert dna_k8_decode_into(src, lengths, out, model) == 0      # the fast path
         assert np.array_equal(out, bases[:size])
         for two in (False, True):
-            status, got, _n = _static(src, lengths, size, model, two)
+            status, got = _static(src, lengths, size, model, two)
             assert status == 0
             # before exceptions: the N of the input are still the bases the coder coded
             ok = bases[:size] != ord("N")
@@ -113,7 +124,7 @@ def test_the_interpreted_decoder_reads_the_same_bases():
     src, bases, lengths, model = _stream(2, 4, 16, n_reads=40)
     with interpreted():
         for two in (False, True):
-            status, got, _n = _static(src, lengths, bases.size, model, two)
+            status, got = _static(src, lengths, bases.size, model, two)
             ok = bases != ord("N")
             assert status == 0 and np.array_equal(got[ok], bases[ok])
         out = np.zeros(bases.size, np.uint8)
