@@ -194,8 +194,8 @@ def shared_rows(tq, taux, wins, n: int, alphabet: np.ndarray) -> list[tuple[str,
             best = float("inf")
             for _ in range(3):
                 t = time.perf_counter()
-                status = decode_lanes(src, 2 + n, variant, n, aux, dec, freqs, cums, present,
-                                      lut, ready, fc)
+                status = decode_lanes(src, 2 + n, variant, n, alphabet, aux, dec, freqs, cums,
+                                      present, lut, ready, fc)
                 best = min(best, time.perf_counter() - t)
             if status != 0 or not np.array_equal(dec, alphabet[q]):
                 raise SystemExit(f"shared variant {variant} did not decode its own stream")

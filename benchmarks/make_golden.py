@@ -8,7 +8,9 @@ seed model (4 KiB windows, 16 KiB seed) and keeps only those that have one; a ta
 ending in ``-deep`` writes the files of tests/data/deep with the default window (the
 quality codecs that pay only on thousands of reads: NGSC 1.4's position variants). A tag
 ending in ``-seed14`` writes two deep-ish files with an order-14 seed (NGSC 1.6: 8 KiB
-windows, 16 KiB seed, level 9's 128 MiB threshold for order 14 lowered to one byte).
+windows, 16 KiB seed, level 9's 128 MiB threshold for order 14 lowered to one byte). A
+tag ending in ``-deepseed`` writes the files of tests/data/deep with a seed (64 KiB
+windows, 256 KiB seed: the quality model of NGSC 1.12 in both its variants).
 """
 
 import dataclasses
@@ -24,12 +26,15 @@ DATA = ROOT / "tests" / "data"
 
 
 def main(tag: str, levels: list[int]) -> None:
+    import phyngsc.seed
+    phyngsc.seed.QUALITY_MODEL_PAYS = 0    # a quality model even in archives this small
     golden = DATA / "golden"
     golden.mkdir(exist_ok=True)
     manifest_path = golden / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else []
     known = {e["archive"] for e in manifest}
-    deep = tag.endswith("-deep")
+    deepseed = tag.endswith("-deepseed")
+    deep = tag.endswith("-deep") or deepseed
     seed14 = tag.endswith("-seed14")
     sources = sorted((DATA / "deep").glob("*.fastq")) if deep else \
         sorted(DATA.glob("*.fastq")) + sorted((DATA / "edge").glob("*.fq"))
@@ -44,8 +49,10 @@ def main(tag: str, levels: list[int]) -> None:
                 continue
             dst = golden / name
             extra = {} if level is None else {"level": level}
-            seeded = tag.endswith("-seed") or seed14
-            if seed14:
+            seeded = tag.endswith("-seed") or seed14 or deepseed
+            if deepseed:
+                extra.update(window=65536, seed=262144)
+            elif seed14:
                 extra.update(window=8192, seed=16384)
             elif seeded:
                 extra.update(window=4096, seed=16384)

@@ -37,7 +37,7 @@ from .codecs.registry import CODEC_ID, LANES, ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED
 from .codecs.seed_workspace import empty_workspace, fill_rows
 from .core.jit import thread_count
 from .core.tables import counter_table
-from .format.constants import SID_DNA
+from .format.constants import SID_DNA, SID_QUAL
 from .format.footer import SeedInfo
 from .format.subblock import StreamInfo
 
@@ -81,6 +81,40 @@ def plan_seed(level: int, file_size: int, window: int,
     if preset.large is not None and n * window >= preset.large[0]:
         _, k, inc = preset.large
     return SeedInfo(n, k, preset.revcomp, inc, FORM_CHAIN_LANES, LANES)
+
+
+#: An input this many times the size of its stored quality model or larger carries it:
+#: the model saves about 1 % of the quality stream, which is about a tenth of the input,
+#: so it pays from roughly 1,000 times its size (a MiSeq model of 41 KB from 40 MB of
+#: input, a binned one of 10 KB from 10 MB). Tests and golden archives of a few
+#: kilobytes set it to 0.
+QUALITY_MODEL_PAYS = 1024
+
+
+def quality_windows(plan: SeedInfo, window: int) -> int:
+    """How many of the seed's sub-blocks (from the first) train the quality model: those
+    of the first ``qual_model.TRAIN_BYTES`` of input, whole windows, so that a file, a
+    stream and a pair of mates train on the same records."""
+    from .codecs.qual_model import TRAIN_BYTES
+    return min(-(-TRAIN_BYTES // window), plan.n_subblocks)
+
+
+def with_quality_model(plan: SeedInfo, text: np.ndarray, input_size: int) -> SeedInfo:
+    """``plan`` with the archive quality model (NGSC 1.12, :mod:`.codecs.qual_model`)
+    trained on whole records ``text``: the seed's first :func:`quality_windows` sub-blocks,
+    which every encoder reads alike. ``plan`` itself when the text holds no model (fewer
+    than two quality values) or when the input (``input_size`` bytes) is under
+    :data:`QUALITY_MODEL_PAYS` times the model's. Raises :class:`~.subblocks.SpanError`."""
+    from .codecs.qual_model import train
+    from .subblocks import bases_and_lengths
+    qual, lengths = bases_and_lengths(text, SID_QUAL)
+    model = train(qual, lengths)
+    if model is None:
+        return plan
+    blob = model.pack()
+    if input_size < QUALITY_MODEL_PAYS * len(blob):
+        return plan
+    return replace(plan, quality=blob)
 
 
 def roles(seed: SeedInfo | None, first: int, count: int) -> np.ndarray:
@@ -350,4 +384,5 @@ def model_bytes(seed: SeedInfo | None) -> int:
 __all__ = ["plan_seed", "roles", "train", "model_bytes", "prepare", "chain_streams",
            "replace_stream", "chain_table", "chain_learn", "chain_decode", "SeedText",
            "Seeding", "FORM_JOINED", "FORM_CHAIN", "FORM_CHAIN_LANES", "seed_roles",
-           "encode_seeded", "prime_trials", "role_at", "walk_chain"]
+           "encode_seeded", "prime_trials", "role_at", "walk_chain", "quality_windows",
+           "with_quality_model", "QUALITY_MODEL_PAYS"]

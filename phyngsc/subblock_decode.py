@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .codecs.models import Models, kernel_models
+from .codecs.qual_model import QualityModelError
 from .codecs.registry import KNOWN_CODECS, decode_stream_with
 from .core.checksums import crc32_each
 from .core.jit import parallel_kernel, prange, thread_count
@@ -121,9 +123,13 @@ def _decode_lanes(enc, enc_starts, stream_meta, n_records, model, out, out_start
 
 
 
-def _model(model: np.ndarray | None) -> np.ndarray:
-    """The seed model argument of the kernels: an empty array stands for none."""
-    return np.zeros(0, np.uint8) if model is None else model
+def _model(model: Models | np.ndarray | None) -> tuple:
+    """The models argument of the kernels (:func:`~.codecs.models.kernel_models`); a
+    damaged quality model fails every sub-block that uses it."""
+    try:
+        return kernel_models(model)
+    except QualityModelError:
+        return kernel_models(model.dna if isinstance(model, Models) else None)
 
 
 class SubBlockCorrupt(Exception):
@@ -134,7 +140,7 @@ class SubBlockCorrupt(Exception):
         self.index, self.reason = index, reason
 
 
-def decode_subblocks(encoded: list[bytes | memoryview], model: np.ndarray | None = None,
+def decode_subblocks(encoded: list[bytes | memoryview], model: Models | np.ndarray | None = None,
                      lanes: bool | None = None
                      ) -> tuple[list[SubBlockHeader], np.ndarray, np.ndarray]:
     """Decode sub-blocks (each: header + streams) into their original text.
@@ -142,7 +148,8 @@ def decode_subblocks(encoded: list[bytes | memoryview], model: np.ndarray | None
     Returns the headers, one ``uint8`` array holding all texts back to back, and
     the start offsets (length n + 1) of each text in it. Every text is checked
     against the CRC-32 in its header; raises :class:`SubBlockCorrupt` naming the
-    first bad one. ``model``: the archive's seed model (needed by DNA_SEEDED streams).
+    first bad one. ``model``: the archive's seed model (needed by DNA_SEEDED streams),
+    or its :class:`~.codecs.models.Models` (QUAL_SHARED streams need its quality model).
     ``lanes``: decode each sub-block in :data:`LANES` parallel lanes (None: when there
     are fewer sub-blocks than threads); the result is the same either way.
     """
@@ -216,7 +223,7 @@ def _decode_selected(enc, stream_starts, stream_meta, wanted, n_records, model, 
 
 
 def decode_streams(encoded: list[bytes], wanted: tuple[int, ...],
-                   model: np.ndarray | None = None) -> tuple[
+                   model: Models | np.ndarray | None = None) -> tuple[
         list[SubBlockHeader], list[dict[int, np.ndarray]]]:
     """Decode only the streams ``wanted`` (stream ids) of each sub-block.
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .core.checksums import crc32_each
 from .core.jit import kernel, parallel_kernel, prange
+from .codecs.models import Models, kernel_models
 from .codecs.registry import (CODEC_ID, ROLE_PLAIN, TRIAL_MARGIN_PERCENT,
                               encode_stream_with, level_codecs)
 from .core.varint import varints_to_array
@@ -228,16 +229,18 @@ class SpanError(Exception):
 
 def _batch_tables(level: int, n: int, roles: np.ndarray | None, model: np.ndarray | None,
                   seed: SeedInfo | None) -> tuple:
-    """``(roles, codecs, params, model)`` of a batch of ``n`` sub-blocks: their roles
+    """``(roles, codecs, params, models)`` of a batch of ``n`` sub-blocks: their roles
     (None: all plain), the candidate codecs and parameters of ``level`` for every role up
-    to those used, the model (None: empty)."""
+    to those used, the kernels' models (:mod:`.codecs.models`): the seed model ``model``
+    (None: none) and the quality model of ``seed``, if any."""
     roles = np.zeros(n, np.int64) if roles is None else np.ascontiguousarray(roles, np.int64)
     used = sorted(set(roles.tolist()) | {ROLE_PLAIN})
     role_codecs = np.full((max(used) + 1,) + level_codecs(level)[0].shape, -1, np.int64)
     role_params = np.zeros_like(role_codecs)
     for role in used:
         role_codecs[role], role_params[role] = level_codecs(level, role, seed)
-    return roles, role_codecs, role_params, np.zeros(0, np.uint8) if model is None else model
+    quality = seed.quality if seed is not None else b""
+    return roles, role_codecs, role_params, kernel_models(Models(model, quality))
 
 
 def choose_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, level: int,
@@ -319,13 +322,14 @@ def encode_spans(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, *, base:
     return result
 
 
-def bases_and_lengths(text: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The DNA stream and read lengths (int64) of whole records ``text``: what a sub-block
-    of that text stores, and what the seed model learns. Raises :class:`SpanError`."""
+def bases_and_lengths(text: np.ndarray, sid: int = SID_DNA) -> tuple[np.ndarray, np.ndarray]:
+    """The DNA stream (or stream ``sid``) and read lengths (int64) of whole records
+    ``text``: what a sub-block of that text stores, and what the seed model (the quality
+    model) learns. Raises :class:`SpanError`."""
     st, a, b, c, streams, aux, _stats, _q = _split(text)
     if st != OK:
         raise SpanError(int(st), int(a), int(b), int(c))
-    return streams[SID_DNA].copy(), aux
+    return streams[sid].copy(), aux
 
 
 def seed_bases(text: np.ndarray, starts: np.ndarray, ends: np.ndarray

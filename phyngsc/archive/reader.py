@@ -18,6 +18,8 @@ import numpy as np
 
 from ..core.checksums import crc32
 from ..codecs.defs.dna_seeded import static_stream
+from ..codecs.models import Models
+from ..codecs.qual_model import QualityModel, QualityModelError
 from ..codecs.registry import BY_ID, CODEC_NAMES
 from ..errors import ArchiveError, UsageError, open_input
 from ..format.constants import (BLOCK_HEADER_SIZE, FILE_HEADER_SIZE,
@@ -101,6 +103,11 @@ class Archive:
                 raise FormatViolation("footer checksum mismatch")
             self.footer = Footer.unpack(data)
             self.index = ArchiveIndex(self.footer)
+            if self.footer.seed is not None and self.footer.seed.quality:
+                try:    # NGSC 1.12: checked here, so that no decoder meets a bad one
+                    QualityModel.unpack(self.footer.seed.quality)
+                except QualityModelError as exc:
+                    raise FormatViolation(f"footer {exc}") from None
         except FormatViolation as exc:
             if "trailer" in str(exc) or "truncated" in str(exc):
                 raise self._describe_truncation(str(exc)) from None
@@ -329,11 +336,12 @@ class Archive:
         return self._chain
 
     def prepared(self, indices: list[int] | np.ndarray, data: list[bytes]
-                 ) -> tuple[list[bytes], np.ndarray | None]:
+                 ) -> tuple[list[bytes], Models | np.ndarray | None]:
         """``(data, model)`` to decode sub-blocks ``indices`` (their bytes ``data``) with:
         seed sub-blocks whose bases are coded from a chained seed get them from the walk
         (stored in the returned bytes), and ``model`` is :meth:`seed_model_for` of the
-        rest."""
+        rest, with the footer's quality model (NGSC 1.12) in a
+        :class:`~phyngsc.codecs.models.Models` when there is one."""
         from .seed_chain import chained_indices, from_index, with_bases
         found = chained_indices(self.footer.seed, indices, data)
         index = self.seed_index() if found else None
@@ -351,7 +359,9 @@ class Archive:
             data = list(data)
             for i, k in found.items():
                 data[k] = with_bases(data[k], bases[i])
-        return data, self.seed_model_for(indices, data)
+        model = self.seed_model_for(indices, data)
+        quality = self.footer.seed.quality if self.footer.seed is not None else b""
+        return data, Models(model, quality) if quality else model
 
     def seed_model_for(self, indices: Iterable[int],
                        data: list[bytes] | None = None) -> np.ndarray | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.jit import kernel
+from .models import no_models
 from .defs.stored import decode as dec_0, encode as enc_0
 from .defs.rc_o1 import decode as dec_1, encode as enc_1
 from .defs.dna2 import decode as dec_2, encode as enc_2
@@ -20,14 +21,15 @@ from .defs.dna_k8 import decode as dec_10, encode as enc_10
 from .defs.qual_sorted import decode as dec_11, encode as enc_11
 from .defs.title_rans import decode as dec_12, encode as enc_12
 from .defs.dna_seeded import decode as dec_13, encode as enc_13
+from .defs.qual_shared import decode as dec_14, encode as enc_14
 
 
 @kernel
 def encode_stream_with(codec: int, param: int, src: np.ndarray, aux: np.ndarray,
-                       out: np.ndarray, model: np.ndarray) -> int:
+                       out: np.ndarray, models: tuple) -> int:
     """Encode ``src`` with ``codec``; bytes written, or -1 (``out`` too small,
-    bad parameter, unknown codec, or a model codec without a model). ``aux``: the
-    read lengths; ``model``: the archive's seed model (empty: none)."""
+    bad parameter, unknown codec, or a model codec without its model). ``aux``:
+    the read lengths; ``models``: the archive's models (:mod:`.models`)."""
     if codec == 0:
         return enc_0(src, aux, out, param)
     if codec == 1:
@@ -55,15 +57,17 @@ def encode_stream_with(codec: int, param: int, src: np.ndarray, aux: np.ndarray,
     if codec == 12:
         return enc_12(src, aux, out, param)
     if codec == 13:
-        return enc_13(src, aux, out, param, model)
+        return enc_13(src, aux, out, param, models[0])
+    if codec == 14:
+        return enc_14(src, aux, out, param, models[1], models[2], models[3], models[4], models[5])
     return -1
 
 
 @kernel
 def decode_stream_with(codec: int, src: np.ndarray, aux: np.ndarray,
-                       out: np.ndarray, model: np.ndarray) -> int:
+                       out: np.ndarray, models: tuple) -> int:
     """Decode into ``out`` (the decoded length or a prefix of it): 0 ok,
-    1 corrupt (or a model codec without a model), 2 unknown codec."""
+    1 corrupt (or a model codec without its model), 2 unknown codec."""
     if codec == 0:
         return dec_0(src, aux, out)
     if codec == 1:
@@ -91,19 +95,21 @@ def decode_stream_with(codec: int, src: np.ndarray, aux: np.ndarray,
     if codec == 12:
         return dec_12(src, aux, out)
     if codec == 13:
-        return dec_13(src, aux, out, model)
+        return dec_13(src, aux, out, models[0])
+    if codec == 14:
+        return dec_14(src, aux, out, models[1], models[2], models[3], models[4], models[5])
     return 2
 
 
 @kernel
 def encode_stream(codec: int, param: int, src: np.ndarray, aux: np.ndarray,
                   out: np.ndarray) -> int:
-    """:func:`encode_stream_with` without a seed model."""
-    return encode_stream_with(codec, param, src, aux, out, np.zeros(0, np.uint8))
+    """:func:`encode_stream_with` without models."""
+    return encode_stream_with(codec, param, src, aux, out, no_models())
 
 
 @kernel
 def decode_stream(codec: int, src: np.ndarray, aux: np.ndarray,
                   out: np.ndarray) -> int:
-    """:func:`decode_stream_with` without a seed model."""
-    return decode_stream_with(codec, src, aux, out, np.zeros(0, np.uint8))
+    """:func:`decode_stream_with` without models."""
+    return decode_stream_with(codec, src, aux, out, no_models())

@@ -111,11 +111,12 @@ def _pair(variant: int, n: int, la: int, lb: int, a0: int, a1: int, bpa: int, b0
 
 
 @kernel
-def decode_lanes(src: np.ndarray, pos: int, variant: int, n: int, aux: np.ndarray,
-                 out: np.ndarray, freqs: np.ndarray, cums: np.ndarray, present: np.ndarray,
-                 lut: np.ndarray, ready: np.ndarray, fc: np.ndarray) -> int:
-    """Decode the two lanes that start at ``src[pos]`` (after the tables) into ``out``
-    (any prefix of the stream): 0 ok, 1 damaged. ``src[2:2 + n]`` is the alphabet."""
+def decode_lanes(src: np.ndarray, pos: int, variant: int, n: int, alphabet: np.ndarray,
+                 aux: np.ndarray, out: np.ndarray, freqs: np.ndarray, cums: np.ndarray,
+                 present: np.ndarray, lut: np.ndarray, ready: np.ndarray, fc: np.ndarray) -> int:
+    """Decode the two lanes that start at ``src[pos]`` (after the tables, if any) into
+    ``out`` (any prefix of the stream): 0 ok, 1 damaged. ``alphabet``: the byte of each
+    of the ``n`` symbols."""
     end = src.size
     if pos + 4 > end:
         return 1
@@ -135,7 +136,6 @@ def decode_lanes(src: np.ndarray, pos: int, variant: int, n: int, aux: np.ndarra
         return 1
     body_b = padded_body(src, bt, end)
     end_b = end - bt
-    alphabet = src[2:2 + n]
     lim = out.size
     bpa = 0
     bpb = 0

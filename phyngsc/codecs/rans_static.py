@@ -234,8 +234,8 @@ def qual_rans_decode(src: np.ndarray, aux: np.ndarray, out: np.ndarray) -> int:
         return 1
     fc = packed_rows(freqs, cums)
     if lanes:
-        return decode_lanes(src, pos, variant, n, aux, out, freqs, cums, present, lut, ready,
-                            fc)
+        return decode_lanes(src, pos, variant, n, alphabet, aux, out, freqs, cums, present,
+                            lut, ready, fc)
     end = src.size
     x0, x1, pos = dec_start(src, pos, end)
     if pos < 0:

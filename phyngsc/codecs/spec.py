@@ -23,7 +23,9 @@ class CodecSpec:
 
     A codec with ``uses_model`` takes one more argument, last in both signatures: the
     archive's seed model (uint8; empty when the archive has none, which such a codec
-    refuses: -1 encoding, 1 decoding).
+    refuses: -1 encoding, 1 decoding). One with ``uses_quality_model`` takes instead the
+    five arrays of the archive quality model (:func:`.qual_model.tables`; empty ones
+    when there is none, refused the same way).
     """
 
     id: int
@@ -36,6 +38,7 @@ class CodecSpec:
     since: str = "1.0"
     summary: str = ""
     uses_model: bool = False
+    uses_quality_model: bool = False
 
     def carries(self, stream: str) -> bool:
         """Whether this codec may carry ``stream``."""

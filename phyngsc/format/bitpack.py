@@ -47,9 +47,10 @@ class BitWriter:
         self.u(value, w)
 
     def raw(self, data: bytes) -> None:
-        """Write bytes as 8-bit fields."""
-        for b in data:
-            self.u(b, 8)
+        """Write bytes as 8-bit fields (in one step: a footer's quality model is tens of
+        kilobytes)."""
+        if data:
+            self.u(int.from_bytes(data, "big"), 8 * len(data))
 
     def getvalue(self) -> bytes:
         """The packed bytes, the last byte padded with zero bits."""
@@ -87,7 +88,8 @@ class BitReader:
         return self.u(self.u(VBITS_WIDTH))
 
     def raw(self, n: int) -> bytes:
-        return bytes(self.u(8) for _ in range(n))
+        """``n`` 8-bit fields as bytes (read in one step)."""
+        return self.u(8 * n).to_bytes(n, "big") if n else b""
 
     @property
     def bits_left(self) -> int:

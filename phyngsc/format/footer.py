@@ -61,6 +61,10 @@ class SeedInfo:
     form: int = 0
     #: lanes of a form-2 chain (2, 4, 8 or 16; the footer holds log2); 1 for forms 0 and 1
     lanes: int = 1
+    #: NGSC 1.12: the archive quality model's stored form (docs/format.md, *Quality
+    #: model*; read by :mod:`phyngsc.codecs.qual_model`), trained on the seed's first
+    #: records; empty: none
+    quality: bytes = b""
 
     @property
     def chained(self) -> bool:
@@ -147,10 +151,13 @@ class Footer:
             for value in (self.seed.n_subblocks, self.seed.k, int(self.seed.revcomp),
                           self.seed.inc):
                 w.v(value)
-            if self.seed.form:  # NGSC 1.5: 8 bits; a 1.3 footer ends (padding < 8 bits) here
-                w.u(self.seed.form, 8)
+            if self.seed.form or self.seed.quality:  # NGSC 1.5: 8 bits; a 1.3 footer ends
+                w.u(self.seed.form, 8)              # (padding < 8 bits) here
             if self.seed.form == 2:     # NGSC 1.8: log2 of the chain's lane count
                 w.u(self.seed.lanes.bit_length() - 1, 8)
+            if self.seed.quality:       # NGSC 1.12: the quality model (a 1.11 footer ends here)
+                w.v(len(self.seed.quality))
+                w.raw(self.seed.quality)
         return w.getvalue()
 
     @classmethod
@@ -188,7 +195,8 @@ class Footer:
                     k, rc, inc = r.v(), r.v() == 1, r.v()
                     form = r.u(8) if r.bits_left >= 8 else 0
                     lanes = 1 << r.u(8) if form == 2 else 1
-                    seed = SeedInfo(n_seed, k, rc, inc, form, lanes)
+                    quality = r.raw(r.v()) if r.bits_left >= 8 else b""
+                    seed = SeedInfo(n_seed, k, rc, inc, form, lanes, bytes(quality))
         except EOFError as exc:
             raise FormatViolation("footer fields cut short") from exc
         if sum(e.n_subblocks for e in blocks) != ns:

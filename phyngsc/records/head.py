@@ -22,7 +22,8 @@ import numpy as np
 from ..core.jit import interpreted
 from ..codecs.dna_k8 import dna_k8_decode_into
 from ..codecs.dna_k8_lanes import stream_lanes
-from ..codecs.registry import CODEC_ID, KNOWN_CODECS, decode_stream
+from ..codecs.models import Models, kernel_models
+from ..codecs.registry import CODEC_ID, KNOWN_CODECS, decode_stream, decode_stream_with
 from ..fastq.assemble import assemble_first
 from ..format.constants import SID_DNA, SID_LAYOUT, SID_LENGTHS, SID_QUAL, SID_TITLES
 from ..format.container import FormatViolation
@@ -51,11 +52,16 @@ class Head:
     lengths: np.ndarray                                # int64, one per record
     dna: np.ndarray                                    # uint8, sum(lengths) bases
     raw_lengths: np.ndarray                            # LENGTHS prefix: their varints
+    quality: bytes = b""       # the archive's quality model (NGSC 1.12), for QUAL_SHARED
 
 
-def _decode(head_streams: dict, sid: int, n: int, aux: np.ndarray) -> np.ndarray | None:
+def _decode(head_streams: dict, sid: int, n: int, aux: np.ndarray, quality: bytes = b""
+            ) -> np.ndarray | None:
     codec, enc, total = head_streams[sid]
     out = np.zeros(min(n, total), np.uint8)
+    if quality:     # its tables are plain numpy: no Numba loaded for them
+        return out if decode_stream_with(codec, enc, aux, out,
+                                         kernel_models(Models(None, quality))) == 0 else None
     return out if decode_stream(codec, enc, aux, out) == 0 else None
 
 
@@ -77,12 +83,14 @@ def parse_subblock(data: bytes) -> tuple[SubBlockHeader, dict] | None:
 
 
 def head_of_decoded(data: bytes, raw_lengths: np.ndarray, lengths: np.ndarray,
-                    dna: np.ndarray) -> Head | None:
+                    dna: np.ndarray, quality: bytes = b"") -> Head | None:
     """A :class:`Head` over a sub-block whose LENGTHS (``raw_lengths``, varints; and
     ``lengths``) and DNA are decoded already, so that :func:`record_text` can rebuild
-    one record from prefixes of the other streams."""
+    one record from prefixes of the other streams (``quality``: the archive's quality
+    model, if any)."""
     parsed = parse_subblock(data)
-    return None if parsed is None else Head(parsed[0], parsed[1], lengths, dna, raw_lengths)
+    return None if parsed is None else Head(parsed[0], parsed[1], lengths, dna, raw_lengths,
+                                            quality)
 
 
 def _chain_start(streams: dict, n: int, lengths: np.ndarray, seed: SeedInfo
@@ -105,7 +113,7 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES, chain: SeedInfo | None =
     L - 1 more when bases in L lanes need whole groups), decoded interpreted; ``None`` if
     the sub-block cannot be read this way. ``chain``: the archive's chained seed when
     ``data`` is its first sub-block (whose bases may be coded from the chain's starting
-    table, :data:`MAX_CHAIN_K`)."""
+    table, :data:`MAX_CHAIN_K`; its quality model decodes QUAL_SHARED qualities)."""
     parsed = parse_subblock(data)
     if parsed is None:
         return None
@@ -135,7 +143,7 @@ def read_head(data: bytes, max_bases: int = HEAD_BASES, chain: SeedInfo | None =
             return None
     if dna is None or dna.size != int(lengths.sum()):
         return None
-    return Head(hdr, streams, lengths, dna, raw[:used])
+    return Head(hdr, streams, lengths, dna, raw[:used], chain.quality if chain else b"")
 
 
 def _dna_lanes(streams: dict) -> int:
@@ -188,7 +196,7 @@ def record_text(head: Head, r: int, interpret: bool = True) -> bytes | None:
         return None
     hdr = head.header
     with interpreted() if interpret else nullcontext():
-        qual = _decode(head.streams, SID_QUAL, bases, lengths)
+        qual = _decode(head.streams, SID_QUAL, bases, lengths, head.quality)
         layout = _decode(head.streams, SID_LAYOUT, layout_size, np.zeros(0, np.int64))
         # titles: each ends in '\n' and is at most max_title bytes long
         size = n * (hdr.max_title + 1)

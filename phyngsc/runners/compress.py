@@ -25,7 +25,8 @@ from ..errors import FastqFormatError, InputFileError, PhyngscError
 from ..fastq.scan import OK, error_text, find_record_start
 from ..format.constants import FILE_HEADER_SIZE
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
-from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prime_trials, role_at, walk_chain
+from ..seed import (Seeding, SeedText, encode_seeded, plan_seed, prime_trials, quality_windows,
+                    role_at, walk_chain, with_quality_model)
 from ..subblocks import SpanError, bases_and_lengths
 from ..trials import Trials
 from .batches import READ_AHEAD, batch_stop, scan_batch, scanned_batches
@@ -104,6 +105,8 @@ def _compress_pass(comm: Any, job: CompressionJob, infile: Any, src: str, size: 
         else:
             begin = resync(infile, size, w0 * W)
         plan = plan_seed(opts.level, size, W, opts.seed_bytes)
+        if plan is not None:
+            plan = quality_plan(infile, src, size, W, plan)
         own = (begin, min(w1 * W, size))
         if plan is not None and thread_count() >= 2:   # walked beside the encoders
             reader = PlainReadFile(src)
@@ -166,16 +169,32 @@ def resync(infile: Any, size: int, x: int) -> int:
         want *= 2
 
 
-def seed_input(infile: Any, src: str, size: int, window: int, plan: SeedInfo
-               ) -> tuple[SeedInfo, int, SeedText]:
+def quality_plan(infile: Any, src: str, size: int, window: int, plan: SeedInfo) -> SeedInfo:
+    """``plan`` with the archive quality model (:func:`phyngsc.seed.with_quality_model`)
+    trained on the records of the seed's first :func:`~phyngsc.seed.quality_windows`
+    windows: every rank reads and trains alike, so every rank's sub-blocks code with the
+    model the footer holds."""
+    limit = min(quality_windows(plan, window) * window, size)
+    buf, _bounds, nxt = scan_batch(infile, src, size, 0, limit, window, limit // window + 2)
+    return with_quality_model(plan, buf[:nxt], size)
+
+
+def seed_input(infile: Any, src: str, size: int, window: int, plan: SeedInfo,
+               model_size: int = -1) -> tuple[SeedInfo, int, SeedText]:
     """Read the seed whole (streamed input, which deals it to every encoder): the records
     starting in the first ``plan.n_subblocks`` windows, read as :func:`seed_parts` reads
     them and joined. Returns the footer entry (its count: the sub-blocks those records
-    make, fewer if a window holds no record start), the offset of the first record
-    after the seed, and the seed's text (what :func:`phyngsc.seed.prepare` walks)."""
+    make, fewer if a window holds no record start; with the quality model trained as
+    :func:`quality_plan` trains it, ``model_size`` the input size its rule weighs, -1
+    for no model), the offset of the first record after the seed, and the
+    seed's text (what :func:`phyngsc.seed.prepare` walks)."""
     cut: dict[str, int] = {}
-    parts = list(seed_parts(infile, src, size, window, plan, cut))
+    texts: list[np.ndarray] = []
+    keep = quality_windows(plan, window) if model_size != -1 else 0
+    parts = list(seed_parts(infile, src, size, window, plan, cut, (keep, texts)))
     seed = replace(plan, n_subblocks=len(parts))
+    if texts:
+        seed = with_quality_model(seed, np.concatenate(texts), model_size)
     return seed, cut["end"], SeedText(
         np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.uint8),
         np.concatenate([p[2] for p in parts]) if parts else np.zeros(0, np.int64),
@@ -184,16 +203,20 @@ def seed_input(infile: Any, src: str, size: int, window: int, plan: SeedInfo
 
 
 def seed_parts(infile: Any, src: str, size: int, window: int, plan: SeedInfo,
-               cut: dict[str, int]) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+               cut: dict[str, int], keep: tuple[int, list] = (0, [])
+               ) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
     """The seed of a file one window at a time, as :func:`phyngsc.seed.walk_chain` takes
     it: (start offset, bases, read lengths) of each sub-block of the records starting
     in the first ``plan.n_subblocks`` windows, cut at window starts as the encoders cut
     sub-blocks; sets ``cut["end"]``, the offset of the first record after the seed,
-    once it is read through. Memory holds one window of text."""
+    once it is read through. Memory holds one window of text, and ``keep = (m, texts)``:
+    the text of the first ``m`` windows' records, appended to ``texts``."""
     pos, limit = 0, plan.n_subblocks * window
     while pos < limit:
         buf, bounds, nxt = scan_batch(infile, src, size, pos,
                                       min(limit, (pos // window + 1) * window), window, 3)
+        if pos // window < keep[0]:
+            keep[1].append(buf[:nxt].copy())
         for a, b in zip(bounds.tolist(), np.append(bounds[1:], nxt).tolist()):
             try:
                 dna, lengths = bases_and_lengths(buf[a:b])
@@ -382,7 +405,7 @@ def _exact_starts(comm: Any, infile: Any, size: int, W: int) -> np.ndarray:
     return comm.bcast(window_start, root=0)
 
 
-__all__ = ["compress_file", "check_input", "resync", "scan_batch", "seed_input",
+__all__ = ["compress_file", "check_input", "resync", "scan_batch", "seed_input", "quality_plan",
            "anchor_before", "prime_first_group", "anchors_hold",
            "CompressOptions",
            "CompressResult", "validate", "FILE_HEADER_SIZE"]

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..archive.decode import decode_checked
 from ..archive.reader import Archive
+from ..codecs.models import Models
 from ..codecs.registry import CODEC_ID
 from ..core.jit import concurrent_launches_safe, set_threads, thread_count
 from ..errors import ArchiveError
@@ -88,7 +89,9 @@ def with_qualities_decoded(arch: Archive, indices: list[int]) -> list[bytes] | N
     from ..subblock_decode import SubBlockCorrupt, decode_streams
     try:
         data = [arch.subblock_bytes(i) for i in indices]
-        _headers, streams = decode_streams(data, (SID_QUAL,))
+        quality = arch.footer.seed.quality if arch.footer.seed is not None else b""
+        _headers, streams = decode_streams(data, (SID_QUAL,),
+                                           Models(None, quality) if quality else None)
         return [replace_stream(d, SID_QUAL, STORED, s[SID_QUAL].tobytes())[1]
                 for d, s in zip(data, streams)]
     except (ArchiveError, SubBlockCorrupt, ValueError):

@@ -24,7 +24,8 @@ from ..fastq.pairs import interleave, record_starts
 from ..fastq.scan import NEED_MORE, OK, error_text, scan_span
 from ..format.footer import InputFile, SeedInfo, SubBlockEntry
 from ..format.subblock import PAIRED
-from ..seed import Seeding, SeedText, encode_seeded, plan_seed, prepare, prime_trials
+from ..seed import (Seeding, SeedText, encode_seeded, plan_seed, prepare, prime_trials,
+                    quality_windows, with_quality_model)
 from ..subblocks import SpanError, seed_bases
 from ..trials import Trials
 from .common import InternalError, agree, locate
@@ -154,7 +155,7 @@ def compress_pair(comm: Any, r1: str, r2: str, dst: str, opts: CompressOptions) 
         seeding = None
         plan = plan_seed(opts.level, size1, W, opts.seed_bytes)
         if plan is not None:
-            job.seed, end, text = pair_seed(f1, f2, r1, r2, size1, size2, plan, opts)
+            job.seed, end, text = pair_seed(f1, f2, r1, r2, size1, size2, plan, opts, size1)
             seeding = prepare(text, job.seed, end, (begin1, min(w1 * W, size1)))
         first = sum(t[2] for t in table[:comm.rank])
         pos2 = _r2_offset(f2, r2, size2, table, first)
@@ -283,11 +284,15 @@ def pair_batches(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, pos
 
 
 def pair_seed(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, plan: SeedInfo,
-              opts: CompressOptions) -> tuple[SeedInfo, int, SeedText]:
+              opts: CompressOptions, model_size: int = -1
+              ) -> tuple[SeedInfo, int, SeedText]:
     """The seed of a paired archive: the paired sub-blocks of the first
     ``plan.n_subblocks`` R1 windows (their records and mates, interleaved, as the
-    sub-blocks hold them). Returns the footer entry, the R1 offset of the first record
-    after the seed, and the seed's text (keyed by R1 offsets). Streams are not released."""
+    sub-blocks hold them). Returns the footer entry (with the quality model trained on
+    the first :func:`~phyngsc.seed.quality_windows` of them; ``model_size``: the R1 input
+    size its rule weighs, -1 for no model), the R1 offset of the first
+    record after the seed, and the seed's text (keyed by R1 offsets). Streams are not
+    released."""
     W = opts.window
     seed_opts = CompressOptions(window=W, batch_windows=plan.n_subblocks)
     limit = plan.n_subblocks * W if size1 >= 0 else -1
@@ -300,6 +305,9 @@ def pair_seed(f1: Any, f2: Any, r1: str, r2: str, size1: int, size2: int, plan: 
     except SpanError as exc:  # pragma: no cover - pair_batches validated these records
         raise FastqFormatError(r1, exc.offset, error_text(exc.status, exc.b, exc.c))
     seed = replace(plan, n_subblocks=len(spans) - 1)
+    if model_size != -1:
+        trained = min(quality_windows(plan, W), len(spans) - 1)
+        seed = with_quality_model(seed, joined[:spans[trained]], model_size)
     keys = np.array([m[0] for m in meta], np.int64)
     return seed, used1, SeedText(dna, lengths, reads, keys)
 

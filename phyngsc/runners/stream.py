@@ -174,11 +174,12 @@ def stream_seed(sources: list[StreamSource], opts: CompressOptions
     plan = plan_seed(opts.level, size, W, opts.seed_bytes)
     if plan is None:
         return None
+    model_size = size      # a lower bound past twice the seed: the model pays long before
     try:
         if len(sources) == 2:
             return pair_seed(source, sources[1], source.name, sources[1].name, -1, -1, plan,
-                             opts)
-        return seed_input(source, source.name, -1, W, plan)
+                             opts, model_size)
+        return seed_input(source, source.name, -1, W, plan, model_size)
     except FastqFormatError as exc:
         if exc.line is not None:
             raise

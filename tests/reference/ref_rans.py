@@ -359,3 +359,49 @@ def qual_sorted(data: bytes, lengths: list[int], variant: int) -> bytes | None:
             q1, q2, q3 = s, q1, q2
             p += 1
     return head + enc.finish()
+
+
+def shared_context(variant: int, q1: int, at: int) -> int:
+    """The archive quality model's contexts (NGSC 1.12): variant 3 (q1, position band of
+    five), 4 (q1, exact position)."""
+    return q1 * 64 + min(at // 5, 63) if variant == 3 else q1 * 256 + min(at, 255)
+
+
+def _shared_pairs(data: bytes, lengths: list[int], variant: int, idx: dict[int, int],
+                  n: int) -> list[tuple[int, int, int]]:
+    """(symbol, context, lane) of every value, in read order."""
+    out, p = [], 0
+    for r, length in enumerate(lengths):
+        q1 = n
+        for at in range(length):
+            s = idx[data[p]]
+            out.append((s, shared_context(variant, q1, at), r % 2))
+            q1 = s
+            p += 1
+    return out
+
+
+def quality_model_freqs(data: bytes, lengths: list[int], variant: int) -> list[list[int]]:
+    """The model's frequency rows for ``variant``: every count plus one, normalised."""
+    alphabet = sorted(set(data))
+    n = len(alphabet)
+    idx = {b: i for i, b in enumerate(alphabet)}
+    rows = [[1] * n for _ in range((n + 1) * (64 if variant == 3 else 256))]
+    for s, c, _lane in _shared_pairs(data, lengths, variant, idx, n):
+        rows[c][s] += 1
+    return [normalise(r) for r in rows]
+
+
+def qual_shared(data: bytes, lengths: list[int], variant: int, alphabet: bytes,
+                freqs: list[list[int]]) -> bytes | None:
+    """The QUAL_SHARED stream (NGSC 1.12) of ``data`` under a quality model; None where
+    the codec refuses (a value outside the alphabet or of frequency 0 in its context)."""
+    if any(b not in alphabet for b in data):
+        return None
+    idx = {b: i for i, b in enumerate(alphabet)}
+    pairs = _shared_pairs(data, lengths, variant, idx, len(alphabet))
+    if any(freqs[c][s] == 0 for s, c, _lane in pairs):
+        return None
+    parts = [body([s for s, _c, k in pairs if k == j], [c for _s, c, k in pairs if k == j],
+                  freqs) for j in (0, 1)]
+    return len(parts[0]).to_bytes(4, "little") + parts[0] + parts[1]

@@ -59,9 +59,8 @@ def test_qualities_decoded_ahead_give_the_same_text(seeded):
         for p, s in zip(plain, swapped):
             h, _ = SubBlockHeader.unpack(s)
             assert h.streams[SID_QUAL].codec == STORED and len(s) > len(p)
-        model = a.seed_model()
-        _h, want, _s = decode_subblocks(a.prepared(idx, plain)[0], model)
-        _h, got, _s = decode_subblocks(a.prepared(idx, swapped)[0], model)
+        _h, want, _s = decode_subblocks(*a.prepared(idx, plain))
+        _h, got, _s = decode_subblocks(*a.prepared(idx, swapped))
         assert np.array_equal(want, got)
 
 

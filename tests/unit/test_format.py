@@ -13,7 +13,7 @@ from phyngsc.format.subblock import StreamInfo, SubBlockHeader
 
 
 def test_file_header_and_trailer():
-    assert unpack_file_header(pack_file_header()) == (1, 11)  # NGSC 1.11: static DNA_SEEDED (0.23)
+    assert unpack_file_header(pack_file_header()) == (1, 12)  # NGSC 1.12: the archive quality model (0.24)
     t = pack_trailer(b"footer")
     assert len(t) == 24 and unpack_trailer(t)[0] == 6
     with pytest.raises(FormatViolation):

@@ -37,8 +37,10 @@ def test_golden_archive_verifies(entry):
 #: 5 and 9; 0.18: NGSC 1.8's chained seed in lanes, and 16 lanes instead of 8; 0.19: trial
 #: winners reused across a trial group, the same format; 0.20: NGSC 1.9's QUAL_SORTED
 #: variant 4 among the quality candidates of levels 5 and 9; 0.22: NGSC 1.10's QUAL_RANS
-#: in two lanes; 0.23: NGSC 1.11's static DNA_SEEDED streams in seeded sub-blocks).
-REENCODE = {"v0.22-L": {"window": 8192}, "v0.23-seed-L": {"window": 4096, "seed": 16384}}
+#: in two lanes; 0.23: NGSC 1.11's static DNA_SEEDED streams in seeded sub-blocks; 0.24: NGSC
+#: 1.12's quality model and QUAL_SHARED).
+REENCODE = {"v0.22-L": {"window": 8192}, "v0.24-seed-L": {"window": 4096, "seed": 16384},
+            "v0.24-deepseed-L": {"window": 65536, "seed": 262144}}
 
 
 def _minor_now(data: bytes) -> bytes:
@@ -53,7 +55,9 @@ def _minor_now(data: bytes) -> bytes:
 @pytest.mark.parametrize("entry", [e for e in MANIFEST
                                    if any(e["archive"].startswith(t) for t in REENCODE)],
                          ids=lambda e: e["archive"])
-def test_newest_golden_archives_are_written_again_byte_for_byte(entry, tmp_path):
+def test_newest_golden_archives_are_written_again_byte_for_byte(entry, tmp_path, monkeypatch):
+    import phyngsc.seed
+    monkeypatch.setattr(phyngsc.seed, "QUALITY_MODEL_PAYS", 0)    # as make_golden.py writes
     options = next(o for t, o in REENCODE.items() if entry["archive"].startswith(t))
     out = tmp_path / "again.ngsc"
     phyngsc.compress(str(DATA / entry["source"]), str(out), threads=1, level=entry["level"],
@@ -119,6 +123,24 @@ def test_golden_archives_cover_every_quality_variant_a_level_may_choose():
     for entry in MANIFEST:
         held |= _quality_variants(GOLDEN / entry["archive"])
     assert may <= held, sorted(may - held)
+
+
+def test_golden_archives_hold_quality_models_of_every_variant():
+    """NGSC 1.12: a footer quality model of each context variant (3, the position band of
+    five, in the MiSeq-profile and ../shared-like ones; 4, the exact position, for
+    HiSeq 2500's binned qualities in `v0.24-deepseed-*-art_hs25_2000`), held by
+    QUAL_SHARED streams."""
+    from phyngsc.codecs.qual_model import QualityModel
+    from phyngsc.codecs.registry import BY_NAME
+    variants = set()
+    for entry in MANIFEST:
+        with phyngsc.open(str(GOLDEN / entry["archive"])) as a:
+            seed = a.footer.seed
+            if seed is not None and seed.quality:
+                variants.add(QualityModel.unpack(seed.quality).variant)
+                assert BY_NAME["qual-shared"].id in {s.codec for s, _e in
+                                                     _streams(GOLDEN / entry["archive"])}
+    assert variants == {3, 4}
 
 
 def _dna_seeded_forms(path) -> set[tuple[int, int]]:

@@ -149,13 +149,21 @@ def test_grep_first_early_match_does_not_load_numba(archives):
     _grep_first_without_numba(src, a, ref_compresso.records(src)[2]["seq"][10:30].decode())
 
 
-@pytest.fixture(scope="module")
-def chained(tmp_path_factory):
+@pytest.fixture(scope="module", params=["dna", "quality-model"])
+def chained(request, tmp_path_factory):
     """A level-5 archive whose seed is a chain of 4 sub-blocks, the first coded DNA_SEEDED
-    from the chain's starting table (a table of ones)."""
+    from the chain's starting table (a table of ones); with a quality model in the footer
+    too (NGSC 1.12: QUAL_SHARED qualities, decoded from the footer's model)."""
+    import phyngsc.seed
     src = DATA / "synthetic_cov15.fastq"
     a = tmp_path_factory.mktemp("chain") / "c.ngsc"
-    phyngsc.compress(str(src), str(a), threads=1, level=5, window=8192, seed=32768)
+    with pytest.MonkeyPatch.context() as mp:
+        if request.param == "quality-model":
+            mp.setattr(phyngsc.seed, "QUALITY_MODEL_PAYS", 0)
+        phyngsc.compress(str(src), str(a), threads=1, level=5, window=8192, seed=32768)
+    with phyngsc.open(str(a)) as arch:
+        held = "qual-shared" in arch.stream_sizes()["qual"]["codecs"]
+        assert held == (request.param == "quality-model") == bool(arch.footer.seed.quality)
     return src.read_bytes(), a
 
 

@@ -1,5 +1,7 @@
 """The codec registry: one spec per codec, levels by name, the generated dispatch current."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -16,11 +18,12 @@ def test_ids_and_names_are_unique_and_never_reused():
         0: "stored", 1: "rc-o1", 2: "dna2", 3: "qual-o2", 4: "title-col", 5: "dna-cm",
         6: "qual-cm", 7: "title-tok", 8: "rans-bytes", 9: "qual-rans", 10: "dna-k8",
         11: "qual-sorted", 12: "title-rans", 13: "dna-seeded"}
+    assert registry.BY_ID[14].name == "qual-shared"
 
 
 def test_every_codec_module_states_what_it_is():
     for c in registry.CODECS:
-        assert c.summary and c.since in ("1.0", "1.1", "1.2", "1.3")
+        assert c.summary and re.fullmatch(r"1\.\d+", c.since)
         assert c.encode.__module__ == c.decode.__module__ == f"phyngsc.codecs.defs.{c.name.replace('-', '_')}"
         assert c.worst_case(1000) >= 1000 if c.name == "stored" else c.worst_case(1000) > 0
 
@@ -41,8 +44,11 @@ def test_levels_name_known_codecs_for_streams_they_carry(level):
 def test_candidate_columns_are_the_widest_list(monkeypatch):
     """MAX_CANDIDATES follows the tables: some stream fills every column, and a level
     that gains a candidate widens the arrays without another edit."""
-    widest = max(int((registry.level_codecs(level)[0] >= 0).sum(axis=1).max())
-                 for level in registry.LEVELS)
+    roles = {level: [registry.ROLE_PLAIN] + ([registry.ROLE_SEED, registry.ROLE_SEEDED]
+                                             if level in registry.SEEDS else [])
+             for level in registry.LEVELS}
+    widest = max(int((registry.level_codecs(level, role)[0] >= 0).sum(axis=1).max())
+                 for level in registry.LEVELS for role in roles[level])
     assert widest == registry.MAX_CANDIDATES
     wider = dict(registry.LEVELS)
     wider[5] = dict(wider[5], qual=wider[5]["qual"] + (("qual-rans", 2),))
@@ -59,7 +65,9 @@ def test_dispatch_reaches_every_codec():
     src = np.frombuffer(b"ACGT" * 50, np.uint8)
     aux = np.array([200], np.int64)
     from phyngsc.codecs.dna_k8 import dna_k8_train
-    model = dna_k8_train(src, aux, 4, True, 3)
+    from phyngsc.codecs.models import Models, kernel_models
+    from phyngsc.codecs.qual_model import train
+    model = kernel_models(Models(dna_k8_train(src, aux, 4, True, 3), train(src, aux).pack()))
     for c in registry.CODECS:
         out = np.zeros(c.worst_case(src.size) + 64, np.uint8)
         param = {"dna-cm": 4 | 4 << 16, "dna-k8": 4 | 3 << 16,
@@ -69,5 +77,8 @@ def test_dispatch_reaches_every_codec():
         back = np.zeros(src.size, np.uint8)
         assert registry.decode_stream_with(c.id, out[:n], aux, back, model) == 0
         assert (back == src).all()
-        if not c.uses_model:   # the model argument is for model codecs only
+        if not c.uses_model and not c.uses_quality_model:   # models are for their codecs only
             assert registry.encode_stream(c.id, param, src, aux, out) == n
+        else:   # which refuse to code or decode without them
+            assert registry.encode_stream(c.id, param, src, aux, out) == -1
+            assert registry.decode_stream(c.id, out[:n], aux, back) == 1

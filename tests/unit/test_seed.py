@@ -13,6 +13,7 @@ from hypothesis import given, settings, strategies as st
 
 import phyngsc
 from phyngsc.codecs.dna_k8 import dna_k8_encode, dna_k8_train
+from phyngsc.codecs.models import kernel_models
 from phyngsc.codecs.registry import (BY_NAME, ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS,
                                      decode_stream, decode_stream_with, encode_stream,
                                      encode_stream_with, level_codecs)
@@ -61,12 +62,13 @@ def test_seeded_coding_matches_reference(seed_reads, reads, k, rc, inc):
     assert out[:n].tobytes() == ref_rans.dna_k8(data, lengths, k, rc, inc, ref_model)
     # through the dispatch, with a prefix decode
     p = k | rc << 8 | inc << 16
-    m = encode_stream_with(SEEDED.id, p, arr(data), np.array(lengths, np.int64), out, model)
+    models = kernel_models(model)
+    m = encode_stream_with(SEEDED.id, p, arr(data), np.array(lengths, np.int64), out, models)
     assert m == n
     for cut in {0, len(data) // 2, len(data)}:
         dec = np.zeros(cut, np.uint8)
         assert decode_stream_with(SEEDED.id, out[:m], np.array(lengths, np.int64), dec,
-                                  model) == 0
+                                  models) == 0
         assert dec.tobytes() == data[:cut]
 
 
@@ -88,11 +90,12 @@ def test_seeded_codec_needs_the_model():
     p = 5 | 1 << 8 | 2 << 16
     assert encode_stream(SEEDED.id, p, arr(data), lens(SEQS[:20]), out) == -1
     model = dna_k8_train(arr(data), lens(SEQS[:20]), 5, True, 2)
-    n = encode_stream_with(SEEDED.id, p, arr(data), lens(SEQS[:20]), out, model)
+    n = encode_stream_with(SEEDED.id, p, arr(data), lens(SEQS[:20]), out,
+                           kernel_models(model))
     assert n > 0
     dec = np.zeros(len(data), np.uint8)
     assert decode_stream(SEEDED.id, out[:n], lens(SEQS[:20]), dec) == 1
-    wrong_k = dna_k8_train(arr(data), lens(SEQS[:20]), 4, True, 2)
+    wrong_k = kernel_models(dna_k8_train(arr(data), lens(SEQS[:20]), 4, True, 2))
     assert decode_stream_with(SEEDED.id, out[:n], lens(SEQS[:20]), dec, wrong_k) == 1
     assert encode_stream_with(SEEDED.id, p, arr(data), lens(SEQS[:20]), out, wrong_k) == -1
 
@@ -100,7 +103,8 @@ def test_seeded_codec_needs_the_model():
 def test_seeded_decoder_survives_truncation_bit_flips_and_garbage():
     reads = SEQS[:30] + [b"NNRY"]
     data = b"".join(reads)
-    model = dna_k8_train(arr(b"".join(SEQS[100:160])), lens(SEQS[100:160]), 8, True, 2)
+    model = kernel_models(dna_k8_train(arr(b"".join(SEQS[100:160])), lens(SEQS[100:160]), 8,
+                                       True, 2))
     out = np.zeros(SEEDED.worst_case(len(data)), np.uint8)
     n = encode_stream_with(SEEDED.id, 8 | 1 << 8 | 2 << 16, arr(data), lens(reads), out, model)
     enc = out[:n].copy()
