@@ -1,6 +1,7 @@
-"""Seeded archives (NGSC 1.3) under MPI: every rank builds the same seed model, so the
-archive is the same at any rank count and from any input kind, and decodes at any
-other. Small inputs and 4 KiB windows keep the seed's sub-blocks few."""
+"""Seeded archives (NGSC 1.3) under MPI: every rank builds the same seed model (and
+quality model, NGSC 1.12), so the archive is the same at any rank count and from any
+input kind, and decodes at any other. Small inputs and 4 KiB windows keep the seed's
+sub-blocks few."""
 
 import filecmp
 import gzip
@@ -18,8 +19,18 @@ R1, R2 = DATA / "err127302_1_200.fastq", DATA / "err127302_2_200.fastq"
 SEED = dict(threads=1, window=4096, seed=16384)
 
 
+@pytest.fixture(params=["dna", "quality-model"])
+def quality_model(request, monkeypatch):
+    """Whether the archives carry a quality model (NGSC 1.12): inputs this small get one
+    only with ``seed.QUALITY_MODEL_PAYS`` 0, set on every rank."""
+    import phyngsc.seed
+    if request.param == "quality-model":
+        monkeypatch.setattr(phyngsc.seed, "QUALITY_MODEL_PAYS", 0)
+    return request.param == "quality-model"
+
+
 @pytest.mark.parametrize("level", [5, 9])
-def test_seeded_single_end_any_ranks(world, shared_tmp, level):
+def test_seeded_single_end_any_ranks(world, shared_tmp, level, quality_model):
     gz = shared_tmp / "r1.fq.gz"
     if world.rank == 0:
         gz.write_bytes(gzip.compress(R1.read_bytes()))
@@ -33,7 +44,8 @@ def test_seeded_single_end_any_ranks(world, shared_tmp, level):
             if world.rank == 0:
                 with phyngsc.open(str(arc)) as a:
                     assert a.footer.seed is not None and a.footer.seed.n_subblocks == 4
-                    digests.add(a.index.digest())
+                    assert bool(a.footer.seed.quality) == quality_model
+                    digests.add((a.index.digest(), a.footer.seed))
             for dp in range(1, min(world.size, 2) + 1):
                 out = shared_tmp / "o.fq"
                 run_on(world, dp, lambda c: phyngsc.decompress(str(arc), str(out), comm=c,
@@ -44,7 +56,7 @@ def test_seeded_single_end_any_ranks(world, shared_tmp, level):
         assert len(digests) == 1
 
 
-def test_seeded_paired_any_ranks(world, shared_tmp):
+def test_seeded_paired_any_ranks(world, shared_tmp, quality_model):
     digests = set()
     for cp in range(1, min(world.size, 3) + 1):
         arc = shared_tmp / f"p{cp}.ngsc"
@@ -53,7 +65,8 @@ def test_seeded_paired_any_ranks(world, shared_tmp):
         if world.rank == 0:
             with phyngsc.open(str(arc)) as a:
                 assert a.footer.seed is not None
-                digests.add(a.index.digest())
+                assert bool(a.footer.seed.quality) == quality_model
+                digests.add((a.index.digest(), a.footer.seed))
         o1, o2 = shared_tmp / "o1.fq", shared_tmp / "o2.fq"
         run_on(world, min(world.size, 2), lambda c: phyngsc.decompress(
             str(arc), str(o1), comm=c, threads=1, mate=str(o2)))
