@@ -36,15 +36,15 @@ import sys
 import time
 from pathlib import Path
 
-import numba
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_kernels import streams_of  # noqa: E402
 
-from phyngsc.codecs.qual_rans_lanes import TWO_LANES, decode_lanes, encode_lanes  # noqa: E402
+from phyngsc.codecs.qual_rans_lanes import (TWO_LANES, decode_lanes, encode_lanes,  # noqa: E402
+                                            lane_contexts)
 from phyngsc.codecs.rans import cumulative, lookup_row, normalise, packed_rows  # noqa: E402
-from phyngsc.codecs.rans_qual_context import qual_context, qual_contexts  # noqa: E402
+from phyngsc.codecs.rans_qual_context import qual_contexts  # noqa: E402
 from phyngsc.codecs.registry import CODEC_ID, decode_stream, encode_stream  # noqa: E402
 
 WINDOW = 8 << 20
@@ -134,31 +134,6 @@ def codec_rows(q: np.ndarray, aux: np.ndarray) -> list[tuple[str, float, float]]
     return rows
 
 
-@numba.njit(cache=True)
-def lane_order(q: np.ndarray, aux: np.ndarray, n: int, variant: int) -> tuple:
-    """QUAL_RANS's two-lane order of alphabet indices ``q``: ``(sym, ctx, split)``, the
-    even reads' values first, each with its context of QUAL_RANS ``variant``."""
-    sym = np.empty(q.size, np.uint8)
-    ctx = np.empty(q.size, np.int32)
-    split = 0
-    for r in range(0, aux.size, 2):
-        split += aux[r]
-    nxt = np.array([0, split], np.int64)
-    p = 0
-    for r in range(aux.size):
-        d = nxt[r & 1]
-        q1, q2, q3 = n, n, n
-        for at in range(aux[r]):
-            v = np.int64(q[p])
-            sym[d] = v
-            ctx[d] = qual_context(variant, q1, q2, q3, n, at)
-            q3, q2, q1 = q2, q1, v
-            p += 1
-            d += 1
-        nxt[r & 1] = d
-    return sym, ctx, split
-
-
 def shared_rows(tq, taux, wins, n: int, alphabet: np.ndarray) -> list[tuple[str, float, float]]:
     """A working shared model: QUAL_RANS's two-lane coder with tables trained on ``tq``
     (every count plus one) for variants 1 and 2, the slot rows of every context built
@@ -169,7 +144,7 @@ def shared_rows(tq, taux, wins, n: int, alphabet: np.ndarray) -> list[tuple[str,
         if variant == 2 and n > 64:
             continue
         nctx = qual_contexts(variant, n)
-        sym, ctx, _split = lane_order(tq, taux, n, variant)
+        sym, ctx, _split = lane_contexts(tq.astype(np.uint8), taux, n, variant)
         cnt = np.bincount(ctx.astype(np.int64) * n + sym, minlength=nctx * n)
         cnt = cnt.reshape(nctx, n).astype(np.int64) + 1
         freqs = np.zeros((nctx, n), np.int32)
@@ -185,7 +160,7 @@ def shared_rows(tq, taux, wins, n: int, alphabet: np.ndarray) -> list[tuple[str,
         fc = packed_rows(freqs, cums)
         bits = ns = values = 0.0
         for q, aux in wins:
-            wsym, wctx, split = lane_order(q, aux, n, variant)
+            wsym, wctx, split = lane_contexts(q.astype(np.uint8), aux, n, variant)
             out = np.zeros(2 * q.size + (1 << 20), np.uint8)
             out[0], out[1] = variant | TWO_LANES, n & 255
             out[2:2 + n] = alphabet

@@ -41,6 +41,30 @@ def lane_split(aux: np.ndarray) -> int:
 
 
 @kernel
+def lane_contexts(sym_in: np.ndarray, aux: np.ndarray, n: int, variant: int) -> tuple:
+    """``(sym, ctx, split)``: alphabet indices ``sym_in`` (``n`` values) of reads ``aux``
+    in two-lane order, lane 0's values (reads 0, 2, ...) first, each with its context
+    (:func:`.rans_qual_context.qual_context` ``variant``); ``split`` values are lane 0's."""
+    sym = np.empty(sym_in.size, np.uint8)
+    ctx = np.empty(sym_in.size, np.int32)
+    split = lane_split(aux)
+    nxt = np.array([0, split], np.int64)
+    p = 0
+    for r in range(aux.size):
+        d = nxt[r & 1]
+        q1, q2, q3 = n, n, n
+        for at in range(aux[r]):
+            s = np.int64(sym_in[p])
+            sym[d] = s
+            ctx[d] = qual_context(variant, q1, q2, q3, n, at)
+            q3, q2, q1 = q2, q1, s
+            p += 1
+            d += 1
+        nxt[r & 1] = d
+    return sym, ctx, split
+
+
+@kernel
 def encode_lanes(sym: np.ndarray, ctx: np.ndarray, split: int, freqs: np.ndarray,
                  cums: np.ndarray, out: np.ndarray, pos: int) -> int:
     """Lane 0's message is ``sym[:split]`` (contexts ``ctx[:split]``), lane 1's the rest;

@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...core.jit import kernel
-from ..qual_rans_lanes import decode_lanes, encode_lanes, lane_split
-from ..rans_qual_context import qual_context
+from ..qual_rans_lanes import decode_lanes, encode_lanes, lane_contexts
 from ..spec import CodecSpec
 
 
@@ -34,27 +33,16 @@ def encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, param: int, info: 
         total += aux[r]
     if total != src.size:
         return -1
-    sym = np.empty(src.size, np.uint8)
-    ctx = np.empty(src.size, np.int32)
-    split = lane_split(aux)
-    nxt = np.array([0, split], np.int64)
-    p = 0
-    for r in range(aux.size):
-        d = nxt[r & 1]
-        q1, q2, q3 = n, n, n
-        for at in range(aux[r]):
-            s = index[src[p]]
-            if s < 0:
-                return -1
-            c = qual_context(variant, q1, q2, q3, n, at)
-            if freqs[c, s] == 0:
-                return -1
-            sym[d] = s
-            ctx[d] = c
-            q3, q2, q1 = q2, q1, s
-            p += 1
-            d += 1
-        nxt[r & 1] = d
+    idx = np.empty(src.size, np.uint8)
+    for i in range(src.size):
+        s = index[src[i]]
+        if s < 0:
+            return -1
+        idx[i] = s
+    sym, ctx, split = lane_contexts(idx, aux, n, variant)
+    for i in range(sym.size):
+        if freqs[ctx[i], sym[i]] == 0:
+            return -1
     return encode_lanes(sym, ctx, split, freqs, cums, out, 0)
 
 
