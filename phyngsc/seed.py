@@ -33,6 +33,7 @@ from .codecs.defs.dna_k8 import worst_case
 from .codecs.dna import BASE_CODE
 from .codecs.dna_exceptions import base_codes, base_codes_in_place
 from .codecs.dna_k8 import dna_k8_decode_into, dna_k8_encode_into, dna_k8_learn, dna_k8_learn_into
+from .codecs.qual_model import TRAIN_BYTES, train as train_quality
 from .codecs.registry import CODEC_ID, LANES, ROLE_PLAIN, ROLE_SEED, ROLE_SEEDED, SEEDS
 from .codecs.seed_workspace import empty_workspace, fill_rows
 from .core.jit import thread_count
@@ -95,7 +96,6 @@ def quality_windows(plan: SeedInfo, window: int) -> int:
     """How many of the seed's sub-blocks (from the first) train the quality model: those
     of the first ``qual_model.TRAIN_BYTES`` of input, whole windows, so that a file, a
     stream and a pair of mates train on the same records."""
-    from .codecs.qual_model import TRAIN_BYTES
     return min(-(-TRAIN_BYTES // window), plan.n_subblocks)
 
 
@@ -105,10 +105,9 @@ def with_quality_model(plan: SeedInfo, text: np.ndarray, input_size: int) -> See
     which every encoder reads alike. ``plan`` itself when the text holds no model (fewer
     than two quality values) or when the input (``input_size`` bytes) is under
     :data:`QUALITY_MODEL_PAYS` times the model's. Raises :class:`~.subblocks.SpanError`."""
-    from .codecs.qual_model import train
     from .subblocks import bases_and_lengths
     qual, lengths = bases_and_lengths(text, SID_QUAL)
-    model = train(qual, lengths)
+    model = train_quality(qual, lengths)
     if model is None:
         return plan
     blob = model.pack()

@@ -103,9 +103,9 @@ class Archive:
                 raise FormatViolation("footer checksum mismatch")
             self.footer = Footer.unpack(data)
             self.index = ArchiveIndex(self.footer)
-            if self.footer.seed is not None and self.footer.seed.quality:
+            if self.quality_model:
                 try:    # NGSC 1.12: checked here, so that no decoder meets a bad one
-                    QualityModel.unpack(self.footer.seed.quality)
+                    QualityModel.unpack(self.quality_model)
                 except QualityModelError as exc:
                     raise FormatViolation(f"footer {exc}") from None
         except FormatViolation as exc:
@@ -159,6 +159,11 @@ class Archive:
         self.close()
 
     # -- index ------------------------------------------------------------------------
+    @property
+    def quality_model(self) -> bytes:
+        """The footer's quality model, its stored form (NGSC 1.12; empty: none)."""
+        return self.footer.seed.quality if self.footer.seed is not None else b""
+
     @property
     def n_subblocks(self) -> int:
         return self.index.n_subblocks
@@ -360,8 +365,7 @@ class Archive:
             for i, k in found.items():
                 data[k] = with_bases(data[k], bases[i])
         model = self.seed_model_for(indices, data)
-        quality = self.footer.seed.quality if self.footer.seed is not None else b""
-        return data, Models(model, quality) if quality else model
+        return data, Models(model, self.quality_model) if self.quality_model else model
 
     def seed_model_for(self, indices: Iterable[int],
                        data: list[bytes] | None = None) -> np.ndarray | None:

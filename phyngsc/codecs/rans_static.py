@@ -152,7 +152,8 @@ def rans_bytes_decode(src: np.ndarray, out: np.ndarray) -> int:
 
 
 @kernel
-def _lengths_match(aux: np.ndarray, size: int) -> bool:
+def lengths_match(aux: np.ndarray, size: int) -> bool:
+    """Whether read lengths ``aux`` (none negative) add up to ``size`` values."""
     total = 0
     for r in range(aux.size):
         if aux[r] < 0:
@@ -167,7 +168,7 @@ def qual_rans_encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, param: i
     ``param`` the variant, ``| TWO_LANES`` for two lanes (:mod:`.qual_rans_lanes`)."""
     variant = param & ~TWO_LANES
     lanes = param != variant
-    if variant < 0 or variant >= QUAL_VARIANTS or not _lengths_match(aux, src.size):
+    if variant < 0 or variant >= QUAL_VARIANTS or not lengths_match(aux, src.size):
         return -1
     pos, index, n = _header(src, out, param)
     if pos < 0 or n <= 1:

@@ -196,7 +196,7 @@ class Footer:
                     form = r.u(8) if r.bits_left >= 8 else 0
                     lanes = 1 << r.u(8) if form == 2 else 1
                     quality = r.raw(r.v()) if r.bits_left >= 8 else b""
-                    seed = SeedInfo(n_seed, k, rc, inc, form, lanes, bytes(quality))
+                    seed = SeedInfo(n_seed, k, rc, inc, form, lanes, quality)
         except EOFError as exc:
             raise FormatViolation("footer fields cut short") from exc
         if sum(e.n_subblocks for e in blocks) != ns:

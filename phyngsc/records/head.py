@@ -23,7 +23,7 @@ from ..core.jit import interpreted
 from ..codecs.dna_k8 import dna_k8_decode_into
 from ..codecs.dna_k8_lanes import stream_lanes
 from ..codecs.models import Models, kernel_models
-from ..codecs.registry import CODEC_ID, KNOWN_CODECS, decode_stream, decode_stream_with
+from ..codecs.registry import CODEC_ID, KNOWN_CODECS, decode_stream_with
 from ..fastq.assemble import assemble_first
 from ..format.constants import SID_DNA, SID_LAYOUT, SID_LENGTHS, SID_QUAL, SID_TITLES
 from ..format.container import FormatViolation
@@ -59,10 +59,9 @@ def _decode(head_streams: dict, sid: int, n: int, aux: np.ndarray, quality: byte
             ) -> np.ndarray | None:
     codec, enc, total = head_streams[sid]
     out = np.zeros(min(n, total), np.uint8)
-    if quality:     # its tables are plain numpy: no Numba loaded for them
-        return out if decode_stream_with(codec, enc, aux, out,
-                                         kernel_models(Models(None, quality))) == 0 else None
-    return out if decode_stream(codec, enc, aux, out) == 0 else None
+    # the quality model's tables are plain numpy: interpreted, no Numba loaded for them
+    models = kernel_models(Models(None, quality))
+    return out if decode_stream_with(codec, enc, aux, out, models) == 0 else None
 
 
 def parse_subblock(data: bytes) -> tuple[SubBlockHeader, dict] | None:

@@ -156,9 +156,8 @@ def _grep_batch(arch: Archive, batch: np.ndarray, fwd: np.ndarray, rev: np.ndarr
         from ..records.head import head_of_decoded, record_text
         j, recs = hit_blocks[0]
         s = streams[j]
-        seed = arch.footer.seed
         head = head_of_decoded(data[j], s[SID_LENGTHS], lengths, s[SID_DNA],
-                               seed.quality if seed is not None else b"")
+                               arch.quality_model)
         text = None if head is None else record_text(head, int(recs[0]), interpret=False)
         if text is not None:
             found.append(text)

@@ -89,9 +89,7 @@ def with_qualities_decoded(arch: Archive, indices: list[int]) -> list[bytes] | N
     from ..subblock_decode import SubBlockCorrupt, decode_streams
     try:
         data = [arch.subblock_bytes(i) for i in indices]
-        quality = arch.footer.seed.quality if arch.footer.seed is not None else b""
-        _headers, streams = decode_streams(data, (SID_QUAL,),
-                                           Models(None, quality) if quality else None)
+        _headers, streams = decode_streams(data, (SID_QUAL,), Models(None, arch.quality_model))
         return [replace_stream(d, SID_QUAL, STORED, s[SID_QUAL].tobytes())[1]
                 for d, s in zip(data, streams)]
     except (ArchiveError, SubBlockCorrupt, ValueError):

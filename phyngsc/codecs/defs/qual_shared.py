@@ -14,6 +14,7 @@ import numpy as np
 
 from ...core.jit import kernel
 from ..qual_rans_lanes import decode_lanes, encode_lanes, lane_contexts
+from ..rans_static import lengths_match
 from ..spec import CodecSpec
 
 
@@ -28,10 +29,7 @@ def encode(src: np.ndarray, aux: np.ndarray, out: np.ndarray, param: int, info: 
     index = np.full(256, -1, np.int64)
     for j in range(n):
         index[info[2 + j]] = j
-    total = 0
-    for r in range(aux.size):
-        total += aux[r]
-    if total != src.size:
+    if not lengths_match(aux, src.size):
         return -1
     idx = np.empty(src.size, np.uint8)
     for i in range(src.size):
