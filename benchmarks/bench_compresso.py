@@ -2,7 +2,8 @@
 extract, against a full decompress of the same archive, same ranks, whole processes.
 
     python benchmarks/bench_compresso.py [--size-mib 1024 | --input FASTQ] [--ranks 1]
-                                         [--threads 2] [--level 5]
+                                         [--threads 2] [--level 5] [--prefault MIB]
+                                         [--only NAME,...]
 
 Builds (or reuses) the repeated-ERR127302 input of bench_core.py, or takes ``--input``
 (e.g. the ART deep set of docs/performance.md), and its archive at ``--level``.
@@ -19,7 +20,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_codecs import prefault  # noqa: E402
 from bench_core import MPIEXEC, ROOT, build_input  # noqa: E402
+
+#: MiB touched in a helper process before each timed run (``--prefault``; 0: none).
+PREFAULT_MIB = 0
 
 
 def timed(cmd: list[str], runs: int = 3, ok: tuple[int, ...] = (0,)) -> tuple[float, float]:
@@ -27,6 +32,8 @@ def timed(cmd: list[str], runs: int = 3, ok: tuple[int, ...] = (0,)) -> tuple[fl
     the process (under mpiexec: of the launcher, not of the ranks)."""
     best, peak = float("inf"), 0.0
     for _ in range(runs):
+        if PREFAULT_MIB:
+            prefault(PREFAULT_MIB)
         t = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         err = p.stderr.read()
@@ -46,7 +53,15 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--level", type=int, default=5, help="compression level of the archive")
     ap.add_argument("--input", type=Path, help="FASTQ to archive instead of the built one")
+    ap.add_argument("--prefault", type=int, default=0, metavar="MIB",
+                    help="touch MIB MiB in a helper process before each timed run "
+                         "(bench_codecs.prefault; 0: off)")
+    ap.add_argument("--only", default="",
+                    help="comma-separated words: run only the commands whose names start "
+                         "with one of them (decompress always runs: the reference)")
     args = ap.parse_args()
+    global PREFAULT_MIB
+    PREFAULT_MIB = args.prefault
     work = ROOT / "benchmarks" / "work"
     work.mkdir(parents=True, exist_ok=True)
     src = args.input or build_input(work, args.size_mib << 20)
@@ -84,6 +99,9 @@ def main() -> None:
         (f"extract --records {mid}", ["extract", str(arc), "--records", mid, "-o", "-"] + t,
          3),
     ]
+    if args.only:
+        words = tuple(w.strip() for w in args.only.split(",") if w.strip())
+        cases = [c for c in cases if c[0].startswith(("decompress",) + words)]
     times, peaks = {}, {}
     for name, cmd, runs in cases:
         ok = (0, 1) if cmd[0] == "grep" else (0,)      # grep: 1 when nothing matched

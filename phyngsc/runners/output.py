@@ -14,12 +14,21 @@ them in rank order; what rank 0 wrote before an error stays written, as with any
 With one process nothing is spooled: the part goes straight to the output. (Spooling
 it cost ``fasta`` of a 1 GiB archive 5-8 s of system time: a copy of its 600 MB of
 text into a temporary file, read back at the end; docs/performance.md.)
+
+Rank 0 writes its part in place on a writer thread of its own when that needs no MPI
+(a plain file, or a stream): the caller decodes the next piece while the last one is
+written, as ``decompress`` does. At most :data:`_IN_FLIGHT` pieces wait at once (each
+kept alive until written; callers hand over pieces they no longer change), and a write
+error is raised by the next :meth:`OrderedOutput.write` or by ``close``, so the output
+is removed as after any other error.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -28,12 +37,15 @@ from ..bgzf import EOF_BLOCK, compress_blocks, wants_bgzf
 from ..destinations import Destination
 from ..errors import OutputError
 from .common import agree
+from .mpiio import PlainWriteFile
 from .targets import FileOutput, close_stream, open_stream, rename_all, write_stream
 
 _SPOOL = 64 << 20
 _CHUNK = 16 << 20
 #: Rank 0 gathers pieces smaller than this before writing them in place.
 _GATHER = 1 << 20
+#: Rank 0: most pieces handed to the writer thread and not yet written.
+_IN_FLIGHT = 2
 
 
 class OrderedOutput:
@@ -50,6 +62,8 @@ class OrderedOutput:
         self._written = 0                       # rank 0: bytes of its part written
         self._pending: list[Any] = []           # rank 0: small pieces not written yet
         self._pending_size = 0
+        self._writer: ThreadPoolExecutor | None = None
+        self._in_flight: deque[Future] = deque()
         if dest.is_file:
             self.file = FileOutput(comm, dest)
         else:
@@ -84,12 +98,49 @@ class OrderedOutput:
             self._put(data)
 
     def _put(self, view: Any) -> None:
-        """Rank 0: write ``view`` at the end of its part."""
+        """Rank 0: write ``view`` at the end of its part: on the writer thread when the
+        output needs no MPI (raising a failed earlier write's OutputError), else at once."""
+        at = self._written
+        self._written += len(view)
+        if self.file is not None and not isinstance(self.file.fh, PlainWriteFile):
+            self.file.fh.write_at(at, view)
+            return
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="phyngsc-output")
+        self._in_flight.append(self._writer.submit(self._write_now, at, view))
+        while len(self._in_flight) > _IN_FLIGHT:
+            self._in_flight.popleft().result()
+
+    def _write_now(self, at: int, view: Any) -> None:
+        """Rank 0's writer thread: one piece, at offset ``at`` of a file or to the stream."""
         if self.file is not None:
-            self.file.fh.write_at(self._written, view)
+            self.file.fh.write_at(at, view)
         else:
             write_stream(self.stream, self.dest, view)
-        self._written += len(view)
+
+    def sync(self) -> None:
+        """Local: wait until every piece this rank handed over is written where it goes
+        (rank 0's in place; gathered pieces under :data:`_GATHER` bytes stay gathered);
+        raise the first failed write's OutputError."""
+        try:
+            self._drain()
+        finally:
+            self._in_flight.clear()
+
+    def _drain(self, raising: bool = True) -> None:
+        """Rank 0: wait for every piece on the writer thread and stop it; raise the first
+        failed write's error (an OutputError; with ``raising``) once all are done."""
+        failed = None
+        while self._in_flight:
+            try:
+                self._in_flight.popleft().result()
+            except Exception as exc:  # noqa: BLE001 - the first is raised once all are done
+                failed = failed or exc
+        if self._writer is not None:
+            self._writer.shutdown()
+            self._writer = None
+        if failed is not None and raising:
+            raise failed
 
     def _chunks(self):
         self.spool.seek(0)
@@ -109,7 +160,10 @@ class OrderedOutput:
         comm = self.comm
         error = None
         try:
-            self._flush()
+            try:
+                self._flush()
+            finally:
+                self._drain()
         except OutputError as exc:      # agreed on (and the file removed) below
             error = exc
         sizes = comm.allgather(self.spool.tell() if self.spool is not None else self._written)
@@ -175,6 +229,7 @@ class OrderedOutput:
         if self.spool is not None:
             self.spool.close()
         self._pending = []
+        self._drain(raising=False)
         if self.file is not None:
             self.file.discard()
         elif self.stream is not None:
