@@ -19,8 +19,8 @@ Rank 0 writes its part in place on a writer thread of its own when that needs no
 (a plain file, or a stream): the caller decodes the next piece while the last one is
 written, as ``decompress`` does. At most :data:`_IN_FLIGHT` pieces wait at once (each
 kept alive until written; callers hand over pieces they no longer change), and a write
-error is raised by the next :meth:`OrderedOutput.write` or by ``close``, so the output
-is removed as after any other error.
+error is raised by the next :meth:`OrderedOutput.write`, by ``sync`` or by ``close``,
+so the output is removed as after any other error.
 """
 
 from __future__ import annotations
@@ -122,10 +122,7 @@ class OrderedOutput:
         """Local: wait until every piece this rank handed over is written where it goes
         (rank 0's in place; gathered pieces under :data:`_GATHER` bytes stay gathered);
         raise the first failed write's OutputError."""
-        try:
-            self._drain()
-        finally:
-            self._in_flight.clear()
+        self._drain()
 
     def _drain(self, raising: bool = True) -> None:
         """Rank 0: wait for every piece on the writer thread and stop it; raise the first
