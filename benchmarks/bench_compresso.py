@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_codecs import prefault  # noqa: E402
-from bench_core import MPIEXEC, ROOT, build_input  # noqa: E402
+from bench_core import MPIEXEC, ROOT, build_input, compile_bytecode  # noqa: E402
 
 #: MiB touched in a helper process before each timed run (``--prefault``; 0: none).
 PREFAULT_MIB = 0
@@ -64,6 +64,7 @@ def main() -> None:
     PREFAULT_MIB = args.prefault
     work = ROOT / "benchmarks" / "work"
     work.mkdir(parents=True, exist_ok=True)
+    compile_bytecode()
     src = args.input or build_input(work, args.size_mib << 20)
     arc = work / f"ic-{src.stem}-l{args.level}.ngsc"
     base = [sys.executable, "-m", "phyngsc"]
