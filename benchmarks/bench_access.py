@@ -21,8 +21,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_codecs import PY, run, same  # noqa: E402
-from bench_core import ROOT, warm_numba  # noqa: E402
+from bench_codecs import PY, run  # noqa: E402
+from bench_core import ROOT, same_file, warm_numba  # noqa: E402
 from bench_seed import info, seed_figures  # noqa: E402
 
 
@@ -69,7 +69,7 @@ def main() -> None:
         t0, m0 = best(cmd + str(ref), args.reps)
         shutil.move(aside, idx)
         t1, m1 = best(cmd + str(ext), args.reps)
-        if not same(ext, ref):
+        if not same_file(ext, ref):
             raise SystemExit(f"extract from the {where}: the index changed the output")
         rows += [(f"extract, {where}, no index", t0, m0),
                  (f"extract, {where}, index", t1, m1)]
@@ -82,7 +82,7 @@ def main() -> None:
             t0, m0 = run(cmd + str(ref))
             shutil.move(aside, idx)
             t1, m1 = run(cmd + str(back))
-            if not same(back, ref):
+            if not same_file(back, ref):
                 raise SystemExit(f"decompress at {n} ranks: the index changed the output")
             rows += [(f"decompress {n} rank(s), no index", t0, m0),
                      (f"decompress {n} rank(s), index", t1, m1)]

@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import MPIEXEC, ROOT, SHARED, build_input, warm_numba  # noqa: E402
+from bench_core import MPIEXEC, ROOT, SHARED, build_input, same_file, warm_numba  # noqa: E402
 
 PY = sys.executable
 TIME = "/usr/bin/time"
@@ -131,7 +131,7 @@ def phyngsc_rows(src: Path, work: Path, levels: list[int],
             tc, mc = run(f"{launch}{PY} -m phyngsc compress {src} -o {arc} --level {level} "
                          f"-t {threads} -q")
             td, md = run(f"{launch}{PY} -m phyngsc decompress {arc} -o {back} -t {threads} -q")
-            if not same(back, src):
+            if not same_file(back, src):
                 raise SystemExit(f"level {level}: round trip differs on {src.name}")
             info = json.loads(subprocess.run([PY, "-m", "phyngsc", "info", str(arc), "--json"],
                                              capture_output=True, text=True).stdout)
@@ -143,10 +143,6 @@ def phyngsc_rows(src: Path, work: Path, levels: list[int],
                          "bits": {k: 8 * st[k]["encoded"] / st[k]["decoded"]
                                   for k in ("dna", "qual", "titles") if st[k]["decoded"]}})
     return rows
-
-
-def same(a: Path, b: Path) -> bool:
-    return subprocess.run(["cmp", "-s", str(a), str(b)]).returncode == 0
 
 
 def print_table(src: Path, rows: list[dict]) -> None:
@@ -215,7 +211,7 @@ def main() -> None:
         for name, c, d, path, back in tools(src, work, args.skip_slow and bool(big), long_reads):
             tc, mc = run(c)
             td, md = run(d)
-            if not same(back, src):
+            if not same_file(back, src):
                 print(f"note: {name} did not round-trip {src.name} exactly", file=sys.stderr)
             rows.append({"tool": name, "ranks": "1x1", "ratio": src.stat().st_size /
                          path.stat().st_size, "c": src.stat().st_size / tc / 1e6,

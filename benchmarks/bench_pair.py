@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_codecs  # noqa: E402
-from bench_codecs import PY, run, same, tools  # noqa: E402
-from bench_core import ROOT, warm_numba  # noqa: E402
+from bench_codecs import PY, run, tools  # noqa: E402
+from bench_core import ROOT, same_file, warm_numba  # noqa: E402
 
 
 def phyngsc_commands(src: Path, work: Path, level: int) -> tuple:
@@ -76,7 +76,7 @@ def main() -> None:
             order = (ours, theirs) if r % 2 == 0 else (theirs, ours)
             for entry in order:
                 t = one_round(entry)
-                if not same(entry[4], src):
+                if not same_file(entry[4], src):
                     raise SystemExit(f"{entry[0]}: round trip differs on {src.name}")
                 entry[3].unlink(missing_ok=True)
                 entry[4].unlink(missing_ok=True)

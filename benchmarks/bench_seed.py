@@ -29,8 +29,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_codecs import PY, run, same  # noqa: E402
-from bench_core import ROOT, warm_numba  # noqa: E402
+from bench_codecs import PY, run  # noqa: E402
+from bench_core import ROOT, same_file, warm_numba  # noqa: E402
 
 
 def info(arc: Path) -> dict:
@@ -85,7 +85,7 @@ def main() -> None:
             tc, mc = run(f"{PY} -m phyngsc compress {src} -o {arc} --level {level} "
                          f"-t {t} -q {opt}")
             td, md = run(f"{PY} -m phyngsc decompress {arc} -o {back} -t {t} -q")
-            if not same(back, src):
+            if not same_file(back, src):
                 raise SystemExit(f"level {level} seed {seed}: round trip differs")
             meta = info(arc)
             mid = meta["records"] // 2
