@@ -7,6 +7,7 @@ the viewer all decode through here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,7 @@ def decode_streams_of(arch: Archive, batch: np.ndarray, wanted: tuple[int, ...],
 
 
 def decode_text(arch: Archive, batch: np.ndarray, data: list[bytes] | None = None,
-                bases: Mapping[int, np.ndarray] | None = None):
+                bases: Mapping[int, Any] | None = None):
     """``(headers, text, starts)``: the original text of sub-blocks ``batch``, end to end
     (sub-block k is ``text[starts[k]:starts[k + 1]]``), each checked against its CRC-32.
     ``data``: their bytes when the caller read them already (checked against the footer;
@@ -54,24 +55,29 @@ def decode_text(arch: Archive, batch: np.ndarray, data: list[bytes] | None = Non
 
 
 def with_walked_bases(arch: Archive, batch: np.ndarray, data: list[bytes],
-                      bases: Mapping[int, np.ndarray]) -> list[bytes]:
+                      bases: Mapping[int, Any]) -> list[bytes]:
     """``data`` (the bytes of sub-blocks ``batch``) with the bases of each seed sub-block
     coded from the chain taken from ``bases`` (by sub-block: what a walk of the chain
-    decoded), stored in place of its DNA stream as ``Archive.prepared`` stores the bases
-    of its own walk; the others as they are."""
-    from .seed_chain import chained_indices, with_bases
+    decoded, as uint8 text or packed ``(DNA2 stream, bases)``), stored in place of its
+    DNA stream as ``Archive.prepared`` stores the bases of its own walk; the others as
+    they are (and a packed entry whose base count is not the sub-block's: the walk of
+    ``Archive.prepared`` then serves it, and its damage is reported as in line)."""
+    from .seed_chain import chained_indices, from_index, with_bases
     found = chained_indices(arch.footer.seed, batch, data)
     if not any(i in bases for i in found):
         return data
     data = list(data)
     for i, k in found.items():
-        if i in bases:
-            data[k] = with_bases(data[k], bases[i])
+        got = bases.get(i)
+        if isinstance(got, tuple):
+            data[k] = from_index(data[k], *got) or data[k]
+        elif got is not None:
+            data[k] = with_bases(data[k], got)
     return data
 
 
 def decode_checked(arch: Archive, a: int, b: int, data: list[bytes] | None = None,
-                   bases: Mapping[int, np.ndarray] | None = None):
+                   bases: Mapping[int, Any] | None = None):
     """:func:`decode_text` of sub-blocks ``[a, b)`` whose headers must also agree with the
     footer (original offsets, lengths, record counts): what ``decompress`` writes.
     ``data``, ``bases``: as for :func:`decode_text`."""

@@ -314,7 +314,6 @@ class Archive:
         bases as DNA2. False, writing nothing, when the archive has no seed model. Never
         reads an index. Raises the ArchiveError of a damaged seed sub-block, OSError if
         the file cannot be written."""
-        from ..codecs.dna import dna2_encode
         from .seed_chain import SeedChain
         from .seed_index import write_index
         seed = self.footer.seed
@@ -324,9 +323,8 @@ class Archive:
         if seed.chained:
             chain = SeedChain(self)
             for i in range(seed.n_subblocks):
-                dna = chain.walk(i + 1, (i,))[i]
-                out = np.empty(12 * dna.size + 16, np.uint8)
-                bases.append((out[:dna2_encode(dna, out)].tobytes(), dna.size))
+                stream, n = chain.walk(i + 1, (i,), packed=True)[i]
+                bases.append((stream.tobytes(), n))
             model = chain.table
         else:   # joined (0.7-0.9): its seed sub-blocks are DNA2 already
             model = self._learned_model()

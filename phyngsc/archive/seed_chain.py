@@ -13,6 +13,7 @@ Only the DNA and LENGTHS streams of the seed sub-blocks are read.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -53,13 +54,26 @@ class SeedChain:
         assert self.table is not None
         return self.table
 
+    def adopt(self, table: np.ndarray) -> None:
+        """Take ``table`` (``4 ** (k + 1)`` bytes) as the table at the end of the walk, walked
+        elsewhere (another rank's, broadcast: :mod:`phyngsc.runners.seed_share`): seeded
+        sub-blocks decode from it; a walk that needs a seed sub-block's bases later starts
+        again from sub-block 0, as after any walk through the chain."""
+        if table.size != 4 << (2 * self.seed.k):
+            raise ValueError("the adopted table is not the seed model's size")
+        self.workspace = None
+        self.table, self.next = table, self.seed.n_subblocks
+
     def walk(self, upto: int, keep: Collection[int],
-             have: Mapping[int, bytes] | None = None) -> dict[int, np.ndarray]:
+             have: Mapping[int, bytes] | None = None, packed: bool = False
+             ) -> dict[int, Any]:
         """Walk through seed sub-block ``upto - 1``; returns the bases (uint8 text) of the
         seed sub-blocks ``keep`` (each below ``upto``). Starts again from sub-block 0
         when one of them was passed already. ``have``: bytes of seed sub-blocks the
-        caller read already (not read again). A damaged seed sub-block raises its
-        :class:`~phyngsc.errors.ArchiveError` and the next call starts again."""
+        caller read already (not read again). ``packed``: each kept sub-block's bases as
+        ``(DNA2 stream, bases)`` instead (:func:`packed_bases`: a quarter of the memory
+        for a caller that keeps many until their turn). A damaged seed sub-block raises
+        its :class:`~phyngsc.errors.ArchiveError` and the next call starts again."""
         have = have or {}
         if self.table is None or self.next > min(keep, default=upto):
             self.workspace = empty_workspace(4 << (2 * self.seed.k), thread_count())
@@ -70,7 +84,7 @@ class SeedChain:
                 i = self.next
                 dna = self._step(i, have.get(i))
                 if i in keep:
-                    got[i] = dna
+                    got[i] = packed_bases(dna) if packed else dna
                 self.next = i + 1
         except BaseException:
             self.table = self.workspace = None   # part-learned: never use it
@@ -112,6 +126,18 @@ class SeedChain:
         return dna
 
 
+def packed_bases(dna: np.ndarray) -> tuple[np.ndarray, int]:
+    """``(DNA2 stream, number of bases)`` of bases ``dna`` (uint8 text), as the seed index
+    keeps them: what :func:`from_index` puts back in place of a sub-block's DNA stream.
+    Four bases a byte plus the exceptions (N and other bytes)."""
+    from ..codecs.dna import dna2_encode
+    out = np.empty(12 * dna.size + 16, np.uint8)
+    n = dna2_encode(dna, out)
+    if n < 0:           # pragma: no cover - 12 bytes a base hold any exception
+        raise ValueError("DNA2 output too small")
+    return out[:n].copy(), int(dna.size)
+
+
 def chained_indices(seed: SeedInfo | None, indices, data: list) -> dict[int, int]:
     """``{sub-block: position in data}`` of the seed sub-blocks among ``indices`` (their
     bytes ``data``) that code their bases from the chain; a header that does not parse
@@ -150,4 +176,5 @@ def with_bases(data: bytes, dna: np.ndarray) -> bytes:
     return replace_stream(data, SID_DNA, STORED, dna.tobytes())[1]
 
 
-__all__ = ["SeedChain", "chained_indices", "from_index", "with_bases", "ArchiveError"]
+__all__ = ["SeedChain", "chained_indices", "from_index", "with_bases", "packed_bases",
+           "ArchiveError"]

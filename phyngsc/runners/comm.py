@@ -101,7 +101,7 @@ class SerialComm:
     def allreduce_min(self, value: int) -> int:
         return value
 
-    def send(self, obj: Any, dest: int) -> None:
+    def send(self, obj: Any, dest: int, tag: int = 0) -> None:
         raise RuntimeError("a serial communicator has no other rank")
 
     def recv(self, source: int) -> Any:
@@ -115,6 +115,23 @@ class SerialComm:
 
     def node_size(self) -> int:
         return 1
+
+    def node(self) -> "SerialComm":
+        """The ranks of this communicator on this node: this one."""
+        return self
+
+    def split(self, color: int | None, key: int = 0) -> "SerialComm | None":
+        """Sub-communicator of the ranks giving the same ``color`` (None: none)."""
+        return None if color is None else self
+
+    def free(self) -> None:
+        pass
+
+    def irecv(self, source: int, tag: int = 0) -> Any:
+        raise RuntimeError("a serial communicator has no other rank")
+
+    def bcast_array(self, array: np.ndarray, root: int = 0) -> None:
+        pass
 
     def open_read(self, path: str) -> "PlainReadFile":
         return PlainReadFile(path)
@@ -174,8 +191,8 @@ class MPIComm:
     def allreduce_min(self, value: int) -> int:
         return self.comm.allreduce(value, op=self.mpi.MIN)
 
-    def send(self, obj: Any, dest: int) -> None:
-        self.comm.send(obj, dest=dest)
+    def send(self, obj: Any, dest: int, tag: int = 0) -> None:
+        self.comm.send(obj, dest=dest, tag=tag)
 
     def recv(self, source: int) -> Any:
         return self.comm.recv(source=source)
@@ -196,6 +213,34 @@ class MPIComm:
             return local.Get_size()
         finally:
             local.Free()
+
+    def node(self) -> "MPIComm":
+        """Collective: the ranks of this communicator on this node, in rank order (a
+        communicator of its own: :meth:`free` it)."""
+        return MPIComm(self.comm.Split_type(self.mpi.COMM_TYPE_SHARED, key=self.rank))
+
+    def split(self, color: int | None, key: int = 0) -> "MPIComm | None":
+        """Collective: the sub-communicator of the ranks giving the same ``color``, ordered
+        by ``key`` (None: this rank joins none and gets None); :meth:`free` it."""
+        c = self.comm.Split(self.mpi.UNDEFINED if color is None else color, key)
+        return None if c == self.mpi.COMM_NULL else MPIComm(c)
+
+    def free(self) -> None:
+        """Free a communicator made by :meth:`node` or :meth:`split`."""
+        self.comm.Free()
+
+    def irecv(self, source: int, tag: int = 0) -> Any:
+        """A request for a (small, pickled) message from ``source``: its ``test()`` gives
+        ``(arrived, message)``, its ``wait()`` the message."""
+        return self.comm.irecv(source=source, tag=tag)
+
+    def bcast_array(self, array: np.ndarray, root: int = 0) -> None:
+        """Collective: ``root``'s contiguous ``array`` into every rank's (same size and
+        dtype), in pieces of at most 256 MiB (message counts stay far below 2**31)."""
+        flat = array.reshape(-1).view(np.uint8)
+        step = 256 << 20
+        for at in range(0, flat.size, step):
+            self.comm.Bcast([flat[at:at + step], self.mpi.BYTE], root=root)
 
     def open_read(self, path: str) -> "MPIReadFile":
         return MPIReadFile(self, path)

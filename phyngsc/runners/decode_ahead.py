@@ -42,6 +42,19 @@ STORED = CODEC_ID["stored"]
 AHEAD_BYTES = 256 << 20
 
 
+#: Original bytes a receiver of a shared walk (:mod:`.seed_share`) decodes ahead per
+#: thread: it holds no walk's workspace, and on the 1.12 GB MiSeq set at level 5 (2 ranks
+#: x 1 thread) 64 MiB took rank 1 to 398 MiB and 256 MiB to 509, in the same time.
+RECEIVER_AHEAD_BYTES = 64 << 20
+
+
+def receiver_budget(seed: SeedInfo, threads: int) -> int:
+    """Original bytes whose qualities a receiver decodes ahead while its node's provider
+    walks ``seed``: :data:`RECEIVER_AHEAD_BYTES` a thread, or the seed model's size when
+    that is larger (the memory of the walk's table a receiver does not hold)."""
+    return max(RECEIVER_AHEAD_BYTES * max(1, threads), model_bytes(seed))
+
+
 def ahead_budget(seed: SeedInfo) -> int:
     """Original bytes of sub-blocks whose qualities may be decoded ahead while ``seed`` is
     walked: :data:`AHEAD_BYTES`, or the seed model's size when that is larger. The walk
@@ -59,7 +72,7 @@ class SeedAhead:
 
     def __init__(self, arch: Archive, keep: list[int], threads: int) -> None:
         self.arch = arch
-        self.bases: dict[int, np.ndarray] | None = None
+        self.bases: dict[int, Any] | None = None
         self._thread = threading.Thread(target=self._run, args=(keep, threads), daemon=True,
                                         name="phyngsc-seed-walk")
         self._thread.start()
@@ -67,7 +80,9 @@ class SeedAhead:
     def _run(self, keep: list[int], threads: int) -> None:
         set_threads(threads)
         try:
-            self.bases = self.arch.chain().walk(self.arch.footer.seed.n_subblocks, keep)
+            # packed: the whole seed's bases may wait here for their batches
+            self.bases = self.arch.chain().walk(self.arch.footer.seed.n_subblocks, keep,
+                                                packed=True)
         except Exception:  # noqa: BLE001 - the in-line walk starts again and reports it
             self.bases = None
 
@@ -75,7 +90,7 @@ class SeedAhead:
         """Whether the walk is still under way."""
         return self._thread.is_alive()
 
-    def result(self) -> dict[int, np.ndarray] | None:
+    def result(self) -> dict[int, Any] | None:
         """Wait for the walk: the kept bases by sub-block, or None if it failed (the
         chain then starts again on its next use)."""
         self._thread.join()
@@ -109,24 +124,90 @@ def _seed_ahead(arch: Archive, runs: list[tuple[int, int]], threads: int) -> See
     chain = arch.chain()
     if chain.table is not None and chain.next == seed.n_subblocks:
         return None
-    keep = [i for a, b in runs for i in range(a, min(b, seed.n_subblocks))]
-    return SeedAhead(arch, keep, threads)
+    return SeedAhead(arch, _seed_kept(arch, runs), threads)
 
 
-def decoded_batches(arch: Archive, runs: list[tuple[int, int]]
+def _seed_kept(arch: Archive, runs: list[tuple[int, int]]) -> list[int]:
+    """The seed sub-blocks among ``runs`` (the walk keeps their bases)."""
+    n = arch.footer.seed.n_subblocks
+    return [i for a, b in runs for i in range(a, min(b, n))]
+
+
+class _Published:
+    """The provider's walk (:class:`SeedAhead`) whose :meth:`result`, once through,
+    is published to the node's receivers (:meth:`.seed_share.SeedShare.publish`)."""
+
+    def __init__(self, arch: Archive, walk: SeedAhead, share: Any) -> None:
+        self.arch, self.walk, self.share = arch, walk, share
+
+    def running(self) -> bool:
+        return self.walk.running()
+
+    def result(self) -> dict[int, Any] | None:
+        bases = None
+        try:
+            bases = self.walk.result()
+        finally:
+            self.share.publish(self.arch, bases is not None)
+        return bases
+
+
+def _walked_here(arch: Archive, runs: list[tuple[int, int]], share: Any
+                 ) -> dict[int, Any] | None:
+    """The provider's walk in line (one thread, or kernels that must not run from two
+    Python threads at once), published to the receivers whatever its outcome: the kept
+    bases, or None when it failed (the in-line path then walks again and reports it)."""
+    bases = None
+    try:
+        bases = arch.chain().walk(arch.footer.seed.n_subblocks, _seed_kept(arch, runs),
+                                  packed=True)
+    except Exception:  # noqa: BLE001 - the in-line path starts again and reports it
+        bases = None
+    finally:
+        share.publish(arch, bases is not None)
+    return bases
+
+
+def _ahead(arch: Archive, runs: list[tuple[int, int]], threads: int, share: Any
+           ) -> tuple[Any, int, dict[int, Any] | None, int]:
+    """``(walk, threads for decoding ahead, bases walked already, bytes to decode ahead
+    at most)``: what decodes beside the seed's walk. ``share``: this rank's
+    :class:`~.seed_share.SeedShare` (or None): a receiver decodes ahead with every thread
+    while the provider walks; the provider walks beside its decoders (or in line first)
+    and publishes the model."""
+    budget = ahead_budget(arch.footer.seed)
+    if share is None:
+        return _seed_ahead(arch, runs, threads), threads - 1, None, budget
+    from .seed_share import ReceivedSeed
+    if not share.provider:
+        return ReceivedSeed(arch, share), threads, None, \
+            receiver_budget(arch.footer.seed, threads)
+    try:
+        beside = threads >= 2 and concurrent_launches_safe()
+        if beside:
+            walk = SeedAhead(arch, _seed_kept(arch, runs), threads)
+    except BaseException:
+        share.publish(arch, False)      # the receivers walk, and report, for themselves
+        raise
+    if beside:
+        return _Published(arch, walk, share), threads - 1, None, budget
+    return None, threads, _walked_here(arch, runs, share), budget
+
+
+def decoded_batches(arch: Archive, runs: list[tuple[int, int]], share: Any = None
                     ) -> Iterator[tuple[int, int, Any, np.ndarray, np.ndarray]]:
     """``(a, b, headers, text, starts)``: :func:`~phyngsc.archive.decode.decode_checked`
     of each run ``[a, b)`` of ``runs``, in order, with this thread's Numba threads; the
-    seed walked beside the first ones when that pays (see the module docstring)."""
+    seed walked beside the first ones when that pays (see the module docstring), or by
+    another rank of the node (``share``, :mod:`.seed_share`: its exchange happens in the
+    first step, before any batch is given)."""
     threads = thread_count()
-    ahead = _seed_ahead(arch, runs, threads)
+    ahead, step, bases, budget = _ahead(arch, runs, threads, share)
     ready: dict[int, bytes] = {}
-    bases = None
     if ahead is not None:
         try:
-            set_threads(threads - 1)
+            set_threads(step)
             todo = [i for a, b in runs for i in range(a, b)]
-            budget, step = ahead_budget(arch.footer.seed), threads - 1
             for at in range(0, len(todo), step):
                 piece = todo[at:at + step]
                 budget -= int(arch.index.raw_length[piece].sum())
@@ -151,4 +232,4 @@ def decoded_batches(arch: Archive, runs: list[tuple[int, int]]
 
 
 __all__ = ["decoded_batches", "SeedAhead", "with_qualities_decoded", "AHEAD_BYTES",
-           "ahead_budget"]
+           "ahead_budget", "RECEIVER_AHEAD_BYTES", "receiver_budget"]

@@ -1,8 +1,9 @@
 """Parallel decompression and verification of NGSC archives (SPMD).
 
 Every rank reads the footer, takes a contiguous share of sub-blocks balanced
-by decoding work (original bytes, the seed's sub-blocks weighing less: every rank
-walks the seed anyway; any rank count, unrelated to the one that compressed),
+by decoding work (original bytes, the seed's sub-blocks weighed by what their reader
+pays beside the seed's walk: :mod:`.seed_share`, which has the ranks of a node walk it
+once; any rank count, unrelated to the one that compressed),
 decodes a batch at a time with Numba threads and writes each sub-block at its
 original offset with non-blocking ``MPI_File_iwrite_at`` into a pre-sized
 output, overlapping the writes of one batch with the decoding of the next.
@@ -26,6 +27,7 @@ from .output import OutputGroup
 from .targets import (FileOutput, check_outputs, close_stream, open_stream, publish_all,
                       write_stream)
 from .plan import batches, decode_weights, even_share, weighted_share
+from .seed_share import SHARED_SEED_WEIGHT, SeedShare, plan_share, sharing_applies
 
 #: Most original bytes decoded per batch and thread.
 _BATCH_BYTES = 32 << 20
@@ -46,9 +48,9 @@ def _to_ordered(comm: Any, arch: Archive, dests: list[Destination], opts: Decomp
     group = OutputGroup(comm, dests, bgzf=opts.bgzf, stdout=stdout)
     error = None
     try:
-        i0, i1 = _share(comm, arch)
+        i0, i1, share = _planned(comm, arch)
         for a, b, headers, text, starts in decoded_batches(
-                arch, _batches(arch, i0, i1, opts.threads)):
+                arch, _batches(arch, i0, i1, opts.threads), share):
             if len(dests) == 1:
                 group.put(0, text)
                 continue
@@ -67,12 +69,22 @@ def _to_ordered(comm: Any, arch: Archive, dests: list[Destination], opts: Decomp
     return sum(group.close())
 
 
-def _share(comm: Any, arch: Archive) -> tuple[int, int]:
+def _share(comm: Any, arch: Archive, shared: bool = False) -> tuple[int, int]:
     """This rank's sub-blocks ``[i0, i1)``: balanced by decoding work
-    (:func:`~.plan.decode_weights`), the same on every rank."""
+    (:func:`~.plan.decode_weights`), the same on every rank. ``shared``: the seed is
+    walked once per node (:mod:`.seed_share`), so a seed sub-block weighs its walk."""
     seed = arch.footer.seed
-    weights = decode_weights(arch.index.raw_length, 0 if seed is None else seed.n_subblocks)
+    weights = decode_weights(arch.index.raw_length, 0 if seed is None else seed.n_subblocks,
+                             **({"seed_weight": SHARED_SEED_WEIGHT} if shared else {}))
     return weighted_share(comm.rank, comm.size, weights)
+
+
+def _planned(comm: Any, arch: Archive) -> tuple[int, int, SeedShare | None]:
+    """Collective: this rank's share ``[i0, i1)`` and its part in its node's shared walk
+    of the seed (None: none; see :mod:`.seed_share`)."""
+    shared = sharing_applies(comm, arch)
+    i0, i1 = _share(comm, arch, shared)
+    return i0, i1, plan_share(comm, arch, i0, i1) if shared else None
 
 
 def _batches(arch: Archive, i0: int, i1: int, threads: int) -> list[tuple[int, int]]:
@@ -133,7 +145,7 @@ def _to_file(comm: Any, arch: Archive, dests: list[Destination], opts: Decompres
         raise
     total = sum(sizes)
     progress = Progress(comm, total, "decompress", opts.progress)
-    i0, i1 = _share(comm, arch)
+    i0, i1, share = _planned(comm, arch)
     error: BaseException | None = None
     key = 0
     pending: list[Any] = []
@@ -141,7 +153,7 @@ def _to_file(comm: Any, arch: Archive, dests: list[Destination], opts: Decompres
     fh = [out.fh for out in outs]
     try:
         for a, b, headers, text, starts in decoded_batches(
-                arch, _batches(arch, i0, i1, opts.threads)):
+                arch, _batches(arch, i0, i1, opts.threads), share):
             reqs, keep = [], [text]
             for k, h in enumerate(headers):
                 part = text[starts[k]:starts[k + 1]]
@@ -238,6 +250,25 @@ class VerifyReport:
     bytes_checked: int
 
 
+def _check_blocks(comm: Any, arch: Archive) -> None:
+    """This rank's share of the blocks: each header agrees with the footer and each
+    payload passes its CRC-32 (else :class:`ArchiveError` naming the first that fails)."""
+    fb = arch.footer.blocks
+    b0, b1 = even_share(comm.rank, comm.size, len(fb))
+    for b in range(b0, b1):
+        h = arch.block_header(b)
+        e = fb[b]
+        off = int(arch.index.block_start[b])
+        if (h.rank, h.seq, h.payload_length, h.n_subblocks) != \
+                (e.rank, e.seq, e.payload_length, e.n_subblocks):
+            raise ArchiveError(arch.path, "block header disagrees with the footer", block=b,
+                               offset=off)
+        payload = arch.read(off + 32, h.payload_length)
+        if len(payload) != h.payload_length or crc32(payload) != h.payload_crc:
+            raise ArchiveError(arch.path, "block payload fails its checksum", block=b,
+                               offset=off)
+
+
 def verify_archive(comm: Any, src: str, opts: DecompressOptions) -> VerifyReport:
     """Collective: check every block header and payload CRC and decode every sub-block.
 
@@ -248,22 +279,15 @@ def verify_archive(comm: Any, src: str, opts: DecompressOptions) -> VerifyReport
     key = 0
     checked = 0
     try:
-        fb = arch.footer.blocks
-        b0, b1 = even_share(comm.rank, comm.size, len(fb))
-        for b in range(b0, b1):
-            h = arch.block_header(b)
-            e = fb[b]
-            off = int(arch.index.block_start[b])
-            if (h.rank, h.seq, h.payload_length, h.n_subblocks) != \
-                    (e.rank, e.seq, e.payload_length, e.n_subblocks):
-                raise ArchiveError(src, "block header disagrees with the footer", block=b,
-                                   offset=off)
-            payload = arch.read(off + 32, h.payload_length)
-            if len(payload) != h.payload_length or crc32(payload) != h.payload_crc:
-                raise ArchiveError(src, "block payload fails its checksum", block=b, offset=off)
-        i0, i1 = _share(comm, arch)
+        i0, i1, share = _planned(comm, arch)
+        try:
+            _check_blocks(comm, arch)
+        except BaseException:
+            if share is not None:     # its node's other ranks wait for its part
+                share.withdraw(arch)
+            raise
         for _a, _b, _h, text, _s in decoded_batches(arch, _batches(arch, i0, i1,
-                                                                   opts.threads)):
+                                                                   opts.threads), share):
             checked += len(text)
     except ArchiveError as exc:
         error, key = exc, exc.offset or 0

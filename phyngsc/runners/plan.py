@@ -72,10 +72,12 @@ SEED_DECODE_WEIGHT = 0.3
 def decode_weights(raw_length: Sequence[int] | np.ndarray, seed_subblocks: int,
                    seed_weight: float = SEED_DECODE_WEIGHT) -> np.ndarray:
     """Weights for :func:`weighted_share` of a decoding pass: each sub-block's original
-    bytes, times ``seed_weight`` for the first ``seed_subblocks`` (the seed). Every rank
-    that decodes a seeded sub-block pays for the seed's walk; weighing the seed's own
-    sub-blocks by what is left of them moves seeded ones off the later ranks, which
-    otherwise finish last by about that walk (0 seed sub-blocks: the bytes alone)."""
+    bytes, times ``seed_weight`` for the first ``seed_subblocks`` (the seed). Where every
+    rank that decodes a seeded sub-block walks the seed itself, weighing the seed's own
+    sub-blocks by what is left of them (the default) moves seeded ones off the later
+    ranks, which otherwise finish last by about that walk; where the ranks of a node
+    share one walk, its readers pass a larger weight
+    (:data:`~.seed_share.SHARED_SEED_WEIGHT`). 0 seed sub-blocks: the bytes alone."""
     w = np.asarray(raw_length, dtype=np.float64).copy()
     w[:max(0, seed_subblocks)] *= seed_weight
     return w

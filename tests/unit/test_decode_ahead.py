@@ -72,9 +72,9 @@ def _hold_walk(monkeypatch, release: int) -> list[list[int]]:
     go, calls = threading.Event(), []
     real_walk, real_q = SeedChain.walk, decode_ahead.with_qualities_decoded
 
-    def slow_walk(self, upto, keep, have=None):
+    def slow_walk(self, upto, keep, have=None, **kw):
         assert go.wait(10), "no qualities were decoded ahead"
-        return real_walk(self, upto, keep, have)
+        return real_walk(self, upto, keep, have, **kw)
 
     def counted(arch, indices):
         calls.append(list(indices))

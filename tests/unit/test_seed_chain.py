@@ -389,3 +389,35 @@ def test_decoding_the_seed_reads_each_seed_sub_block_once(deep_fastq, tmp_path):
         _h, text, _s = decode_text(a, np.arange(0, 6))
         assert sorted(reads) == list(range(6))
     assert text.tobytes() == deep_fastq.read_bytes()[:len(text)]
+
+
+def test_packed_walk_puts_back_the_same_text(deep_fastq, tmp_path):
+    """A walk that keeps its bases packed (DNA2, as the seed index keeps them) gives
+    sub-blocks that decode to the text the plain walk gives; a packed entry whose base
+    count is not the sub-block's is not used (the in-line walk serves it)."""
+    from phyngsc.archive.decode import decode_text, with_walked_bases
+    from phyngsc.archive.seed_chain import chained_indices
+    arch = tmp_path / "c.ngsc"
+    with_n = tmp_path / "n.fq"        # an N in a seed read: an exception in DNA2
+    text = deep_fastq.read_bytes().split(b"\n")
+    text[1] = b"N" + text[1][1:]
+    with_n.write_bytes(b"\n".join(text))
+    _compress(with_n, arch, level=5, seed=4096 * 6)
+    with phyngsc.open(str(arch)) as a, phyngsc.open(str(arch)) as b:
+        n = a.footer.seed.n_subblocks
+        plain = a.chain().walk(n, range(n))
+        packed = b.chain().walk(n, range(n), packed=True)
+        assert sorted(plain) == sorted(packed) == list(range(n))
+        for i in range(n):
+            stream, count = packed[i]
+            assert count == plain[i].size and stream.nbytes < plain[i].size // 3 + 64
+        batch = np.arange(n)
+        data = [b.subblock_bytes(i) for i in range(n)]
+        swapped = with_walked_bases(b, batch, data, packed)
+        assert chained_indices(b.footer.seed, batch, swapped) == {}
+        want = decode_text(a, batch)[1]
+        assert np.array_equal(decode_text(b, batch, swapped)[1], want)
+        wrong = {i: (s, c + 1) for i, (s, c) in packed.items()}
+        kept = with_walked_bases(b, batch, data, wrong)
+        assert kept == data
+        assert np.array_equal(decode_text(b, batch, kept)[1], want)

@@ -1,0 +1,95 @@
+"""One walk of a chained seed per node (phyngsc.runners.seed_share): the ranks that hold
+no seed sub-block take the model from the node's provider instead of walking, the text
+is the same at every rank count, and a damaged seed fails alike on every rank (no rank
+waits for another, no output is left)."""
+
+import filecmp
+
+import pytest
+
+import phyngsc
+from phyngsc.archive.seed_chain import SeedChain
+from phyngsc.runners.comm import MPIComm
+from phyngsc.runners.decompress import _share
+
+from .test_seed import _deep_reads
+
+pytestmark = pytest.mark.mpi(min_size=1)
+
+
+@pytest.fixture
+def chained(world, shared_tmp):
+    """A level-5 archive of the deep reads with a chained seed of 5 sub-blocks (of 40)."""
+    src = _deep_reads(shared_tmp / "deep")[0] if world.rank == 0 else None
+    src = world.bcast(src, root=0)
+    arc = shared_tmp / "chain.ngsc"
+    phyngsc.compress(str(src), str(arc), comm=world, level=5, threads=1, window=4096,
+                     seed=20000)
+    with phyngsc.open(str(arc)) as a:
+        assert a.footer.seed.chained and a.footer.seed.n_subblocks == 5
+        assert a.n_subblocks > 4 * 5
+    world.Barrier()         # every rank has read it before a test may damage it
+    return src, arc
+
+
+def _counting_steps(monkeypatch):
+    """Count the seed sub-blocks this process walks (``SeedChain._step`` calls)."""
+    calls = []
+    step = SeedChain._step
+
+    def counted(self, i, data=None):
+        calls.append(i)
+        return step(self, i, data)
+
+    monkeypatch.setattr(SeedChain, "_step", counted)
+    return calls
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_only_ranks_holding_seed_subblocks_walk(world, shared_tmp, chained, monkeypatch,
+                                                threads):
+    src, arc = chained
+    calls = _counting_steps(monkeypatch)
+    out = shared_tmp / "o.fq"
+    phyngsc.decompress(str(arc), str(out), comm=world, threads=threads)
+    if world.rank == 0:
+        assert filecmp.cmp(out, src, shallow=False)
+    with phyngsc.open(str(arc)) as a:
+        i0, i1 = _share(MPIComm(world), a, world.size > 1)
+        n = a.footer.seed.n_subblocks
+    if i0 < min(i1, n):         # holds seed sub-blocks: walks the chain once
+        assert calls == list(range(n))
+    elif world.size > 1:        # one node: rank 0 walked; the model came from it
+        assert calls == []
+    else:
+        assert calls == list(range(n))
+    walked = world.allgather(len(calls))
+    assert walked[0] == n
+    if world.size > 1:
+        assert sum(walked) < world.size * n     # not every rank walked
+    calls.clear()
+    assert phyngsc.verify(str(arc), comm=world, threads=threads).subblocks > 20
+    assert world.allgather(len(calls)) == walked
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_damaged_seed_fails_alike_on_every_rank(world, shared_tmp, chained, threads):
+    _src, arc = chained
+    if world.rank == 0:
+        with phyngsc.open(str(arc)) as a:
+            target = int(a.index.offset[2]) + int(a.index.length[2]) - 20
+        data = bytearray(arc.read_bytes())
+        data[target] ^= 0x5A
+        arc.write_bytes(bytes(data))
+    world.Barrier()
+    out = shared_tmp / "bad.fq"
+    with pytest.raises(phyngsc.ArchiveError) as exc:
+        phyngsc.decompress(str(arc), str(out), comm=world, threads=threads)
+    assert "sub-block 2" in str(exc.value)
+    assert world.allgather(str(exc.value)) == [str(exc.value)] * world.size
+    world.Barrier()
+    assert not out.exists()
+    with pytest.raises(phyngsc.ArchiveError) as exc:
+        phyngsc.verify(str(arc), comm=world, threads=threads)
+    assert "block" in str(exc.value)
+    assert world.allgather(str(exc.value)) == [str(exc.value)] * world.size
