@@ -21,6 +21,14 @@ without this did. Since the walk is paid once, a plan under sharing weighs a see
 sub-block by its walk as well (:data:`SHARED_SEED_WEIGHT`), so the provider, which
 holds them, takes fewer seeded sub-blocks. Whether sharing applies is agreed by every
 rank (:func:`sharing_applies`) before anyone plans its share.
+
+What it gains: the walk stays on every reader's critical path (a seeded sub-block needs
+the whole model), so the wall time gained is the work receivers do meanwhile, bounded
+by the memory of the qualities they hold (:func:`.decode_ahead.receiver_budget`); the
+CPU time of one walk per rank but one is saved outright. On the 2-vCPU machine of
+docs/performance.md, level 5, 2 ranks x 1 thread: 10.88 s against 11.26 s. Level 9's
+1 GiB model costs more to broadcast than to walk again there, so it is not shared
+(:data:`SHARE_MODEL_BYTES`).
 """
 
 from __future__ import annotations
@@ -69,13 +77,23 @@ def index_present(arch: Archive) -> bool:
     return arch.use_index and os.path.isfile(index_path(arch.path))
 
 
+#: Largest seed model (bytes) whose walk the ranks of a node share. The broadcast copies
+#: the table into every receiver: 0.15 s for level 5's 64 MiB (order 12) on the 2-vCPU
+#: machine of docs/performance.md, but 3.0 s for level 9's 1 GiB (order 14), where two
+#: ranks then took 20.9 s against 18.9 s walking each for itself (and the receiver held
+#: the table beside 1 GiB of qualities decoded ahead: 1,574 MiB against 1,315).
+SHARE_MODEL_BYTES = 256 << 20
+
+
 def sharing_applies(comm: Any, arch: Archive) -> bool:
     """Collective, the same on every rank: whether the ranks of a node share one walk of
-    ``arch``'s seed (MPI, two or more ranks, a chained seed, no seed index anywhere)."""
+    ``arch``'s seed (MPI, two or more ranks, a chained seed whose model is at most
+    :data:`SHARE_MODEL_BYTES`, no seed index anywhere)."""
     if not comm.is_mpi or comm.size < 2:
         return False
     seed = arch.footer.seed
-    mine = seed is not None and seed.chained and not index_present(arch)
+    mine = seed is not None and seed.chained and not index_present(arch) and \
+        model_bytes(seed) <= SHARE_MODEL_BYTES
     return comm.allreduce_min(int(mine)) == 1
 
 
@@ -165,5 +183,5 @@ def plan_share(comm: Any, arch: Archive, i0: int, i1: int) -> SeedShare | None:
     return None if group is None else SeedShare(group, me == provider)
 
 
-__all__ = ["SEED_TAG", "SHARED_SEED_WEIGHT", "node_roles", "index_present", "sharing_applies",
-           "SeedShare", "ReceivedSeed", "plan_share"]
+__all__ = ["SEED_TAG", "SHARED_SEED_WEIGHT", "SHARE_MODEL_BYTES", "node_roles", "index_present",
+           "sharing_applies", "SeedShare", "ReceivedSeed", "plan_share"]

@@ -34,9 +34,30 @@ def test_node_roles(walks, needs, roles):
     assert node_roles(walks, needs) == roles
 
 
-def test_no_sharing_without_mpi(seeded):
+class _TwoRanks:
+    """What sharing_applies asks of a communicator: MPI, two ranks, the lowest vote."""
+
+    is_mpi, size = True, 2
+
+    def allreduce_min(self, value):
+        return value
+
+
+def test_when_sharing_applies(seeded, monkeypatch):
+    from phyngsc.archive.seed_index import index_path
+    from phyngsc.runners import seed_share
     with phyngsc.open(str(seeded)) as a:
         assert not sharing_applies(SerialComm(), a)
+        assert sharing_applies(_TwoRanks(), a)
+        monkeypatch.setattr(seed_share, "SHARE_MODEL_BYTES", 4 << 20)   # below order 12's
+        assert not sharing_applies(_TwoRanks(), a)
+        monkeypatch.undo()
+        a.use_index = False
+        with open(index_path(str(seeded)), "wb"):
+            pass
+        assert sharing_applies(_TwoRanks(), a)       # an index it will not read
+        a.use_index = True
+        assert not sharing_applies(_TwoRanks(), a)   # one it will: nothing to walk
 
 
 class _Wire:
