@@ -71,3 +71,19 @@ def shared_fastq(shared_data, tmp_path_factory) -> dict[str, Path]:
 
 def small_files() -> list[Path]:
     return sorted(DATA.glob("*.fastq")) + sorted((DATA / "edge").glob("*.fq"))
+
+
+def count_seed_steps(monkeypatch) -> list[int]:
+    """The seed sub-blocks this process walks from now on, in order (every
+    ``SeedChain._step`` call, on any thread): shared by the unit and MPI tests of the
+    walk shared per node."""
+    from phyngsc.archive.seed_chain import SeedChain
+    calls: list[int] = []
+    step = SeedChain._step
+
+    def counted(self, i, data=None):
+        calls.append(i)
+        return step(self, i, data)
+
+    monkeypatch.setattr(SeedChain, "_step", counted)
+    return calls

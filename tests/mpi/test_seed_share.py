@@ -8,10 +8,10 @@ import filecmp
 import pytest
 
 import phyngsc
-from phyngsc.archive.seed_chain import SeedChain
 from phyngsc.runners.comm import MPIComm
 from phyngsc.runners.decompress import _share
 
+from ..conftest import count_seed_steps
 from .test_seed import _deep_reads
 
 pytestmark = pytest.mark.mpi(min_size=1)
@@ -32,24 +32,11 @@ def chained(world, shared_tmp):
     return src, arc
 
 
-def _counting_steps(monkeypatch):
-    """Count the seed sub-blocks this process walks (``SeedChain._step`` calls)."""
-    calls = []
-    step = SeedChain._step
-
-    def counted(self, i, data=None):
-        calls.append(i)
-        return step(self, i, data)
-
-    monkeypatch.setattr(SeedChain, "_step", counted)
-    return calls
-
-
 @pytest.mark.parametrize("threads", [1, 2])
 def test_only_ranks_holding_seed_subblocks_walk(world, shared_tmp, chained, monkeypatch,
                                                 threads):
     src, arc = chained
-    calls = _counting_steps(monkeypatch)
+    calls = count_seed_steps(monkeypatch)
     out = shared_tmp / "o.fq"
     phyngsc.decompress(str(arc), str(out), comm=world, threads=threads)
     if world.rank == 0:

@@ -12,12 +12,12 @@ import pytest
 
 import phyngsc
 from phyngsc.archive.decode import decode_checked
-from phyngsc.archive.seed_chain import SeedChain
 from phyngsc.runners import decode_ahead
 from phyngsc.runners.comm import SerialComm
 from phyngsc.runners.decode_ahead import decoded_batches
 from phyngsc.runners.seed_share import (ReceivedSeed, SeedShare, node_roles, sharing_applies)
 
+from ..conftest import count_seed_steps
 from .test_decode_ahead import _runs, seeded  # noqa: F401 - fixture
 from .test_seed import deep_fastq  # noqa: F401 - fixture
 
@@ -113,24 +113,13 @@ def _pair():
     return wire, SeedShare(_End(wire, 0), True), SeedShare(_End(wire, 1), False)
 
 
-def _steps(monkeypatch):
-    calls = []
-    step = SeedChain._step
-
-    def counted(self, i, data=None):
-        calls.append(i)
-        return step(self, i, data)
-    monkeypatch.setattr(SeedChain, "_step", counted)
-    return calls
-
-
 def test_a_receiver_decodes_from_the_adopted_model_without_walking(seeded, monkeypatch):
     wire, provider, receiver = _pair()
     with phyngsc.open(str(seeded)) as a, phyngsc.open(str(seeded)) as b:
         n = a.footer.seed.n_subblocks
         a.chain().walk(n, ())
         provider.publish(a, True)
-        calls = _steps(monkeypatch)
+        calls = count_seed_steps(monkeypatch)
         got = ReceivedSeed(b, receiver)
         assert not got.running() and got.result() == {}
         assert np.array_equal(b.chain().table, a.chain().table) and b.chain().next == n
@@ -148,7 +137,7 @@ def test_a_failed_walk_leaves_each_receiver_to_walk(seeded, monkeypatch):
         assert b.chain().table is None and wire.freed == 2
         x, y = _runs(b.n_subblocks)[-1]
         want = decode_checked(a, x, y)[1]
-        calls = _steps(monkeypatch)
+        calls = count_seed_steps(monkeypatch)
         assert np.array_equal(decode_checked(b, x, y)[1], want)
         assert calls == list(range(b.footer.seed.n_subblocks))
 
@@ -195,7 +184,7 @@ def test_a_receiver_decodes_qualities_ahead_until_the_model_comes(seeded, monkey
             provider.publish(a, True)
 
         monkeypatch.setattr(decode_ahead, "with_qualities_decoded", counted)
-        steps = _steps(monkeypatch)
+        steps = count_seed_steps(monkeypatch)
         runs = [r for r in _runs(b.n_subblocks) if r[0] >= n]
         t = threading.Thread(target=provide)
         t.start()
