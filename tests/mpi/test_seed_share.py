@@ -80,3 +80,20 @@ def test_damaged_seed_fails_alike_on_every_rank(world, shared_tmp, chained, thre
         phyngsc.verify(str(arc), comm=world, threads=threads)
     assert "block" in str(exc.value)
     assert world.allgather(str(exc.value)) == [str(exc.value)] * world.size
+
+
+def test_ordered_outputs_share_the_walk_too(world, shared_tmp, chained, monkeypatch):
+    """BGZF output goes through the ordered writer (every rank's share in order): the
+    same shared walk, the same text."""
+    import gzip
+    src, arc = chained
+    calls = count_seed_steps(monkeypatch)
+    out = shared_tmp / "o.fq.gz"
+    phyngsc.decompress(str(arc), str(out), comm=world, threads=1)
+    if world.rank == 0:
+        assert gzip.decompress(out.read_bytes()) == src.read_bytes()
+    walked = world.allgather(len(calls))
+    n = walked[0]
+    assert n == 5 and all(w in (0, n) for w in walked)
+    if world.size > 1:
+        assert sum(walked) < world.size * n
