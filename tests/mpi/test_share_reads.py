@@ -1,7 +1,9 @@
 """``decompress`` at P ranks reads only its share (#15): each rank reads the archive's file
 header, trailer and footer, the sub-blocks of its share (``decompress._share``, the same
 balance by decoding work every rank computes) and, in a seeded archive, the seed's
-sub-blocks, the shared model every rank walks; no other byte of the archive."""
+sub-blocks when it walks the seed: one rank walks alone, and at two or more ranks only
+those holding seed sub-blocks do (the others take the model by broadcast,
+``runners/seed_share.py``); no other byte of the archive."""
 
 from types import SimpleNamespace
 
@@ -22,12 +24,15 @@ pytestmark = pytest.mark.mpi(min_size=1)
 SRC = DATA / "synthetic_cov15.fastq"
 
 
-def _allowed(arch: Archive, i0: int, i1: int) -> list[tuple[int, int]]:
-    """Byte ranges ``[a, b)`` a rank whose share is sub-blocks ``[i0, i1)`` may read."""
+def _allowed(arch: Archive, i0: int, i1: int, walks: bool) -> list[tuple[int, int]]:
+    """Byte ranges ``[a, b)`` a rank whose share is sub-blocks ``[i0, i1)`` may read (the
+    seed's sub-blocks too when it ``walks`` the seed)."""
     ix = arch.index
     ranges = [(0, FILE_HEADER_SIZE), (int(ix.content_end), arch.size)]
     seed = arch.footer.seed
-    mine = set(range(i0, i1)) | set(range(seed.n_subblocks if seed is not None else 0))
+    mine = set(range(i0, i1))
+    if walks and seed is not None:
+        mine |= set(range(seed.n_subblocks))
     ranges += [(int(ix.offset[i]), int(ix.offset[i] + ix.length[i])) for i in sorted(mine)]
     return ranges
 
@@ -52,8 +57,10 @@ def test_each_rank_reads_only_its_share(world, shared_tmp, monkeypatch, seed):
         assert (a.footer.seed is not None) == (seed > 0)
         coded = {c for st in a.stream_sizes().values() for c in st["codecs"]}
         assert ("dna-seeded" in coded) == (seed > 0)
-        i0, i1 = _share(SimpleNamespace(rank=world.rank, size=world.size), a)
-        allowed = _allowed(a, i0, i1)
+        shared = world.size > 1 and seed > 0
+        i0, i1 = _share(SimpleNamespace(rank=world.rank, size=world.size), a, shared)
+        n_seed = a.footer.seed.n_subblocks if seed else 0
+        allowed = _allowed(a, i0, i1, not shared or i0 < min(i1, n_seed))
         outside = [(o, n) for o, n in reads
                    if n > 0 and not any(lo <= o and o + n <= hi for lo, hi in allowed)]
         assert not outside, (world.rank, outside[:5], allowed[:8])
