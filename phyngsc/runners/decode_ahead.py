@@ -15,6 +15,13 @@ speed. The text is the same and still checked against each sub-block's CRC-32. W
 fails on the way (a damaged sub-block, a damaged seed) is left to the in-line path,
 which reports it exactly as without this: the first failing sub-block of the share, the
 walk starting again.
+
+With two or more ranks the walk may be another rank's (:mod:`.seed_share`): a receiver
+decodes qualities ahead with all its threads until its node's provider says the walk is
+through (at most :func:`receiver_budget`), then adopts the broadcast model; the provider
+walks as above (or in line, with one thread) and publishes the model whatever the
+outcome, so that no receiver waits for ever. Walks ahead keep the seed sub-blocks' bases
+packed as DNA2 until their batch comes.
 """
 
 from __future__ import annotations
