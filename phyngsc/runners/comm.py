@@ -208,11 +208,11 @@ class MPIComm:
 
     def node_size(self) -> int:
         """Ranks of this communicator on this node."""
-        local = self.comm.Split_type(self.mpi.COMM_TYPE_SHARED)
+        local = self.node()
         try:
-            return local.Get_size()
+            return local.size
         finally:
-            local.Free()
+            local.free()
 
     def node(self) -> "MPIComm":
         """Collective: the ranks of this communicator on this node, in rank order (a

@@ -27,7 +27,7 @@ packed as DNA2 until their batch comes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -86,12 +86,7 @@ class SeedAhead:
 
     def _run(self, keep: list[int], threads: int) -> None:
         set_threads(threads)
-        try:
-            # packed: the whole seed's bases may wait here for their batches
-            self.bases = self.arch.chain().walk(self.arch.footer.seed.n_subblocks, keep,
-                                                packed=True)
-        except Exception:  # noqa: BLE001 - the in-line walk starts again and reports it
-            self.bases = None
+        self.bases = _walk_kept(self.arch, keep)
 
     def running(self) -> bool:
         """Whether the walk is still under way."""
@@ -134,6 +129,29 @@ def _seed_ahead(arch: Archive, runs: list[tuple[int, int]], threads: int) -> See
     return SeedAhead(arch, _seed_kept(arch, runs), threads)
 
 
+def _walk_kept(arch: Archive, keep: list[int]) -> dict[int, Any] | None:
+    """Walk ``arch``'s whole chained seed, keeping the bases of seed sub-blocks ``keep``
+    packed (they may all wait for their batches); None if the walk failed (the in-line
+    path then walks again and reports it)."""
+    try:
+        return arch.chain().walk(arch.footer.seed.n_subblocks, keep, packed=True)
+    except Exception:  # noqa: BLE001 - the in-line walk starts again and reports it
+        return None
+
+
+def _published(arch: Archive, share: Any, walk: Callable[[], dict[int, Any] | None]
+               ) -> dict[int, Any] | None:
+    """The provider's ``walk()`` (its kept bases, or None when it failed), published to
+    the node's receivers whatever happens (:meth:`.seed_share.SeedShare.publish`), so
+    that none waits for ever."""
+    bases = None
+    try:
+        bases = walk()
+    finally:
+        share.publish(arch, bases is not None)
+    return bases
+
+
 def _seed_kept(arch: Archive, runs: list[tuple[int, int]]) -> list[int]:
     """The seed sub-blocks among ``runs`` (the walk keeps their bases)."""
     n = arch.footer.seed.n_subblocks
@@ -141,8 +159,8 @@ def _seed_kept(arch: Archive, runs: list[tuple[int, int]]) -> list[int]:
 
 
 class _Published:
-    """The provider's walk (:class:`SeedAhead`) whose :meth:`result`, once through,
-    is published to the node's receivers (:meth:`.seed_share.SeedShare.publish`)."""
+    """The provider's walk beside its decoders (:class:`SeedAhead`), whose result is
+    published to the node's receivers (:func:`_published`)."""
 
     def __init__(self, arch: Archive, walk: SeedAhead, share: Any) -> None:
         self.arch, self.walk, self.share = arch, walk, share
@@ -151,28 +169,7 @@ class _Published:
         return self.walk.running()
 
     def result(self) -> dict[int, Any] | None:
-        bases = None
-        try:
-            bases = self.walk.result()
-        finally:
-            self.share.publish(self.arch, bases is not None)
-        return bases
-
-
-def _walked_here(arch: Archive, runs: list[tuple[int, int]], share: Any
-                 ) -> dict[int, Any] | None:
-    """The provider's walk in line (one thread, or kernels that must not run from two
-    Python threads at once), published to the receivers whatever its outcome: the kept
-    bases, or None when it failed (the in-line path then walks again and reports it)."""
-    bases = None
-    try:
-        bases = arch.chain().walk(arch.footer.seed.n_subblocks, _seed_kept(arch, runs),
-                                  packed=True)
-    except Exception:  # noqa: BLE001 - the in-line path starts again and reports it
-        bases = None
-    finally:
-        share.publish(arch, bases is not None)
-    return bases
+        return _published(self.arch, self.share, self.walk.result)
 
 
 def _ahead(arch: Archive, runs: list[tuple[int, int]], threads: int, share: Any
@@ -189,16 +186,16 @@ def _ahead(arch: Archive, runs: list[tuple[int, int]], threads: int, share: Any
     if not share.provider:
         return ReceivedSeed(arch, share), threads, None, \
             receiver_budget(arch.footer.seed, threads)
-    try:
-        beside = threads >= 2 and concurrent_launches_safe()
-        if beside:
-            walk = SeedAhead(arch, _seed_kept(arch, runs), threads)
+    keep = _seed_kept(arch, runs)
+    try:        # beside the decoders; in line with one thread, or one launcher at a time
+        walk = SeedAhead(arch, keep, threads) \
+            if threads >= 2 and concurrent_launches_safe() else None
     except BaseException:
         share.publish(arch, False)      # the receivers walk, and report, for themselves
         raise
-    if beside:
+    if walk is not None:
         return _Published(arch, walk, share), threads - 1, None, budget
-    return None, threads, _walked_here(arch, runs, share), budget
+    return None, threads, _published(arch, share, lambda: _walk_kept(arch, keep)), budget
 
 
 def decoded_batches(arch: Archive, runs: list[tuple[int, int]], share: Any = None

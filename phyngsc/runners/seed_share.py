@@ -51,7 +51,7 @@ SEED_TAG = 7301
 #: partly decoding qualities ahead and partly waiting (:func:`.decode_ahead.
 #: receiver_budget`), where a seeded sub-block decodes whole in about 0.10 s. Chosen by
 #: measurement on that set at 2 ranks x 1 thread: the two ranks ended 0.13 s apart at 0.8
-#: (rank 0 0.36 s after rank 1 at 0.6, rank 1 0.4-1.3 s after rank 0 at 1.2).
+#: (rank 0 0.36 s after rank 1 at 0.6; rank 1 0.4 s after rank 0 at 0.9, 1.3 s at 1.2).
 SHARED_SEED_WEIGHT = 0.8
 
 
@@ -100,7 +100,8 @@ def sharing_applies(comm: Any, arch: Archive) -> bool:
 @dataclass
 class SeedShare:
     """This rank's part in its node's shared walk: ``group`` holds the provider (rank 0
-    of it) and the receivers; it is freed by :meth:`publish` or :meth:`receive`."""
+    of it) and the receivers; it is freed by :meth:`publish` (provider) or
+    :meth:`ReceivedSeed.result` (receiver), or by :meth:`withdraw`."""
 
     group: Any
     provider: bool
