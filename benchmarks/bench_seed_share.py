@@ -1,10 +1,15 @@
-"""One walk of a chained seed per node against one walk per rank (``runners/seed_share.py``):
-``decompress`` of an archive at P ranks x T threads, with sharing and with it turned off
-in the same processes' code (``decompress.sharing_applies`` patched to say no: every rank
-walks the seed itself, as phyngsc 0.24 did), rounds alternating.
+"""What runs beside a chained seed's walk, on and off in the same code: ``decompress`` of an
+archive at P ranks x T threads, rounds alternating. Variants:
+
+- ``now``: as released.
+- ``per rank`` (P > 1): no sharing (``runners/seed_share.py``; ``decompress.sharing_applies``
+  patched to say no): every rank walks the seed itself, as phyngsc 0.24 did.
+- ``late`` (T > 1): runs of seed sub-blocks are not given while the walk goes on
+  (``SeedAhead.progress`` hidden, as phyngsc 0.25.0 did): the decoders only decode
+  qualities ahead, up to their budget, then wait for the whole walk.
 
     python benchmarks/bench_seed_share.py ARCHIVE ORIGINAL [--configs 1x1,2x1] [--rounds 3]
-                                          [--out FILE.fq]
+                                          [--out FILE.fq] [--prefault MIB]
 
 ARCHIVE must have a chained seed and no seed index beside it (else nothing is shared).
 Each row is one ``mpiexec -n P python bench_seed_share.py --worker ...`` process group:
@@ -25,18 +30,27 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_codecs import prefault  # noqa: E402
 from bench_core import MPIEXEC, compile_bytecode, same_file  # noqa: E402
 
+PREFAULT_MIB = 0
 
-def worker(archive: str, out: str, threads: int, share: bool) -> None:
-    """One rank: decompress with or without sharing, then rank 0 prints every rank's
-    seconds and peak memory as one JSON line."""
+
+VARIANTS = ("now", "per rank", "late")
+
+
+def worker(archive: str, out: str, threads: int, variant: str) -> None:
+    """One rank: decompress as ``variant`` says, then rank 0 prints every rank's seconds
+    and peak memory as one JSON line."""
     import resource
     import phyngsc
+    from phyngsc.runners import decode_ahead as da
     from phyngsc.runners import decompress as dc
     from phyngsc.runners.comm import get_comm
-    if not share:
+    if variant == "per rank":
         dc.sharing_applies = lambda comm, arch: False
+    if variant == "late":
+        da.SeedAhead.progress = da._Published.progress = None
     comm = get_comm()
     comm.barrier()
     t = time.perf_counter()
@@ -48,11 +62,13 @@ def worker(archive: str, out: str, threads: int, share: bool) -> None:
         print(json.dumps(rows), flush=True)
 
 
-def run(archive: Path, out: Path, ranks: int, threads: int, share: bool
+def run(archive: Path, out: Path, ranks: int, threads: int, variant: str
         ) -> tuple[float, float, list[float]]:
     """(wall s, slowest rank's decompress s, peak MiB per rank) of one launch."""
+    if PREFAULT_MIB:
+        prefault(PREFAULT_MIB)
     cmd = [sys.executable, __file__, "--worker", str(archive), str(out), str(threads),
-           "1" if share else "0"]
+           str(VARIANTS.index(variant))]
     if ranks > 1:
         cmd = [MPIEXEC, "-n", str(ranks)] + cmd
     t = time.perf_counter()
@@ -65,7 +81,7 @@ def run(archive: Path, out: Path, ranks: int, threads: int, share: bool
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        worker(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1")
+        worker(sys.argv[2], sys.argv[3], int(sys.argv[4]), VARIANTS[int(sys.argv[5])])
         return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("archive", type=Path)
@@ -73,33 +89,39 @@ def main() -> None:
     ap.add_argument("--configs", default="1x1,2x1")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", type=Path, default=Path("/tmp/bench_seed_share.fq"))
+    ap.add_argument("--prefault", type=int, default=0, metavar="MIB",
+                    help="touch this much fresh memory before each launch (not timed; "
+                         "bench_codecs.prefault)")
     args = ap.parse_args()
+    global PREFAULT_MIB
+    PREFAULT_MIB = args.prefault
     compile_bytecode()
     configs = [tuple(int(x) for x in c.split("x")) for c in args.configs.split(",")]
-    rows: dict[tuple[int, int, bool], list[tuple[float, float, list[float]]]] = {}
+    rows: dict[tuple[int, int, str], list[tuple[float, float, list[float]]]] = {}
     for _ in range(args.rounds):
         for ranks, threads in configs:
-            for share in ((True, False) if ranks > 1 else (False,)):
-                got = run(args.archive, args.out, ranks, threads, share)
+            for variant in VARIANTS:
+                if (variant == "per rank" and ranks < 2) or (variant == "late" and threads < 2):
+                    continue
+                got = run(args.archive, args.out, ranks, threads, variant)
                 if not same_file(args.out, args.original):
-                    raise SystemExit(f"{ranks}x{threads} share={share}: output differs")
+                    raise SystemExit(f"{ranks}x{threads} {variant}: output differs")
                 args.out.unlink()
-                rows.setdefault((ranks, threads, share), []).append(got)
-                print(f"# {ranks}x{threads} {'shared' if share else 'per rank'}: "
-                      f"{got[0]:.2f} s, decompress {got[1]:.2f} s, "
-                      f"peak {'/'.join(f'{m:.0f}' for m in got[2])} MiB", file=sys.stderr)
-    base = statistics.median(r[0] for r in rows[(1, 1, False)]) if (1, 1, False) in rows \
+                rows.setdefault((ranks, threads, variant), []).append(got)
+                print(f"# {ranks}x{threads} {variant}: {got[0]:.2f} s, decompress "
+                      f"{got[1]:.2f} s, peak {'/'.join(f'{m:.0f}' for m in got[2])} MiB",
+                      file=sys.stderr)
+    base = statistics.median(r[0] for r in rows[(1, 1, "now")]) if (1, 1, "now") in rows \
         else None
-    print("| ranks x threads | seed walked | wall s (median) | decompress s | x 1x1 | "
+    print("| ranks x threads | variant | wall s (median) | decompress s | x 1x1 | "
           "peak MiB per rank |")
     print("| --- | --- | ---: | ---: | ---: | --- |")
-    for (ranks, threads, share), got in rows.items():
+    for (ranks, threads, variant), got in rows.items():
         wall = statistics.median(r[0] for r in got)
         inner = statistics.median(r[1] for r in got)
         peak = [max(r[2][k] for r in got) for k in range(len(got[0][2]))]
-        walked = "once per node" if share else ("by the rank" if ranks == 1 else "by every rank")
         speed = f"{base / wall:.2f}" if base else ""
-        print(f"| {ranks} x {threads} | {walked} | {wall:.2f} | {inner:.2f} | {speed} | "
+        print(f"| {ranks} x {threads} | {variant} | {wall:.2f} | {inner:.2f} | {speed} | "
               f"{' / '.join(f'{m:.0f}' for m in peak)} |")
 
 

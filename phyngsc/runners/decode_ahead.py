@@ -10,11 +10,14 @@ holds a seeded sub-block, :func:`decoded_batches` walks the seed on a thread of 
 (:class:`SeedAhead`, keeping the bases of the rank's seed sub-blocks) and meanwhile, one
 thread fewer, decodes the qualities of the first sub-blocks of the share, each put back
 in its sub-block as a stored stream (``seed.replace_stream``, as the walk's bases are),
-until the walk is through; then every batch decodes as in line, those streams at memory
-speed. The text is the same and still checked against each sub-block's CRC-32. Whatever
-fails on the way (a damaged sub-block, a damaged seed) is left to the in-line path,
-which reports it exactly as without this: the first failing sub-block of the share, the
-walk starting again.
+and gives each run of seed sub-blocks, whole, as soon as the walk is past it (the walk
+goes one seed sub-block at a time and shows the bases it kept: :meth:`SeedAhead.progress`);
+a run given frees its qualities' share of the budget. When the walk is through, every
+other batch decodes as in line, the streams decoded ahead at memory speed. The text is
+the same and still checked against each sub-block's CRC-32. Whatever fails on the way
+(a damaged sub-block, a damaged seed) is left to the in-line path, which reports it
+exactly as without this: the first failing sub-block of the share, the walk starting
+again (a damaged run given beside the walk fails there, as it would in line).
 
 With two or more ranks the walk may be another rank's (:mod:`.seed_share`): a receiver
 decodes qualities ahead with all its threads until its node's provider says the walk is
@@ -75,22 +78,55 @@ def ahead_budget(seed: SeedInfo) -> int:
 class SeedAhead:
     """The walk of ``arch``'s chained seed through its last sub-block on a thread of its
     own, started at once, keeping the bases of seed sub-blocks ``keep``; its kernels run
-    with ``threads`` Numba threads (the size of the workspace it learns in)."""
+    with ``threads`` Numba threads (the size of the workspace it learns in). It walks one
+    seed sub-block at a time, so the bases kept so far can be seen (:meth:`progress`)
+    while it goes on."""
 
     def __init__(self, arch: Archive, keep: list[int], threads: int) -> None:
         self.arch = arch
-        self.bases: dict[int, Any] | None = None
+        self.bases: dict[int, Any] | None = {}
+        self.walked = 0                       # seed sub-blocks walked so far
+        self.over = False
+        self._step = threading.Condition()
         self._thread = threading.Thread(target=self._run, args=(keep, threads), daemon=True,
                                         name="phyngsc-seed-walk")
         self._thread.start()
 
     def _run(self, keep: list[int], threads: int) -> None:
         set_threads(threads)
-        self.bases = _walk_kept(self.arch, keep)
+        chain, kept = self.arch.chain(), set(keep)
+        try:
+            for i in range(self.arch.footer.seed.n_subblocks):
+                got = chain.walk(i + 1, (i,) if i in kept else (), packed=True)
+                with self._step:
+                    self.bases.update(got)
+                    self.walked = i + 1
+                    self._step.notify_all()
+        except Exception:  # noqa: BLE001 - the in-line walk starts again and reports it
+            with self._step:
+                self.bases = None
+        finally:
+            with self._step:
+                self.over = True
+                self._step.notify_all()
 
     def running(self) -> bool:
         """Whether the walk is still under way."""
         return self._thread.is_alive()
+
+    def progress(self) -> tuple[int, dict[int, Any]]:
+        """``(seed sub-blocks walked so far, the kept bases among them)``; ``(0, {})`` once
+        the walk failed."""
+        with self._step:
+            if self.bases is None:
+                return 0, {}
+            return self.walked, dict(self.bases)
+
+    def wait_step(self, walked: int, timeout: float = 1.0) -> None:
+        """Wait until the walk is past ``walked`` seed sub-blocks or over (or ``timeout``
+        seconds went by)."""
+        with self._step:
+            self._step.wait_for(lambda: self.walked > walked or self.over, timeout)
 
     def result(self) -> dict[int, Any] | None:
         """Wait for the walk: the kept bases by sub-block, or None if it failed (the
@@ -168,6 +204,12 @@ class _Published:
     def running(self) -> bool:
         return self.walk.running()
 
+    def progress(self) -> tuple[int, dict[int, Any]]:
+        return self.walk.progress()
+
+    def wait_step(self, walked: int, timeout: float = 1.0) -> None:
+        self.walk.wait_step(walked, timeout)
+
     def result(self) -> dict[int, Any] | None:
         return _published(self.arch, self.share, self.walk.result)
 
@@ -208,23 +250,20 @@ def decoded_batches(arch: Archive, runs: list[tuple[int, int]], share: Any = Non
     threads = thread_count()
     ahead, step, bases, budget = _ahead(arch, runs, threads, share)
     ready: dict[int, bytes] = {}
+    r = 0                   # runs given so far
     if ahead is not None:
         try:
             set_threads(step)
-            todo = [i for a, b in runs for i in range(a, b)]
-            for at in range(0, len(todo), step):
-                piece = todo[at:at + step]
-                budget -= int(arch.index.raw_length[piece].sum())
-                if not ahead.running() or budget < 0:
-                    break
-                done = with_qualities_decoded(arch, piece)
-                if done is None:
-                    break
-                ready.update(zip(piece, done))
+            for got in _beside_walk(arch, runs, ahead, step, budget, ready):
+                r += 1
+                yield got
         finally:
             set_threads(threads)
             bases = ahead.result()
-    for a, b in runs:
+        for a, b in runs[:r] if bases else ():
+            for i in range(a, b):
+                bases.pop(i, None)      # given already
+    for a, b in runs[r:]:
         data = None
         if ready and a in ready:
             data = [ready.pop(i) if i in ready else arch.subblock_bytes(i) for i in range(a, b)]
@@ -233,6 +272,64 @@ def decoded_batches(arch: Archive, runs: list[tuple[int, int]], share: Any = Non
             for i in range(a, b):
                 bases.pop(i, None)      # used: its memory may go
         yield (a, b) + tuple(decoded)
+
+
+def _beside_walk(arch: Archive, runs: list[tuple[int, int]], ahead: Any, step: int,
+                 budget: int, ready: dict[int, bytes]
+                 ) -> Iterator[tuple[int, int, Any, np.ndarray, np.ndarray]]:
+    """What this thread does while the seed is walked (``ahead``): it gives the first
+    runs, in order, as soon as the walk is past them (seed sub-blocks only: their bases
+    come from the walk, :meth:`SeedAhead.progress`), and decodes the qualities of the
+    next sub-blocks into ``ready`` while their original bytes stay within ``budget``
+    (a run given gives its bytes back). Stops when the walk is over, or at anything it
+    cannot do here, which the in-line path then does (and reports)."""
+    raw = arch.index.raw_length
+    progress = getattr(ahead, "progress", None)    # a receiver walks nothing
+    todo = [i for a, b in runs for i in range(a, b)]
+    ends = np.cumsum([b - a for a, b in runs])      # where each run ends in todo
+    at = r = 0
+    while ahead.running():
+        walked, kept = progress() if progress is not None else (0, {})
+        if r < len(runs) and runs[r][1] <= walked:
+            a, b = runs[r]
+            freed = sum(int(raw[i]) for i in range(a, b) if i in ready)
+            data = _walked_run(arch, a, b, ready, kept)
+            if data is None:
+                return
+            budget += freed
+            at = max(at, int(ends[r]))
+            r += 1
+            yield (a, b) + tuple(decode_checked(arch, a, b, data))
+            continue
+        piece = todo[at:at + step]
+        if piece and int(raw[piece].sum()) <= budget:
+            done = with_qualities_decoded(arch, piece)
+            if done is None:
+                return
+            budget -= int(raw[piece].sum())
+            ready.update(zip(piece, done))
+            at += step
+        elif progress is None:
+            return          # nothing to do but wait for the model
+        else:
+            ahead.wait_step(walked)
+
+
+def _walked_run(arch: Archive, a: int, b: int, ready: dict[int, bytes],
+                kept: dict[int, Any]) -> list[bytes] | None:
+    """The bytes of seed sub-blocks ``[a, b)`` with the walk's bases in place of every
+    DNA stream coded from the chain (and the qualities of ``ready``, taken out of it), so
+    that decoding them needs no walk (none may start here while the walk goes on); None
+    when one of them lacks its bases (left to the in-line path, ``ready`` as it was)."""
+    from ..archive.decode import with_walked_bases
+    from ..archive.seed_chain import chained_indices
+    batch = list(range(a, b))
+    data = [ready.pop(i) if i in ready else arch.subblock_bytes(i) for i in batch]
+    data = with_walked_bases(arch, np.array(batch), data, kept)
+    if chained_indices(arch.footer.seed, batch, data):
+        ready.update(zip(batch, data))
+        return None
+    return data
 
 
 __all__ = ["decoded_batches", "SeedAhead", "with_qualities_decoded", "AHEAD_BYTES",

@@ -178,3 +178,53 @@ def test_decompress_and_verify_at_two_and_three_threads(seeded, deep_fastq, tmp_
     phyngsc.decompress(str(seeded), str(gz), threads=2)
     import gzip
     assert gzip.decompress(gz.read_bytes()) == deep_fastq.read_bytes()
+
+
+def test_walked_seed_runs_come_before_the_walk_is_over(seeded, two_threads, monkeypatch):
+    """The walk is held before the last seed sub-block until the first run has been
+    given: runs of seed sub-blocks come out as soon as the walk is past them (their bases
+    from the walk, decoded on the other thread), then the rest; every text as in line."""
+    given, real_walk = threading.Event(), SeedChain.walk
+    held = []
+
+    def held_walk(self, upto, keep, have=None, **kw):
+        if upto == self.seed.n_subblocks:
+            held.append(given.wait(10))
+        return real_walk(self, upto, keep, have, **kw)
+
+    monkeypatch.setattr(SeedChain, "walk", held_walk)
+    with phyngsc.open(str(seeded)) as a:
+        n_seed = a.footer.seed.n_subblocks
+        runs = _runs(a.n_subblocks, per=2)
+        assert runs[0][1] < n_seed
+        got = []
+        for x, y, _h, t, _s in decoded_batches(a, runs):
+            got.append((x, y, t.tobytes()))
+            given.set()
+        assert a.chain().next == n_seed
+    assert held == [True]
+    monkeypatch.setattr(SeedChain, "walk", real_walk)
+    with phyngsc.open(str(seeded)) as a:
+        want = [(x, y, decode_checked(a, x, y)[1].tobytes()) for x, y in runs]
+    assert got == want
+
+
+def test_a_run_without_its_walked_bases_is_left_in_line(seeded):
+    """A run of seed sub-blocks whose bases the walk has not given (here: none) is not
+    decoded beside the walk: the qualities decoded ahead for it stay ready for the in-line
+    path. With the walk's bases it decodes, with no walk, to the text in line."""
+    from phyngsc.archive.seed_chain import chained_indices
+    with phyngsc.open(str(seeded)) as a:
+        seed = a.footer.seed
+        batch = list(range(seed.n_subblocks))
+        assert chained_indices(seed, batch, [a.subblock_bytes(i) for i in batch])
+        ahead = with_qualities_decoded(a, [1])
+        ready = {1: ahead[0]}
+        assert decode_ahead._walked_run(a, 0, seed.n_subblocks, ready, {}) is None
+        assert ready[1] == ahead[0] and sorted(ready) == batch
+        walked = a.chain().walk(seed.n_subblocks, batch, packed=True)
+        data = decode_ahead._walked_run(a, 0, seed.n_subblocks, {}, walked)
+        assert data is not None and not chained_indices(seed, batch, data)
+        got = decode_checked(a, 0, seed.n_subblocks, data)[1].tobytes()
+        a.chain().table = None      # the in-line text walks again
+        assert got == decode_checked(a, 0, seed.n_subblocks)[1].tobytes()
