@@ -182,8 +182,10 @@ def test_decompress_and_verify_at_two_and_three_threads(seeded, deep_fastq, tmp_
 
 def test_walked_seed_runs_come_before_the_walk_is_over(seeded, two_threads, monkeypatch):
     """The walk is held before the last seed sub-block until the first run has been
-    given: runs of seed sub-blocks come out as soon as the walk is past them (their bases
-    from the walk, decoded on the other thread), then the rest; every text as in line."""
+    given: once the qualities ahead are decoded (here every sub-block's: the budget is
+    far larger than this archive), runs of seed sub-blocks come out as soon as the walk
+    is past them (their bases from the walk, decoded on the other thread), then the rest;
+    every text as in line."""
     given, real_walk = threading.Event(), SeedChain.walk
     held = []
 
