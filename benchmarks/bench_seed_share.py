@@ -6,7 +6,8 @@ archive at P ranks x T threads, rounds alternating. Variants:
   patched to say no): every rank walks the seed itself, as phyngsc 0.24 did.
 - ``late`` (T > 1): runs of seed sub-blocks are not given while the walk goes on
   (``SeedAhead.progress`` hidden, as phyngsc 0.25.0 did): the decoders only decode
-  qualities ahead, up to their budget, then wait for the whole walk.
+  qualities ahead, up to their budget, then wait for the whole walk. (A node's provider
+  with 2+ threads never gives them: ``decode_ahead._Published``.)
 
     python benchmarks/bench_seed_share.py ARCHIVE ORIGINAL [--configs 1x1,2x1] [--rounds 3]
                                           [--out FILE.fq] [--prefault MIB]
@@ -50,7 +51,7 @@ def worker(archive: str, out: str, threads: int, variant: str) -> None:
     if variant == "per rank":
         dc.sharing_applies = lambda comm, arch: False
     if variant == "late":
-        da.SeedAhead.progress = da._Published.progress = None
+        da.SeedAhead.progress = None
     comm = get_comm()
     comm.barrier()
     t = time.perf_counter()

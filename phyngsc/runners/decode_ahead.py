@@ -196,19 +196,16 @@ def _seed_kept(arch: Archive, runs: list[tuple[int, int]]) -> list[int]:
 
 class _Published:
     """The provider's walk beside its decoders (:class:`SeedAhead`), whose result is
-    published to the node's receivers (:func:`_published`)."""
+    published to the node's receivers (:func:`_published`). It shows no progress: its
+    decoders give no run beside the walk, as one would see the walk's end only after the
+    run (a batch of seed sub-blocks takes up to a few tenths of a second) while every
+    receiver waits for the model; MPI is called from this thread alone."""
 
     def __init__(self, arch: Archive, walk: SeedAhead, share: Any) -> None:
         self.arch, self.walk, self.share = arch, walk, share
 
     def running(self) -> bool:
         return self.walk.running()
-
-    def progress(self) -> tuple[int, dict[int, Any]]:
-        return self.walk.progress()
-
-    def wait_step(self, walked: int, timeout: float = 1.0) -> None:
-        self.walk.wait_step(walked, timeout)
 
     def result(self) -> dict[int, Any] | None:
         return _published(self.arch, self.share, self.walk.result)

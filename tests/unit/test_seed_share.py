@@ -193,3 +193,33 @@ def test_a_receiver_decodes_qualities_ahead_until_the_model_comes(seeded, monkey
         assert len(calls) >= 2 and calls[0][0] == runs[0][0] and steps == []
         want = [(x, y, decode_checked(a, x, y)[1].tobytes()) for x, y in runs]
         assert got == want
+
+
+def test_a_provider_publishes_before_it_gives_any_batch(seeded, monkeypatch):
+    """A provider with two threads walks beside its decoders but gives no run of seed
+    sub-blocks before the walk is through and published (its receivers wait for it),
+    even with its budget spent and the walk held before its last step."""
+    from phyngsc.archive.seed_chain import SeedChain
+    from phyngsc.core.jit import set_threads, thread_count
+    wire, provider, _receiver = _pair()
+    given, held, real_walk = threading.Event(), [], SeedChain.walk
+
+    def held_walk(self, upto, keep, have=None, **kw):
+        if upto == self.seed.n_subblocks:
+            held.append(given.wait(2))
+        return real_walk(self, upto, keep, have, **kw)
+
+    monkeypatch.setattr(SeedChain, "walk", held_walk)
+    monkeypatch.setattr(decode_ahead, "ahead_budget", lambda seed: 0)
+    before = thread_count()
+    set_threads(2)
+    try:
+        with phyngsc.open(str(seeded)) as a:
+            runs = _runs(a.n_subblocks, per=2)
+            said = []
+            for x, y, _h, _t, _s in decoded_batches(a, runs, provider):
+                said.append(not wire.said.empty())
+                given.set()
+    finally:
+        set_threads(before)
+    assert held == [False] and said and all(said) and wire.said.get_nowait() is True
