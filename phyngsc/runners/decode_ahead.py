@@ -10,10 +10,11 @@ holds a seeded sub-block, :func:`decoded_batches` walks the seed on a thread of 
 (:class:`SeedAhead`, keeping the bases of the rank's seed sub-blocks) and meanwhile, one
 thread fewer, decodes the qualities of the first sub-blocks of the share, each put back
 in its sub-block as a stored stream (``seed.replace_stream``, as the walk's bases are),
-and gives each run of seed sub-blocks, whole, as soon as the walk is past it (the walk
-goes one seed sub-block at a time and shows the bases it kept: :meth:`SeedAhead.progress`);
-a run given frees its qualities' share of the budget. When the walk is through, every
-other batch decodes as in line, the streams decoded ahead at memory speed. The text is
+and, once they hold all their budget allows, gives each run of seed sub-blocks, whole,
+as soon as the walk is past it (the walk goes one seed sub-block at a time and shows the
+bases it kept: :meth:`SeedAhead.progress`; a node's provider gives none, below); a run
+given frees its qualities' share of the budget. When the walk is through, every other
+batch decodes as in line, the streams decoded ahead at memory speed. The text is
 the same and still checked against each sub-block's CRC-32. Whatever fails on the way
 (a damaged sub-block, a damaged seed) is left to the in-line path, which reports it
 exactly as without this: the first failing sub-block of the share, the walk starting
@@ -22,8 +23,8 @@ again (a damaged run given beside the walk fails there, as it would in line).
 With two or more ranks the walk may be another rank's (:mod:`.seed_share`): a receiver
 decodes qualities ahead with all its threads until its node's provider says the walk is
 through (at most :func:`receiver_budget`), then adopts the broadcast model; the provider
-walks as above (or in line, with one thread) and publishes the model whatever the
-outcome, so that no receiver waits for ever. Walks ahead keep the seed sub-blocks' bases
+walks as above (or in line, with one thread), giving no run before the walk's end, and
+publishes the model whatever the outcome, so that no receiver waits for ever. Walks ahead keep the seed sub-blocks' bases
 packed as DNA2 until their batch comes.
 """
 
@@ -94,8 +95,9 @@ class SeedAhead:
 
     def _run(self, keep: list[int], threads: int) -> None:
         set_threads(threads)
-        chain, kept = self.arch.chain(), set(keep)
+        kept = set(keep)
         try:
+            chain = self.arch.chain()
             for i in range(self.arch.footer.seed.n_subblocks):
                 got = chain.walk(i + 1, (i,) if i in kept else (), packed=True)
                 with self._step:
