@@ -88,12 +88,16 @@ def _planned(comm: Any, arch: Archive) -> tuple[int, int, SeedShare | None]:
 
 
 def _batches(arch: Archive, i0: int, i1: int, threads: int) -> list[tuple[int, int]]:
-    """Consecutive runs of sub-blocks of at most ~threads × 32 MiB of original text."""
+    """Consecutive runs of sub-blocks of at most ~threads × 32 MiB of original text, cut
+    where a chained seed ends (a run of seed sub-blocks alone can be decoded as soon as
+    a walk beside the decoders is past it: ``decode_ahead``)."""
     out, start, acc = [], i0, 0
     limit = max(1, threads) * _BATCH_BYTES
+    seed = arch.footer.seed
+    seed_end = seed.n_subblocks if seed is not None and seed.chained else -1
     for i in range(i0, i1):
         acc += int(arch.index.raw_length[i])
-        if acc >= limit or i - start + 1 >= 4 * max(1, threads):
+        if acc >= limit or i - start + 1 >= 4 * max(1, threads) or i + 1 == seed_end:
             out.append((start, i + 1))
             start, acc = i + 1, 0
     if start < i1:

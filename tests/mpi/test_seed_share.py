@@ -8,6 +8,7 @@ import filecmp
 import pytest
 
 import phyngsc
+from phyngsc.runners import decode_ahead
 from phyngsc.runners.comm import MPIComm
 from phyngsc.runners.decompress import _share
 
@@ -32,10 +33,20 @@ def chained(world, shared_tmp):
     return src, arc
 
 
-@pytest.mark.parametrize("threads", [1, 2])
+def _spend(monkeypatch, spent):
+    """With ``spent``, no qualities are decoded ahead of a walk beside the decoders: a
+    walking rank with two threads waits for the walk's steps instead, giving its runs of
+    seed sub-blocks as the walk passes them when the timing lets it (a provider gives
+    none before it has published); the in-line path does the rest."""
+    if spent:
+        monkeypatch.setattr(decode_ahead, "ahead_budget", lambda seed: 0)
+
+
+@pytest.mark.parametrize("threads, spent", [(1, False), (2, False), (2, True)])
 def test_only_ranks_holding_seed_subblocks_walk(world, shared_tmp, chained, monkeypatch,
-                                                threads):
+                                                threads, spent):
     src, arc = chained
+    _spend(monkeypatch, spent)
     calls = count_seed_steps(monkeypatch)
     out = shared_tmp / "o.fq"
     phyngsc.decompress(str(arc), str(out), comm=world, threads=threads)
@@ -59,9 +70,11 @@ def test_only_ranks_holding_seed_subblocks_walk(world, shared_tmp, chained, monk
     assert world.allgather(len(calls)) == walked
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_damaged_seed_fails_alike_on_every_rank(world, shared_tmp, chained, threads):
+@pytest.mark.parametrize("threads, spent", [(1, False), (2, False), (2, True)])
+def test_damaged_seed_fails_alike_on_every_rank(world, shared_tmp, chained, monkeypatch,
+                                                threads, spent):
     _src, arc = chained
+    _spend(monkeypatch, spent)
     if world.rank == 0:
         with phyngsc.open(str(arc)) as a:
             target = int(a.index.offset[2]) + int(a.index.length[2]) - 20

@@ -230,3 +230,19 @@ def test_a_run_without_its_walked_bases_is_left_in_line(seeded):
         got = decode_checked(a, 0, seed.n_subblocks, data)[1].tobytes()
         a.chain().table = None      # the in-line text walks again
         assert got == decode_checked(a, 0, seed.n_subblocks)[1].tobytes()
+
+
+def test_decompress_batches_end_where_the_seed_ends(seeded):
+    """decompress cuts its runs where a chained seed ends, so that its seed sub-blocks
+    make runs of their own (given beside the walk); the runs still cover the share."""
+    from phyngsc.runners.decompress import _batches
+    with phyngsc.open(str(seeded)) as a:
+        n_seed, n = a.footer.seed.n_subblocks, a.n_subblocks
+        for threads in (1, 2, 3):
+            runs = _batches(a, 0, n, threads)
+            assert [x for x, _y in runs[1:]] == [y for _x, y in runs[:-1]]
+            assert runs[0][0] == 0 and runs[-1][1] == n
+            assert n_seed in [y for _x, y in runs] and all(y - x <= 4 * threads
+                                                          for x, y in runs)
+        runs = _batches(a, 1, n_seed - 1, 2)       # a share inside the seed
+        assert runs[0][0] == 1 and runs[-1][1] == n_seed - 1
