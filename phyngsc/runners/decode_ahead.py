@@ -24,8 +24,8 @@ With two or more ranks the walk may be another rank's (:mod:`.seed_share`): a re
 decodes qualities ahead with all its threads until its node's provider says the walk is
 through (at most :func:`receiver_budget`), then adopts the broadcast model; the provider
 walks as above (or in line, with one thread), giving no run before the walk's end, and
-publishes the model whatever the outcome, so that no receiver waits for ever. Walks ahead keep the seed sub-blocks' bases
-packed as DNA2 until their batch comes.
+publishes the model whatever the outcome, so that no receiver waits for ever. Walks
+ahead keep the seed sub-blocks' bases packed as DNA2 until their batch comes.
 """
 
 from __future__ import annotations
@@ -95,22 +95,21 @@ class SeedAhead:
 
     def _run(self, keep: list[int], threads: int) -> None:
         set_threads(threads)
-        kept = set(keep)
+        walked = None
         try:
-            chain = self.arch.chain()
-            for i in range(self.arch.footer.seed.n_subblocks):
-                got = chain.walk(i + 1, (i,) if i in kept else (), packed=True)
-                with self._step:
-                    self.bases.update(got)
-                    self.walked = i + 1
-                    self._step.notify_all()
-        except Exception:  # noqa: BLE001 - the in-line walk starts again and reports it
-            with self._step:
-                self.bases = None
+            walked = _walk_kept(self.arch, keep, self._passed)
         finally:
             with self._step:
+                self.bases = walked
                 self.over = True
                 self._step.notify_all()
+
+    def _passed(self, i: int, got: dict[int, Any]) -> None:
+        """The walk is past seed sub-block ``i``, whose bases are ``got`` if kept."""
+        with self._step:
+            self.bases.update(got)
+            self.walked = i + 1
+            self._step.notify_all()
 
     def running(self) -> bool:
         """Whether the walk is still under way."""
@@ -167,12 +166,23 @@ def _seed_ahead(arch: Archive, runs: list[tuple[int, int]], threads: int) -> See
     return SeedAhead(arch, _seed_kept(arch, runs), threads)
 
 
-def _walk_kept(arch: Archive, keep: list[int]) -> dict[int, Any] | None:
+def _walk_kept(arch: Archive, keep: list[int],
+               passed: Callable[[int, dict[int, Any]], None] | None = None
+               ) -> dict[int, Any] | None:
     """Walk ``arch``'s whole chained seed, keeping the bases of seed sub-blocks ``keep``
     packed (they may all wait for their batches); None if the walk failed (the in-line
-    path then walks again and reports it)."""
+    path then walks again and reports it). With ``passed``, the walk goes one seed
+    sub-block at a time and calls ``passed(i, bases kept at i)`` after each."""
     try:
-        return arch.chain().walk(arch.footer.seed.n_subblocks, keep, packed=True)
+        chain, n = arch.chain(), arch.footer.seed.n_subblocks
+        if passed is None:
+            return chain.walk(n, keep, packed=True)
+        kept, got = set(keep), {}
+        for i in range(n):
+            step = chain.walk(i + 1, (i,) if i in kept else (), packed=True)
+            got.update(step)
+            passed(i, step)
+        return got
     except Exception:  # noqa: BLE001 - the in-line walk starts again and reports it
         return None
 
