@@ -12,7 +12,7 @@ from __future__ import annotations
 import os as _os
 from typing import Any, BinaryIO
 
-__version__ = "0.25.1"
+__version__ = "0.25.2"
 
 
 def _numba_cache_dir() -> None:

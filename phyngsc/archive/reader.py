@@ -331,6 +331,11 @@ class Archive:
         write_index(path, self.identity, seed, model, bases)
         return True
 
+    @property
+    def seed_walk_seconds(self) -> float:
+        """Wall seconds this reader spent walking its chained seed (0.0 if it never did)."""
+        return self._chain.seconds if self._chain is not None else 0.0
+
     def chain(self):
         """The walk of the archive's chained seed (:class:`.seed_chain.SeedChain`)."""
         if self._chain is None:

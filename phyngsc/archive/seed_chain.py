@@ -12,6 +12,7 @@ Only the DNA and LENGTHS streams of the seed sub-blocks are read.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -47,6 +48,9 @@ class SeedChain:
         #: the workspace whose first row ``table`` is (``seed_workspace.empty_workspace``:
         #: its other rows untouched until ``Archive.seed_workspace`` fills them)
         self.workspace: np.ndarray | None = None
+        #: wall seconds spent in :meth:`walk` so far, every walk of this reader counted
+        #: (what a seed index would have spared it: ``extract`` says so)
+        self.seconds = 0.0
 
     def model(self) -> np.ndarray:
         """The seed model: the table at the end of the walk (``4 ** (k + 1)`` bytes)."""
@@ -75,6 +79,7 @@ class SeedChain:
         for a caller that keeps many until their turn). A damaged seed sub-block raises
         its :class:`~phyngsc.errors.ArchiveError` and the next call starts again."""
         have = have or {}
+        began = time.perf_counter()
         if self.table is None or self.next > min(keep, default=upto):
             self.workspace = empty_workspace(4 << (2 * self.seed.k), thread_count())
             self.table, self.next = chain_table(self.seed, self.workspace), 0
@@ -89,6 +94,8 @@ class SeedChain:
         except BaseException:
             self.table = self.workspace = None   # part-learned: never use it
             raise
+        finally:
+            self.seconds += time.perf_counter() - began
         return got
 
     def _step(self, i: int, data: bytes | None = None) -> np.ndarray:

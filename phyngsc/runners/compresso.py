@@ -258,13 +258,16 @@ def _write_command(comm: Any, path: str, dst: str | None, stdout: BinaryIO | Non
 def extract(comm: Any, path: str, dst: str | None, *, start: int | None = None,
             stop: int | None = None, names: set[bytes] | None = None,
             stdout: BinaryIO | None = None, mate: str | None = None,
-            inputs: tuple[str, ...] = (), missing: list[bytes] | None = None) -> int:
+            inputs: tuple[str, ...] = (), missing: list[bytes] | None = None,
+            walked: list[float] | None = None) -> int:
     """Write records ``start``..``stop``-1 (0-based, file order; ``None``: from the
     first, to the last), or the records whose name (title up to the first space) or
     whole title is in ``names``; exact original text. Decodes only the sub-blocks that
     hold them. Returns the records written; the names that matched nothing are added
     to ``missing`` when given. ``inputs``: other files the command read (a names
-    file), which the outputs must not overwrite.
+    file), which the outputs must not overwrite. ``walked``: when given, the longest
+    time (wall seconds) any rank spent walking the archive's chained seed is appended
+    (collective): what a seed index beside the archive would have spared.
 
     Paired archives work by pairs: numbers count pairs, a name matching either mate
     selects the pair, and both mates are written: R1 to ``dst`` and R2 to ``mate``, or
@@ -301,6 +304,8 @@ def extract(comm: Any, path: str, dst: str | None, *, start: int | None = None,
     written = comm.allreduce_sum(_finish(comm, arch, out, local))
     if names is not None and missing is not None:
         missing.extend(sorted(names - found))
+    if walked is not None:
+        walked.append(max(comm.allgather(arch.seed_walk_seconds)))
     return written
 
 

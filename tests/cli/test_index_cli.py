@@ -84,3 +84,50 @@ def test_index_that_cannot_be_written_leaves_nothing(deep, tmp_path):
 def test_index_needs_a_file_archive(deep):
     r = run("compress", deep, "-o", "-", "--index", *SEEDED)
     assert r.returncode == 2 and b"--index" in r.stderr and r.stdout == b""
+
+
+def _extract_noting_any_walk(*args):
+    """``phyngsc extract ARGS`` in a subprocess whose note threshold is 0 s: every walk of
+    the seed, however short, is reported (a tiny archive walks in milliseconds)."""
+    import subprocess
+    import sys
+    code = ("import sys, phyngsc.commands as c; c.WALK_NOTE_SECONDS = 0.0; "
+            "from phyngsc.cli import main; sys.exit(main(sys.argv[1:]))")
+    return subprocess.run([sys.executable, "-c", code, "extract", *map(str, args)],
+                          capture_output=True, timeout=300)
+
+
+def test_extract_that_walks_the_seed_suggests_the_index(deep, tmp_path):
+    arch = tmp_path / "a.ngsc"
+    assert run("compress", deep, "-o", arch, *SEEDED).returncode == 0
+    want = b"".join(deep.read_bytes().splitlines(True)[2400:2440])
+    out = tmp_path / "x.fq"
+    r = _extract_noting_any_walk(arch, "--records", "600:610", "-o", out)
+    assert r.returncode == 0 and out.read_bytes() == want
+    err = r.stderr.decode()
+    assert err.count("\n") == 1 and err.startswith("phyngsc: extract: ")
+    assert f"learning {arch}'s seed model; `python -m phyngsc index {arch}`" in err
+    r = _extract_noting_any_walk(arch, "--records", "600:610", "-o", out, "--quiet")
+    assert r.returncode == 0 and r.stderr == b""
+    r = run("extract", arch, "--records", "600:610", "-o", out)   # 1 s threshold: quiet
+    assert r.returncode == 0 and r.stderr == b""
+    assert run("index", arch).returncode == 0      # the model from the index: no walk
+    r = _extract_noting_any_walk(arch, "--records", "600:610", "-o", out)
+    assert r.returncode == 0 and r.stderr == b"" and out.read_bytes() == want
+
+
+def test_extract_without_a_walk_says_nothing_of_the_index(deep, tmp_path):
+    out = tmp_path / "x.fq"
+    arch = tmp_path / "a.ngsc"
+    assert run("compress", deep, "-o", arch, *SEEDED).returncode == 0
+    r = _extract_noting_any_walk(arch, "--records", "0:10", "-o", out)
+    assert r.returncode == 0 and r.stderr == b""   # the chain's first link needs no walk
+    assert out.read_bytes() == b"".join(deep.read_bytes().splitlines(True)[:40])
+    plain = tmp_path / "p.ngsc"
+    assert run("compress", deep, "-o", plain, "--level", "1").returncode == 0
+    r = _extract_noting_any_walk(plain, "--records", "600:610", "-o", out)
+    assert r.returncode == 0 and r.stderr == b""
+    names = tmp_path / "names.txt"
+    names.write_text("r650\n")
+    r = _extract_noting_any_walk(plain, "--names", names, "-o", out)
+    assert r.returncode == 0 and r.stderr.decode() == "phyngsc: extract: 0 of 1 names not found\n"

@@ -281,11 +281,15 @@ def test_reader_walks_the_chain_forwards_backwards_and_after_damage(deep_fastq, 
     recs = _records(deep_fastq)
     seqs = [r.split(b"\n")[1].decode() for r in recs]
     with phyngsc.open(str(arch)) as a:
+        assert a.seed_walk_seconds == 0.0
         first = a.index.first_record
         order = [4, 5, 1, 0, 3, a.n_subblocks - 1, 2]      # forwards, back, seeded, back
+        spent = []
         for i in order:
             r = int(first[i])
             assert [x.sequence for x in a.records(r, r + 2)] == seqs[r:r + 2], i
+            spent.append(a.seed_walk_seconds)
+        assert spent[0] > 0.0 and spent == sorted(spent)   # every walk adds its time
         chain = a.chain()
         assert chain.next == 3            # the last backward step walked 0, 1 and 2
         model = a.seed_model().copy()
