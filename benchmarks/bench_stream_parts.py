@@ -6,10 +6,10 @@ With one Numba thread: the walk of the chained seed (the seed model learned from
 sub-blocks, what every reader of a seeded sub-block pays first), then each stream of the
 seeded sub-blocks decoded alone, ``--batch`` sub-blocks at a time through
 ``decode_streams_of`` (the path of ``fasta``, ``grep`` and ``stats``), and all of them
-together. Seconds for the whole archive, best of ``--rounds``. What ``fasta`` needs
-(titles, lengths, bases) against what ``decompress`` needs in addition (qualities, the
-records put together and checked) shows how far ``fasta`` and ``grep`` can get ahead of
-``decompress`` (docs/performance.md, phyngsc 0.25.2).
+together. Seconds for the whole archive: the walk once, each stream best of ``--rounds``.
+What ``fasta`` needs (titles, lengths, bases) against what ``decompress`` needs in
+addition (qualities, the records put together and checked) shows how far ``fasta`` and
+``grep`` can get ahead of ``decompress`` (docs/performance.md, phyngsc 0.25.2).
 """
 
 from __future__ import annotations
