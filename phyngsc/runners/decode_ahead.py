@@ -332,7 +332,8 @@ def _walked_run(arch: Archive, a: int, b: int, ready: dict[int, bytes],
     """The bytes of seed sub-blocks ``[a, b)`` with the walk's bases in place of every
     DNA stream coded from the chain (and the qualities of ``ready``, taken out of it), so
     that decoding them needs no walk (none may start here while the walk goes on); None
-    when one of them lacks its bases (left to the in-line path, ``ready`` as it was)."""
+    when one of them lacks its bases: the run is left to the in-line path, its bytes as
+    far as they got (qualities decoded, bases swapped in) put in ``ready`` for it."""
     from ..archive.decode import with_walked_bases
     from ..archive.seed_chain import chained_indices
     batch = list(range(a, b))
